@@ -1,0 +1,19 @@
+# Warnings apply to ringdb's own targets only, never to consumers or to the Debian packages' headers.
+function(ringdb_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+    -Wcast-align -Wnull-dereference -Wimplicit-fallthrough)
+  if(RINGDB_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# An internal object library that becomes part of ringdb::ringdb.
+function(ringdb_component target)
+  add_library(${target} OBJECT ${ARGN})
+  target_include_directories(${target} PUBLIC
+    ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  ringdb_warnings(${target})
+  ringdb_sanitize(${target})
+endfunction()

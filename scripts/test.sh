@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds ringdb into build/, and runs every
+# test with ctest. Then builds the concurrent parts with ThreadSanitizer into build-tsan/ and runs
+# the tests labelled "concurrency" there.
+#
+# RINGDB_TEST_SANITIZERS=0 skips the sanitizer builds (a quick local run).
+set -euo pipefail
+RINGDB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export RINGDB_ROOT
+source "$RINGDB_ROOT/scripts/deps.sh"
+
+ringdb_install_dependencies
+jobs=$(nproc 2>/dev/null || echo 2)
+
+ringdb_build "$RINGDB_ROOT/build"
+ctest --test-dir "$RINGDB_ROOT/build" --output-on-failure -j "$jobs" --timeout 900
+
+if [[ "${RINGDB_TEST_SANITIZERS:-1}" != "0" ]]; then
+  ringdb_build "$RINGDB_ROOT/build-tsan" -DRINGDB_SANITIZE=thread -DRINGDB_BUILD_BENCHMARKS=OFF \
+    -DRINGDB_BUILD_EXAMPLES=OFF
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest --test-dir "$RINGDB_ROOT/build-tsan" --output-on-failure -j "$jobs" -L concurrency \
+    --timeout 900
+  ringdb_build "$RINGDB_ROOT/build-asan" -DRINGDB_SANITIZE=address -DRINGDB_BUILD_BENCHMARKS=OFF \
+    -DRINGDB_BUILD_EXAMPLES=OFF
+  ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
+    ctest --test-dir "$RINGDB_ROOT/build-asan" --output-on-failure -j "$jobs" --timeout 900
+fi
+echo "ringdb: all tests passed"
