@@ -1,0 +1,156 @@
+#include "engine/applier.h"
+
+#include <string>
+
+#include "engine/txn_codec.h"
+#include "util/assert.h"
+
+namespace ringdb {
+
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+
+}  // namespace
+
+Applier::Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
+                 rocksdb::ColumnFamilyHandle* meta, uint32_t key_bytes_max,
+                 uint32_t value_bytes_max)
+    : db_(db),
+      data_(data),
+      meta_(meta),
+      key_bytes_max_(key_bytes_max),
+      value_bytes_max_(value_bytes_max),
+      batch_(rocksdb::BytewiseComparator(), 0 /*reserved_bytes*/, true /*overwrite_key*/) {
+  RINGDB_ASSERT(db_ != nullptr);
+  RINGDB_ASSERT(data_ != nullptr && meta_ != nullptr);
+  // The journal is the log: RocksDB's own WAL would only add a second sync.
+  write_options_.disableWAL = true;
+  write_options_.sync = false;
+}
+
+void Applier::ResetTo(uint64_t sequence) {
+  RINGDB_ASSERT(staged_count_ == 0);
+  judged_sequence_ = sequence;
+  committed_sequence_ = sequence;
+}
+
+Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence) {
+  RINGDB_ASSERT(sequence > judged_sequence_);
+  Status status = txn::Validate(transaction, key_bytes_max_, value_bytes_max_);
+  if (!status.ok()) {
+    return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
+                              std::string(status.message()));
+  }
+  judged_sequence_ = sequence;
+  status = CheckPreconditions(transaction, sequence);
+  if (!status.ok()) {
+    return status;
+  }
+  status = StageWrites(transaction);
+  if (status.ok()) {
+    ++staged_count_;
+  }
+  return status;
+}
+
+Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence) {
+  txn::Decoder decoder;
+  Status status = txn::Decoder::Open(transaction, &decoder);
+  RINGDB_ASSERT(status.ok());  // Validate passed.
+  txn::Op op{};
+  while (decoder.Next(&op)) {
+    if (!txn::IsPrecondition(op.type)) {
+      continue;
+    }
+    read_value_.Reset();
+    const rocksdb::Status read =
+        batch_.GetFromBatchAndDB(db_, read_options_, data_, ToSlice(op.key), &read_value_);
+    if (!read.ok() && !read.IsNotFound()) {
+      return Status::IOError("reading precondition key of transaction " +
+                             std::to_string(sequence) + ": " + read.ToString());
+    }
+    const bool present = read.ok();
+    const bool holds = (op.type == txn::OpType::kExpectAbsent && !present) ||
+                       (op.type == txn::OpType::kExpectPresent && present) ||
+                       (op.type == txn::OpType::kExpectEqual && present &&
+                        read_value_.ToStringView() == op.value);
+    if (!holds) {
+      const char* what = op.type == txn::OpType::kExpectAbsent    ? "expected absent"
+                         : op.type == txn::OpType::kExpectPresent ? "expected present"
+                                                                  : "expected a different value";
+      return Status::Conflict("transaction " + std::to_string(sequence) + ": key of " +
+                              std::to_string(op.key.size()) + " bytes " + what);
+    }
+  }
+  return Status::OK();
+}
+
+Status Applier::StageWrites(std::span<const std::byte> transaction) {
+  txn::Decoder decoder;
+  Status status = txn::Decoder::Open(transaction, &decoder);
+  RINGDB_ASSERT(status.ok());
+  txn::Op op{};
+  while (decoder.Next(&op)) {
+    rocksdb::Status staged;
+    if (op.type == txn::OpType::kPut) {
+      staged = batch_.Put(data_, ToSlice(op.key), ToSlice(op.value));
+    } else if (op.type == txn::OpType::kDelete) {
+      staged = batch_.Delete(data_, ToSlice(op.key));
+    }
+    if (!staged.ok()) {
+      return Status::IOError("staging a write: " + staged.ToString());
+    }
+  }
+  return Status::OK();
+}
+
+Status Applier::Commit() {
+  if (judged_sequence_ == committed_sequence_) {
+    return Status::OK();
+  }
+  std::byte marker[8];
+  for (int index = 0; index < 8; ++index) {
+    marker[index] = static_cast<std::byte>((judged_sequence_ >> (8 * index)) & 0xffu);
+  }
+  rocksdb::Status status = batch_.Put(
+      meta_, kMarkerKey, rocksdb::Slice(reinterpret_cast<const char*>(marker), sizeof(marker)));
+  if (status.ok()) {
+    status = db_->Write(write_options_, batch_.GetWriteBatch());
+  }
+  batch_.Clear();
+  staged_count_ = 0;
+  if (!status.ok()) {
+    return Status::IOError("RocksDB write of transactions through " +
+                           std::to_string(judged_sequence_) + " failed: " + status.ToString());
+  }
+  committed_sequence_ = judged_sequence_;
+  return Status::OK();
+}
+
+Status Applier::ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                           uint64_t* sequence) {
+  RINGDB_ASSERT(sequence != nullptr);
+  std::string value;
+  const rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, kMarkerKey, &value);
+  if (status.IsNotFound()) {
+    *sequence = 0;
+    return Status::OK();
+  }
+  if (!status.ok()) {
+    return Status::IOError("reading the applied-sequence marker: " + status.ToString());
+  }
+  if (value.size() != 8) {
+    return Status::Corruption("applied-sequence marker holds " + std::to_string(value.size()) +
+                              " bytes, not 8");
+  }
+  uint64_t decoded = 0;
+  for (int index = 0; index < 8; ++index) {
+    decoded |= static_cast<uint64_t>(static_cast<uint8_t>(value[static_cast<size_t>(index)]))
+               << (8 * index);
+  }
+  *sequence = decoded;
+  return Status::OK();
+}
+
+}  // namespace ringdb

@@ -1,0 +1,69 @@
+// The applier turns journaled transactions into RocksDB writes. It is the only writer of the
+// database, so the state it reads preconditions against is exactly the serial order of the journal.
+//
+// Transactions are staged into one rocksdb::WriteBatchWithIndex per group; a precondition reads
+// through the staged batch and the database (GetFromBatchAndDB), so it sees the effects of every
+// earlier transaction of the same group without a write per transaction. Commit writes the group,
+// together with the applied-sequence marker, as one RocksDB write with RocksDB's WAL disabled: the
+// journal is the log. Live apply and recovery replay share this code, which is why replay reaches
+// exactly the live state.
+//
+// Thread safety: one thread (the applier consumer, or recovery before the engine starts).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include "ringdb/status.h"
+
+namespace ringdb {
+
+class Applier {
+ public:
+  // data and meta are column families of db: the user's keys and ringdb's marker. Both outlive
+  // the applier.
+  Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, rocksdb::ColumnFamilyHandle* meta,
+          uint32_t key_bytes_max, uint32_t value_bytes_max);
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
+  // Judges the transaction with journal sequence `sequence` against the state so far. OK: its
+  // writes are staged. Conflict: a precondition failed, nothing is staged. Corruption: the bytes
+  // do not decode, nothing is staged. Sequences must increase.
+  Status Stage(std::span<const std::byte> transaction, uint64_t sequence);
+  // Writes every staged transaction and the marker (the last judged sequence) in one RocksDB
+  // write. A no-op when nothing was judged since the last commit. IOError names RocksDB's error.
+  Status Commit();
+
+  uint64_t staged_transaction_count() const { return staged_count_; }
+  uint64_t committed_sequence() const { return committed_sequence_; }
+  // Starts judging after `sequence` (the marker found at open).
+  void ResetTo(uint64_t sequence);
+
+  // The marker key in the meta column family and its 8-byte little-endian value.
+  static constexpr const char* kMarkerKey = "applied_sequence";
+  static Status ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                           uint64_t* sequence);
+
+ private:
+  Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence);
+  Status StageWrites(std::span<const std::byte> transaction);
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* data_;
+  rocksdb::ColumnFamilyHandle* meta_;
+  uint32_t key_bytes_max_;
+  uint32_t value_bytes_max_;
+  rocksdb::WriteBatchWithIndex batch_;
+  rocksdb::PinnableSlice read_value_;
+  rocksdb::ReadOptions read_options_;
+  rocksdb::WriteOptions write_options_;
+  uint64_t judged_sequence_ = 0;
+  uint64_t committed_sequence_ = 0;
+  uint64_t staged_count_ = 0;
+};
+
+}  // namespace ringdb

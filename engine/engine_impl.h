@@ -1,0 +1,170 @@
+// EngineImpl: the engine's state and its three background threads.
+//
+//   producers ──Claim/Publish──► ring ──► journaler thread ──► applier thread ──► tokens resolve
+//                                          (Add…, one Commit:    (Stage…, one RocksDB write
+//                                           write + fdatasync)    with the applied marker)
+//   checkpointer thread: flushes RocksDB when the journal grew past the threshold, then asks the
+//   journaler to retire the segments the flush covers.
+//
+// The applier consumer runs after the journaling consumer in the ring, so it can only see a
+// transaction once the journal made it durable; the applier is the ring's terminal consumer, so a
+// token resolves only once its transaction is applied. The journal sequence assigned to each
+// transaction travels from journaler to applier in journal_sequence_by_slot_, indexed like the
+// ring's slots: written before the journaler releases the slot, read after the applier's barrier
+// saw that release (the ring's release/acquire orders them).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "engine/applier.h"
+#include "engine/histogram.h"
+#include "engine/lock_file.h"
+#include "journal/journal.h"
+#include "ringdb/engine.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ringdb {
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(const Options& options, std::string path);
+  ~EngineImpl() override;
+
+  // Open's work after the engine object exists; on failure the object is destroyed unopened.
+  Status OpenAll();
+
+  Token Submit(const WriteBatch& batch) override;
+  Status Write(const WriteBatch& batch) override;
+  Result<ClaimedTransaction> Claim(uint32_t slot_count) override;
+  uint32_t SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const override;
+
+  Status Get(std::string_view key, std::string* value, const ReadOptions& options) override;
+  std::vector<Status> MultiGet(std::span<const std::string_view> keys,
+                               std::vector<std::string>* values,
+                               const ReadOptions& options) override;
+  std::unique_ptr<Iterator> NewIterator(const IteratorOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+
+  EngineInfo Info() const override;
+  EngineStats Stats() const override;
+  const RecoveryInfo& recovery() const override { return recovery_; }
+  Status Close() override;
+
+  // Used by ClaimedTransaction.
+  const Options& options() const { return options_; }
+  Status CheckWritable() const;
+  void CountAborted() { aborted_.fetch_add(1, std::memory_order_relaxed); }
+  void CountSubmitted() { submitted_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  // Opening, in order.
+  Status PrepareDirectories();
+  Status OpenRocksDb();
+  Status OpenJournal();
+  Status Replay();
+  Status StartRing();
+
+  // The background threads.
+  void JournalerLoop();
+  void ApplierLoop();
+  void CheckpointerLoop();
+  // One delivered run [first, last] of ring sequences, for each thread.
+  void JournalRun(uint64_t first, uint64_t last);
+  void ApplyRun(uint64_t first, uint64_t last);
+  void FailRun(Consumer* consumer, uint64_t first, uint64_t last, const Status& status);
+  void MaybeRetire();
+  void RequestCheckpointIfDue();
+
+  // The transaction bytes of the batch ending at `last`: one span, or two when it wraps.
+  size_t Gather(const Consumer* consumer, uint64_t first, uint64_t last,
+                std::span<const std::byte> pieces[2]) const;
+  // Enters the failed state: writes are refused from now on; reads go on.
+  void SetFault(const Status& status);
+  Status FaultStatus() const;
+  void StopThreads();
+  void CloseStorage();
+
+  const Options options_;
+  const std::string path_;
+  std::shared_ptr<spdlog::logger> logger_;
+  LockFile lock_;
+
+  // RocksDB. db_mutex_ is held shared by every read and exclusively by Close when it closes the
+  // database, so no read ever touches a closed database.
+  mutable std::shared_mutex db_mutex_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* data_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  std::unique_ptr<Applier> applier_;
+
+  std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<RingBuffer> ring_;
+  Consumer* journal_consumer_ = nullptr;
+  Consumer* apply_consumer_ = nullptr;
+  // Journal sequence of the transaction whose batch ends in each slot; 0 when the batch was
+  // aborted or failed before reaching the journal. Written by the journaler, read by the applier.
+  std::vector<uint64_t> journal_sequence_by_slot_;
+  // Contiguous copy of a transaction that wraps around the ring's end, for the applier only.
+  std::vector<std::byte> apply_scratch_;
+
+  std::thread journaler_;
+  std::thread applier_thread_;
+  std::thread checkpointer_;
+
+  // Lifecycle. closed_: set once by Close (any thread), read by every writer (acquire/release).
+  std::atomic<bool> closed_{false};
+  std::mutex close_mutex_;  // serializes Close callers
+  bool storage_closed_ = false;
+
+  // Fault state. faulted_ is the fast check on the write path; fault_ holds the status, under
+  // fault_mutex_.
+  std::atomic<bool> faulted_{false};
+  mutable std::mutex fault_mutex_;
+  Status fault_;
+
+  // Sequences, each written by one thread and read by any (relaxed: they are reported, never
+  // used to order memory).
+  std::atomic<uint64_t> committed_sequence_{0};   // applier
+  std::atomic<uint64_t> checkpoint_sequence_{0};  // checkpointer
+  std::atomic<uint64_t> retire_request_{0};       // checkpointer → journaler
+  uint64_t retired_through_ = 0;                  // journaler only
+
+  // Checkpoint trigger: journal bytes since the last checkpoint (journaler), and the wake-up.
+  std::atomic<uint64_t> journal_bytes_since_checkpoint_{0};
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_requested_ = false;  // under checkpoint_mutex_
+  bool checkpointer_stop_ = false;     // under checkpoint_mutex_
+
+  // Statistics.
+  std::atomic<uint64_t> submitted_{0};
+  std::atomic<uint64_t> committed_{0};
+  std::atomic<uint64_t> conflicted_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> aborted_{0};
+  std::atomic<uint64_t> journal_groups_{0};
+  std::atomic<uint64_t> journal_bytes_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+  Histogram group_transactions_;
+  Histogram fsync_latency_us_;
+  Histogram apply_latency_us_;
+  Histogram ring_occupancy_;
+
+  RecoveryInfo recovery_;
+};
+
+}  // namespace ringdb

@@ -1,0 +1,316 @@
+// Opening and closing the engine: directories, lock, RocksDB, journal, replay, ring, threads.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include <rocksdb/options.h>
+
+#include "engine/engine_impl.h"
+#include "util/assert.h"
+
+namespace ringdb {
+
+namespace {
+
+constexpr const char* kMetaColumnFamily = "ringdb_meta";
+// Transactions replayed between two RocksDB writes during recovery: bounds the write batch.
+constexpr uint64_t kReplayCommitEvery = 1024;
+
+journal::RecoveryMode ToJournalMode(RecoveryMode mode) {
+  switch (mode) {
+    case RecoveryMode::kAbsoluteConsistency: return journal::RecoveryMode::kAbsoluteConsistency;
+    case RecoveryMode::kPointInTime: return journal::RecoveryMode::kPointInTime;
+    case RecoveryMode::kSkipCorrupted: return journal::RecoveryMode::kSkipCorrupted;
+    case RecoveryMode::kTolerateTornTail: break;
+  }
+  return journal::RecoveryMode::kTolerateTornTail;
+}
+
+WaitStrategyKind ToRingWait(WaitStrategy wait) {
+  switch (wait) {
+    case WaitStrategy::kBusySpin: return WaitStrategyKind::kBusySpin;
+    case WaitStrategy::kYielding: return WaitStrategyKind::kYielding;
+    case WaitStrategy::kSleeping: return WaitStrategyKind::kSleeping;
+    case WaitStrategy::kSpinThenPark: break;
+  }
+  return WaitStrategyKind::kSpinThenPark;
+}
+
+}  // namespace
+
+Status Engine::Open(const Options& options, const std::string& path,
+                    std::unique_ptr<Engine>* engine) {
+  if (engine == nullptr) {
+    return Status::InvalidArgument("Engine::Open: engine out-parameter is null");
+  }
+  engine->reset();
+  Status status = options.Validate();
+  if (!status.ok()) {
+    return status;
+  }
+  if (path.empty()) {
+    return Status::InvalidArgument("Engine::Open: path is empty");
+  }
+  auto impl = std::make_unique<EngineImpl>(options, path);
+  status = impl->OpenAll();
+  if (!status.ok()) {
+    return status;
+  }
+  *engine = std::move(impl);
+  return Status::OK();
+}
+
+EngineImpl::EngineImpl(const Options& options, std::string path)
+    : options_(options),
+      path_(std::move(path)),
+      logger_(options.logger ? options.logger : DefaultLogger()) {}
+
+EngineImpl::~EngineImpl() { Close().PermitUnchecked(); }
+
+Status EngineImpl::OpenAll() {
+  const auto started = std::chrono::steady_clock::now();
+  Status status = PrepareDirectories();
+  if (status.ok()) {
+    status = lock_.Acquire(path_ + "/LOCK");
+  }
+  if (status.ok()) {
+    status = OpenRocksDb();
+  }
+  if (status.ok()) {
+    status = OpenJournal();
+  }
+  if (status.ok()) {
+    status = Replay();
+  }
+  if (status.ok()) {
+    status = StartRing();
+  }
+  if (!status.ok()) {
+    closed_.store(true, std::memory_order_release);
+    CloseStorage();
+    return status;
+  }
+  recovery_.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  recovery_.summary = fmt::format(
+      "opened {}: marker {}, journal through {}, replayed {} transaction(s) ({} conflicted), "
+      "torn tail {}, {} record(s) skipped, in {} us",
+      path_, recovery_.marker_sequence, recovery_.journal_last_sequence,
+      recovery_.transactions_replayed, recovery_.transactions_conflicted,
+      recovery_.torn_tail_truncated ? fmt::format("truncated ({} bytes)", recovery_.truncated_bytes)
+                                    : std::string("none"),
+      recovery_.records_skipped, recovery_.duration.count());
+  logger_->info("ringdb: {}", recovery_.summary);
+  return Status::OK();
+}
+
+Status EngineImpl::PrepareDirectories() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const bool exists = fs::exists(fs::path(path_) / "db" / "CURRENT", error);
+  if (exists && options_.error_if_exists) {
+    return Status::InvalidArgument("a database already exists at " + path_ +
+                                   " and error_if_exists is set");
+  }
+  if (!exists && !options_.create_if_missing) {
+    return Status::NotFound("no database at " + path_ + " and create_if_missing is false");
+  }
+  if (fs::exists(path_, error) && !fs::is_directory(path_, error)) {
+    return Status::InvalidArgument(path_ + " exists and is not a directory");
+  }
+  for (const char* sub : {"", "journal", "db"}) {
+    fs::create_directories(fs::path(path_) / sub, error);
+    if (error) {
+      return Status::IOError("cannot create " + (fs::path(path_) / sub).string() + ": " +
+                             error.message());
+    }
+  }
+  return Status::OK();
+}
+
+Status EngineImpl::OpenRocksDb() {
+  rocksdb::Options db_options =
+      options_.rocksdb_options ? *options_.rocksdb_options : rocksdb::Options();
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // The marker lives in its own column family; atomic_flush makes every flush persist both
+  // families at the same point, so the marker never runs ahead of (or behind) the data on disk.
+  db_options.atomic_flush = true;
+  db_options.avoid_flush_during_shutdown = false;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options)},
+      {kMetaColumnFamily, rocksdb::ColumnFamilyOptions(db_options)}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status =
+      rocksdb::DB::Open(db_options, path_ + "/db", families, &handles, &raw);
+  if (!status.ok()) {
+    return Status::IOError("opening RocksDB at " + path_ + "/db: " + status.ToString());
+  }
+  db_.reset(raw);
+  RINGDB_ASSERT(handles.size() == 2);
+  data_ = handles[0];
+  meta_ = handles[1];
+  applier_ = std::make_unique<Applier>(db_.get(), data_, meta_, options_.key_bytes_max,
+                                       options_.value_bytes_max);
+  return Applier::ReadMarker(db_.get(), meta_, &recovery_.marker_sequence);
+}
+
+Status EngineImpl::OpenJournal() {
+  journal::JournalOptions journal_options;
+  journal_options.segment_size_bytes_max = options_.journal_segment_bytes_max;
+  journal_options.record_bytes_max = options_.transaction_bytes_max;
+  journal_options.sync_mode = options_.sync_mode == SyncMode::kFdatasync
+                                  ? journal::SyncMode::kFdatasync
+                                  : journal::SyncMode::kNoSyncNotDurable;
+  journal_options.recovery_mode = ToJournalMode(options_.recovery_mode);
+  journal_options.prewritten_segments = options_.journal_prewritten_segments;
+  journal_options.retention_sequences = options_.journal_retention_transactions;
+  journal_options.env = options_.env;
+  journal_options.logger = logger_;
+  journal::RecoveryReport report;
+  Status status = journal::Journal::Open(journal_options, path_ + "/journal", &report, &journal_);
+  if (!status.ok()) {
+    return status;
+  }
+  recovery_.journal_last_sequence = journal_->last_sequence();
+  recovery_.torn_tail_truncated = report.torn_tail_truncated;
+  recovery_.truncated_bytes = report.truncated_bytes;
+  recovery_.records_skipped = report.records_skipped;
+  if (journal_->last_sequence() < recovery_.marker_sequence) {
+    return Status::Corruption(fmt::format(
+        "the journal in {}/journal ends at sequence {}, before RocksDB's applied marker {}: "
+        "journal segments are missing",
+        path_, journal_->last_sequence(), recovery_.marker_sequence));
+  }
+  return Status::OK();
+}
+
+Status EngineImpl::Replay() {
+  applier_->ResetTo(recovery_.marker_sequence);
+  Status status = journal_->Replay(recovery_.marker_sequence, [this](const journal::Record& record) {
+    RINGDB_ASSERT(record.count == 1);
+    Status staged = applier_->Stage(record.payload, record.first_sequence);
+    if (staged.IsConflict() || staged.IsCorruption()) {
+      // Live apply failed this transaction's token the same way; replay must agree.
+      ++recovery_.transactions_conflicted;
+    } else if (!staged.ok()) {
+      return staged;
+    }
+    ++recovery_.transactions_replayed;
+    if (recovery_.transactions_replayed % kReplayCommitEvery == 0) {
+      return applier_->Commit();
+    }
+    return Status::OK();
+  });
+  if (status.ok()) {
+    status = applier_->Commit();
+  }
+  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_relaxed);
+  return status;
+}
+
+Status EngineImpl::StartRing() {
+  RingOptions ring_options;
+  ring_options.slot_count = options_.ring_slot_count;
+  ring_options.chunk_count = options_.ring_chunk_count;
+  ring_options.producer_type = ProducerType::kMulti;
+  ring_options.wait_strategy = ToRingWait(options_.wait_strategy);
+  ring_options.logger = logger_;
+  Status status = RingBuffer::Create(ring_options, &ring_);
+  if (!status.ok()) {
+    return status;
+  }
+  auto journal_consumer = ring_->AddConsumer("journal");
+  if (!journal_consumer.ok()) {
+    return journal_consumer.status();
+  }
+  journal_consumer_ = *journal_consumer;
+  Consumer* const after[] = {journal_consumer_};
+  auto apply_consumer = ring_->AddConsumer("apply", after);
+  if (!apply_consumer.ok()) {
+    return apply_consumer.status();
+  }
+  apply_consumer_ = *apply_consumer;
+  journal_sequence_by_slot_.assign(options_.ring_slot_count, 0);
+  apply_scratch_.resize(options_.transaction_bytes_max);
+  journaler_ = std::thread([this] { JournalerLoop(); });
+  applier_thread_ = std::thread([this] { ApplierLoop(); });
+  checkpointer_ = std::thread([this] { CheckpointerLoop(); });
+  return Status::OK();
+}
+
+Status EngineImpl::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mutex_);
+  if (storage_closed_) {
+    return Status::OK();
+  }
+  closed_.store(true, std::memory_order_release);
+  StopThreads();
+  Status status = FaultStatus();
+  if (db_ != nullptr && status.ok()) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    const rocksdb::Status flushed = db_->Flush(flush, {data_, meta_});
+    if (!flushed.ok()) {
+      status = Status::IOError("flushing RocksDB at close: " + flushed.ToString());
+    } else if (journal_ != nullptr) {
+      // Everything applied is now in RocksDB's files: the journal below it is not needed to
+      // reopen. The journaler has stopped, so this thread may use the journal.
+      const uint64_t committed = committed_sequence_.load(std::memory_order_relaxed);
+      const Status retired = journal_->Retire(committed);
+      if (!retired.ok()) {
+        logger_->warn("ringdb: retiring the journal through {} at close: {}", committed,
+                      retired.ToString());
+      }
+    }
+  }
+  CloseStorage();
+  return status;
+}
+
+void EngineImpl::StopThreads() {
+  if (ring_ != nullptr) {
+    ring_->Close();  // Consumers drain what was published, then their waits end.
+  }
+  if (journaler_.joinable()) {
+    journaler_.join();
+  }
+  if (applier_thread_.joinable()) {
+    applier_thread_.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    checkpointer_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) {
+    checkpointer_.join();
+  }
+}
+
+void EngineImpl::CloseStorage() {
+  std::unique_lock<std::shared_mutex> db_lock(db_mutex_);
+  journal_.reset();
+  applier_.reset();
+  if (db_ != nullptr) {
+    for (rocksdb::ColumnFamilyHandle* handle : {data_, meta_}) {
+      if (handle != nullptr) {
+        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      }
+    }
+    data_ = nullptr;
+    meta_ = nullptr;
+    const rocksdb::Status closed = db_->Close();
+    if (!closed.ok()) {
+      logger_->warn("ringdb: closing RocksDB at {}: {}", path_, closed.ToString());
+    }
+    db_.reset();
+  }
+  lock_.Release();
+  storage_closed_ = true;
+}
+
+}  // namespace ringdb

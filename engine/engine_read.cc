@@ -1,0 +1,234 @@
+// Reads (straight from RocksDB), snapshots, iterators, Info and Stats.
+#include <rocksdb/iterator.h>
+
+#include "engine/engine_impl.h"
+#include "util/assert.h"
+
+namespace ringdb {
+
+namespace {
+
+class SnapshotImpl final : public Snapshot {
+ public:
+  SnapshotImpl(const rocksdb::Snapshot* snapshot, uint64_t sequence)
+      : snapshot_(snapshot), sequence_(sequence) {}
+  uint64_t sequence() const override { return sequence_; }
+  const rocksdb::Snapshot* rocksdb_snapshot() const { return snapshot_; }
+
+ private:
+  const rocksdb::Snapshot* snapshot_;
+  uint64_t sequence_;
+};
+
+rocksdb::ReadOptions ToRocksDb(const Snapshot* snapshot) {
+  rocksdb::ReadOptions read;
+  if (snapshot != nullptr) {
+    read.snapshot = static_cast<const SnapshotImpl*>(snapshot)->rocksdb_snapshot();
+  }
+  return read;
+}
+
+Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) {
+    return Status::OK();
+  }
+  if (status.IsNotFound()) {
+    return Status::NotFound(what);
+  }
+  if (status.IsCorruption()) {
+    return Status::Corruption(std::string(what) + ": " + status.ToString());
+  }
+  return Status::IOError(std::string(what) + ": " + status.ToString());
+}
+
+// Wraps a RocksDB iterator with ringdb's bounds and prefix. The bounds' storage lives here,
+// because RocksDB keeps pointers to them.
+class IteratorImpl final : public Iterator {
+ public:
+  IteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, const IteratorOptions& options,
+               std::shared_lock<std::shared_mutex> db_lock)
+      : db_lock_(std::move(db_lock)), prefix_(options.prefix) {
+    rocksdb::ReadOptions read = ToRocksDb(options.snapshot);
+    lower_ = options.lower_bound;
+    upper_ = options.upper_bound;
+    if (!prefix_.empty() && lower_ < prefix_) {
+      lower_ = prefix_;
+    }
+    if (!lower_.empty()) {
+      lower_slice_ = rocksdb::Slice(lower_);
+      read.iterate_lower_bound = &lower_slice_;
+    }
+    if (!upper_.empty()) {
+      upper_slice_ = rocksdb::Slice(upper_);
+      read.iterate_upper_bound = &upper_slice_;
+    }
+    iterator_.reset(db->NewIterator(read, data));
+  }
+
+  bool Valid() const override {
+    return iterator_->Valid() && iterator_->key().starts_with(rocksdb::Slice(prefix_));
+  }
+  void SeekToFirst() override { iterator_->SeekToFirst(); }
+  void SeekToLast() override {
+    iterator_->SeekToLast();
+    while (iterator_->Valid() && !prefix_.empty() && iterator_->key().compare(prefix_) > 0 &&
+           !iterator_->key().starts_with(prefix_)) {
+      iterator_->Prev();
+    }
+  }
+  void Seek(std::string_view target) override {
+    iterator_->Seek(rocksdb::Slice(target.data(), target.size()));
+  }
+  void Next() override { iterator_->Next(); }
+  void Prev() override { iterator_->Prev(); }
+  std::string_view key() const override {
+    RINGDB_ASSERT(Valid());
+    return iterator_->key().ToStringView();
+  }
+  std::string_view value() const override {
+    RINGDB_ASSERT(Valid());
+    return iterator_->value().ToStringView();
+  }
+  Status status() const override { return FromRocksDb(iterator_->status(), "iterator"); }
+
+ private:
+  std::shared_lock<std::shared_mutex> db_lock_;
+  std::string prefix_;
+  std::string lower_;
+  std::string upper_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> iterator_;
+};
+
+// An iterator over a closed engine: empty, and says why.
+class ClosedIterator final : public Iterator {
+ public:
+  bool Valid() const override { return false; }
+  void SeekToFirst() override {}
+  void SeekToLast() override {}
+  void Seek(std::string_view) override {}
+  void Next() override {}
+  void Prev() override {}
+  std::string_view key() const override { return {}; }
+  std::string_view value() const override { return {}; }
+  Status status() const override { return Status::Aborted("the engine is closed"); }
+};
+
+}  // namespace
+
+Status EngineImpl::Get(std::string_view key, std::string* value, const ReadOptions& options) {
+  RINGDB_ASSERT(value != nullptr);
+  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  if (db_ == nullptr) {
+    return Status::Aborted("the engine at " + path_ + " is closed");
+  }
+  return FromRocksDb(
+      db_->Get(ToRocksDb(options.snapshot), data_, rocksdb::Slice(key.data(), key.size()), value),
+      "key not found");
+}
+
+std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
+                                         std::vector<std::string>* values,
+                                         const ReadOptions& options) {
+  RINGDB_ASSERT(values != nullptr);
+  values->assign(keys.size(), std::string());
+  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  if (db_ == nullptr) {
+    return std::vector<Status>(keys.size(), Status::Aborted("the engine is closed"));
+  }
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (std::string_view key : keys) {
+    slices.emplace_back(key.data(), key.size());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), data_);
+  const std::vector<rocksdb::Status> found =
+      db_->MultiGet(ToRocksDb(options.snapshot), families, slices, values);
+  std::vector<Status> statuses;
+  statuses.reserve(found.size());
+  for (const rocksdb::Status& status : found) {
+    statuses.push_back(FromRocksDb(status, "key not found"));
+  }
+  return statuses;
+}
+
+std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options) {
+  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  if (db_ == nullptr) {
+    return std::make_unique<ClosedIterator>();
+  }
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<IteratorImpl>(db, data_, options, std::move(lock));
+}
+
+const Snapshot* EngineImpl::GetSnapshot() {
+  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  if (db_ == nullptr) {
+    return nullptr;
+  }
+  // The committed sequence is read before the RocksDB snapshot, so the snapshot holds at least
+  // everything up to it (the applier only moves forward).
+  const uint64_t sequence = committed_sequence_.load(std::memory_order_relaxed);
+  return new SnapshotImpl(db_->GetSnapshot(), sequence);
+}
+
+void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr) {
+    return;
+  }
+  const auto* impl = static_cast<const SnapshotImpl*>(snapshot);
+  {
+    std::shared_lock<std::shared_mutex> lock(db_mutex_);
+    if (db_ != nullptr) {
+      db_->ReleaseSnapshot(impl->rocksdb_snapshot());
+    }
+  }
+  delete impl;
+}
+
+EngineInfo EngineImpl::Info() const {
+  EngineInfo info;
+  if (ring_ != nullptr) {
+    const RingInfo ring = ring_->Info();
+    info.ring_slot_count = ring.slot_count;
+    info.ring_slot_bytes = ring.slot_size_bytes;
+    info.ring_bytes_reserved = ring.bytes_reserved;
+    info.ring_slots_free = ring.free_slots;
+    info.ring_cursor = ring.cursor;
+  }
+  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  if (journal_ != nullptr) {
+    info.journal_head_sequence = journal_->last_sequence();
+    info.durable_sequence = journal_->durable_sequence();
+    for (const auto& segment : journal_->Info().segments) {
+      info.segments.push_back(
+          {segment.name, segment.first_sequence, segment.last_sequence, segment.size_bytes});
+    }
+  }
+  info.committed_sequence = committed_sequence_.load(std::memory_order_relaxed);
+  info.checkpoint_sequence = checkpoint_sequence_.load(std::memory_order_relaxed);
+  const Status writable = CheckWritable();
+  info.writable = writable.ok();
+  info.fault = writable.ok() ? std::string() : writable.ToString();
+  return info;
+}
+
+EngineStats EngineImpl::Stats() const {
+  EngineStats stats;
+  stats.transactions_submitted = submitted_.load(std::memory_order_relaxed);
+  stats.transactions_committed = committed_.load(std::memory_order_relaxed);
+  stats.transactions_conflicted = conflicted_.load(std::memory_order_relaxed);
+  stats.transactions_failed = failed_.load(std::memory_order_relaxed);
+  stats.transactions_aborted = aborted_.load(std::memory_order_relaxed);
+  stats.journal_groups = journal_groups_.load(std::memory_order_relaxed);
+  stats.journal_bytes_written = journal_bytes_.load(std::memory_order_relaxed);
+  stats.checkpoints = checkpoints_.load(std::memory_order_relaxed);
+  stats.group_transactions = group_transactions_.Snapshot();
+  stats.fsync_latency_us = fsync_latency_us_.Snapshot();
+  stats.apply_latency_us = apply_latency_us_.Snapshot();
+  stats.ring_occupancy_slots = ring_occupancy_.Snapshot();
+  return stats;
+}
+
+}  // namespace ringdb

@@ -1,0 +1,253 @@
+// The engine's background threads: journaler, applier, checkpointer.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "engine/engine_impl.h"
+#include "engine/txn_codec.h"
+#include "util/assert.h"
+
+namespace ringdb {
+
+namespace {
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
+}
+
+}  // namespace
+
+size_t EngineImpl::Gather(const Consumer* consumer, uint64_t first, uint64_t last,
+                          std::span<const std::byte> pieces[2]) const {
+  const std::span<const std::byte> head = consumer->slot(first);
+  const size_t slot_bytes = head.size();
+  const size_t length = txn::DecodeU32(head.data());
+  RINGDB_ASSERT(length >= txn::kHeaderBytes);
+  RINGDB_ASSERT(length <= (last - first + 1) * slot_bytes);
+  const uint64_t last_used = first + (length - 1) / slot_bytes;
+  for (uint64_t sequence = first; sequence < last_used; ++sequence) {
+    if (consumer->slot(sequence + 1).data() != consumer->slot(sequence).data() + slot_bytes) {
+      const size_t head_bytes = static_cast<size_t>(sequence - first + 1) * slot_bytes;
+      pieces[0] = std::span<const std::byte>(head.data(), head_bytes);
+      pieces[1] = std::span<const std::byte>(consumer->slot(sequence + 1).data(),
+                                             length - head_bytes);
+      return 2;
+    }
+  }
+  pieces[0] = std::span<const std::byte>(head.data(), length);
+  return 1;
+}
+
+void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last,
+                         const Status& status) {
+  const uint64_t mask = options_.ring_slot_count - 1;
+  for (uint64_t sequence = first; sequence <= last;) {
+    const SlotMeta meta = consumer->meta(sequence);
+    const uint64_t batch_last = sequence + meta.batch_slot_count - 1;
+    if (!meta.aborted && journal_sequence_by_slot_[batch_last & mask] != 0) {
+      consumer->Fail(batch_last, status);
+      journal_sequence_by_slot_[batch_last & mask] = 0;
+    }
+    sequence = batch_last + 1;
+  }
+}
+
+void EngineImpl::JournalerLoop() {
+  uint64_t next = 1;
+  for (;;) {
+    Result<uint64_t> available = journal_consumer_->WaitFor(next);
+    if (!available.ok()) {
+      break;  // Closed and drained.
+    }
+    JournalRun(next, *available);
+    journal_consumer_->Release(*available);
+    next = *available + 1;
+    MaybeRetire();
+  }
+}
+
+// Journals every transaction of one delivered run as one group: an Add each, one Commit.
+void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
+  const uint64_t mask = options_.ring_slot_count - 1;
+  const auto started = std::chrono::steady_clock::now();
+  uint64_t transactions = 0;
+  uint64_t bytes = 0;
+  for (uint64_t sequence = first; sequence <= last;) {
+    const SlotMeta meta = journal_consumer_->meta(sequence);
+    RINGDB_ASSERT(meta.batch_begin());
+    const uint64_t batch_last = sequence + meta.batch_slot_count - 1;
+    RINGDB_ASSERT(batch_last <= last);
+    journal_sequence_by_slot_[batch_last & mask] = 0;
+    if (meta.aborted) {
+      sequence = batch_last + 1;
+      continue;
+    }
+    if (faulted_.load(std::memory_order_acquire)) {
+      journal_consumer_->Fail(batch_last, FaultStatus());
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      sequence = batch_last + 1;
+      continue;
+    }
+    std::span<const std::byte> pieces[2];
+    const size_t piece_count = Gather(journal_consumer_, sequence, batch_last, pieces);
+    uint64_t journal_sequence = 0;
+    Status status = journal_->Add(1, std::span(pieces, piece_count), &journal_sequence);
+    if (!status.ok()) {
+      SetFault(status);
+      journal_consumer_->Fail(batch_last, status);
+      failed_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      journal_sequence_by_slot_[batch_last & mask] = journal_sequence;
+      ++transactions;
+      bytes += pieces[0].size() + (piece_count == 2 ? pieces[1].size() : 0);
+    }
+    sequence = batch_last + 1;
+  }
+  if (transactions == 0) {
+    return;
+  }
+  const Status status = journal_->Commit();
+  if (!status.ok()) {
+    SetFault(status);
+    FailRun(journal_consumer_, first, last, status);
+    failed_.fetch_add(transactions, std::memory_order_relaxed);
+    return;
+  }
+  fsync_latency_us_.Record(MicrosSince(started));
+  group_transactions_.Record(transactions);
+  ring_occupancy_.Record(ring_->Info().cursor - apply_consumer_->sequence());
+  journal_groups_.fetch_add(1, std::memory_order_relaxed);
+  journal_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  journal_bytes_since_checkpoint_.fetch_add(bytes, std::memory_order_relaxed);
+  RequestCheckpointIfDue();
+}
+
+void EngineImpl::ApplierLoop() {
+  uint64_t next = 1;
+  for (;;) {
+    Result<uint64_t> available = apply_consumer_->WaitFor(next);
+    if (!available.ok()) {
+      break;
+    }
+    ApplyRun(next, *available);
+    apply_consumer_->Release(*available);  // Resolves the run's tokens.
+    next = *available + 1;
+  }
+}
+
+// Applies every journaled transaction of one run in one RocksDB write.
+void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
+  const uint64_t mask = options_.ring_slot_count - 1;
+  const auto started = std::chrono::steady_clock::now();
+  uint64_t staged = 0;
+  for (uint64_t sequence = first; sequence <= last;) {
+    const SlotMeta meta = apply_consumer_->meta(sequence);
+    const uint64_t batch_last = sequence + meta.batch_slot_count - 1;
+    const uint64_t journal_sequence = journal_sequence_by_slot_[batch_last & mask];
+    const uint64_t begin = sequence;
+    sequence = batch_last + 1;
+    if (meta.aborted || journal_sequence == 0) {
+      continue;  // Skipped, or its token already failed in the journaler.
+    }
+    if (faulted_.load(std::memory_order_acquire)) {
+      apply_consumer_->Fail(batch_last, FaultStatus());
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    std::span<const std::byte> pieces[2];
+    std::span<const std::byte> bytes;
+    if (Gather(apply_consumer_, begin, batch_last, pieces) == 1) {
+      bytes = pieces[0];
+    } else {
+      std::memcpy(apply_scratch_.data(), pieces[0].data(), pieces[0].size());
+      std::memcpy(apply_scratch_.data() + pieces[0].size(), pieces[1].data(), pieces[1].size());
+      bytes = std::span<const std::byte>(apply_scratch_.data(),
+                                         pieces[0].size() + pieces[1].size());
+    }
+    const Status status = applier_->Stage(bytes, journal_sequence);
+    if (status.ok()) {
+      ++staged;
+      continue;
+    }
+    apply_consumer_->Fail(batch_last, status);
+    if (status.IsConflict() || status.IsCorruption()) {
+      conflicted_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      SetFault(status);
+      failed_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  const Status status = applier_->Commit();
+  if (!status.ok()) {
+    SetFault(status);
+    FailRun(apply_consumer_, first, last, status);  // Conflicts keep theirs: the first wins.
+    failed_.fetch_add(staged, std::memory_order_relaxed);
+    return;
+  }
+  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_relaxed);
+  committed_.fetch_add(staged, std::memory_order_relaxed);
+  if (staged > 0) {
+    apply_latency_us_.Record(MicrosSince(started));
+  }
+}
+
+void EngineImpl::RequestCheckpointIfDue() {
+  if (journal_bytes_since_checkpoint_.load(std::memory_order_relaxed) <
+      options_.checkpoint_journal_bytes) {
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    if (checkpoint_requested_) {
+      return;
+    }
+    checkpoint_requested_ = true;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+// Retirement runs on the journaler thread, which owns the journal's write side.
+void EngineImpl::MaybeRetire() {
+  const uint64_t request = retire_request_.load(std::memory_order_acquire);
+  if (request <= retired_through_) {
+    return;
+  }
+  const Status status = journal_->Retire(request);
+  if (!status.ok()) {
+    logger_->warn("ringdb: retiring journal segments through {}: {}", request, status.ToString());
+    return;
+  }
+  retired_through_ = request;
+}
+
+void EngineImpl::CheckpointerLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mutex_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_requested_ || checkpointer_stop_; });
+      if (checkpointer_stop_) {
+        return;
+      }
+    }
+    // Everything committed before the flush starts is in RocksDB's files once it returns.
+    const uint64_t covered = committed_sequence_.load(std::memory_order_relaxed);
+    journal_bytes_since_checkpoint_.store(0, std::memory_order_relaxed);
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    const rocksdb::Status flushed = db_->Flush(flush, {data_, meta_});
+    if (flushed.ok()) {
+      checkpoint_sequence_.store(covered, std::memory_order_relaxed);
+      retire_request_.store(covered, std::memory_order_release);
+      checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      logger_->warn("ringdb: checkpoint flush failed: {}", flushed.ToString());
+    }
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    checkpoint_requested_ = false;
+  }
+}
+
+}  // namespace ringdb

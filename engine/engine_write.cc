@@ -1,0 +1,127 @@
+// The write path on the producer's side: Submit (builder path), Claim (zero-copy path), faults.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/engine_impl.h"
+#include "engine/txn_format.h"
+#include "util/assert.h"
+
+namespace ringdb {
+
+namespace {
+
+Status CheckBatchLimits(const WriteBatch& batch, const Options& options) {
+  if (batch.empty()) {
+    return Status::InvalidArgument("the transaction has no operations");
+  }
+  if (batch.key_bytes_min() == 0) {
+    return Status::InvalidArgument("the transaction has an empty key; keys need at least 1 byte");
+  }
+  if (batch.key_bytes_max() > options.key_bytes_max) {
+    return Status::InvalidArgument("a key of " + std::to_string(batch.key_bytes_max()) +
+                                   " bytes exceeds key_bytes_max = " +
+                                   std::to_string(options.key_bytes_max));
+  }
+  if (batch.value_bytes_max() > options.value_bytes_max) {
+    return Status::InvalidArgument("a value of " + std::to_string(batch.value_bytes_max()) +
+                                   " bytes exceeds value_bytes_max = " +
+                                   std::to_string(options.value_bytes_max));
+  }
+  if (batch.encoded().size() > options.transaction_bytes_max) {
+    return Status::InvalidArgument("the transaction encodes to " +
+                                   std::to_string(batch.encoded().size()) +
+                                   " bytes, over transaction_bytes_max = " +
+                                   std::to_string(options.transaction_bytes_max));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status EngineImpl::CheckWritable() const {
+  if (closed_.load(std::memory_order_acquire)) {
+    return Status::Aborted("the engine at " + path_ + " is closed");
+  }
+  if (faulted_.load(std::memory_order_acquire)) {
+    return FaultStatus();
+  }
+  return Status::OK();
+}
+
+void EngineImpl::SetFault(const Status& status) {
+  RINGDB_ASSERT(!status.ok());
+  std::lock_guard<std::mutex> lock(fault_mutex_);
+  if (fault_.ok()) {
+    fault_ = Status::FromCode(status.code(),
+                              "the engine refuses writes until it is reopened, after: " +
+                                  std::string(status.message()));
+    faulted_.store(true, std::memory_order_release);
+    logger_->error("ringdb: {}", fault_.ToString());
+  }
+}
+
+Status EngineImpl::FaultStatus() const {
+  std::lock_guard<std::mutex> lock(fault_mutex_);
+  return fault_;
+}
+
+uint32_t EngineImpl::SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const {
+  const uint64_t bytes =
+      txn::kHeaderBytes + uint64_t{operation_count} * txn::kOpHeaderBytes + key_and_value_bytes;
+  const uint64_t slot_bytes = uint64_t{options_.ring_chunk_count} * 32;
+  return static_cast<uint32_t>(std::min<uint64_t>((bytes + slot_bytes - 1) / slot_bytes,
+                                                  UINT32_MAX));
+}
+
+Token EngineImpl::Submit(const WriteBatch& batch) {
+  Status status = CheckWritable();
+  if (status.ok()) {
+    status = CheckBatchLimits(batch, options_);
+  }
+  if (!status.ok()) {
+    return Token::Failed(std::move(status));
+  }
+  const std::string_view bytes = batch.encoded();
+  const size_t slot_bytes = ring_->slot_size_bytes();
+  const auto slot_count = static_cast<uint32_t>((bytes.size() + slot_bytes - 1) / slot_bytes);
+  Result<ClaimedBatch> claimed = ring_->Claim(slot_count);
+  if (!claimed.ok()) {
+    return Token::Failed(claimed.status());
+  }
+  ClaimedBatch& claim = *claimed;
+  size_t offset = 0;
+  for (uint32_t index = 0; offset < bytes.size(); ++index) {
+    const std::span<std::byte> slot = claim.slot(index);
+    const size_t length = std::min(slot.size(), bytes.size() - offset);
+    std::memcpy(slot.data(), bytes.data() + offset, length);
+    offset += length;
+  }
+  CountSubmitted();
+  return claim.Publish();
+}
+
+Status EngineImpl::Write(const WriteBatch& batch) { return Submit(batch).Wait(); }
+
+Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count) {
+  Status status = CheckWritable();
+  if (!status.ok()) {
+    return status;
+  }
+  const uint64_t slot_bytes = ring_->slot_size_bytes();
+  if (slot_count == 0 || slot_count * slot_bytes > options_.transaction_bytes_max + slot_bytes) {
+    return Status::InvalidArgument(
+        "Claim(" + std::to_string(slot_count) + "): a transaction takes 1 to " +
+        std::to_string((options_.transaction_bytes_max + slot_bytes - 1) / slot_bytes) +
+        " slots (transaction_bytes_max = " + std::to_string(options_.transaction_bytes_max) +
+        ", " + std::to_string(slot_bytes) + "-byte slots)");
+  }
+  Result<ClaimedBatch> claimed = ring_->Claim(slot_count);
+  if (!claimed.ok()) {
+    return claimed.status();
+  }
+  return ClaimedTransaction(this, std::move(*claimed));
+}
+
+}  // namespace ringdb

@@ -1,0 +1,100 @@
+#include "ringdb/options.h"
+
+#include <string>
+
+namespace ringdb {
+
+namespace {
+
+bool IsPowerOfTwo(uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
+
+Status OutOfRange(const char* field, uint64_t value, const char* range) {
+  return Status::InvalidArgument(std::string(field) + " = " + std::to_string(value) +
+                                 " is out of range: must be " + range);
+}
+
+Status ValidateRing(const Options& options) {
+  if (!IsPowerOfTwo(options.ring_slot_count) || options.ring_slot_count < 2 ||
+      options.ring_slot_count > (uint64_t{1} << 24)) {
+    return OutOfRange("ring_slot_count", options.ring_slot_count,
+                      "a power of two in [2, 16777216]");
+  }
+  if (options.ring_chunk_count < 1 || options.ring_chunk_count > 1024) {
+    return OutOfRange("ring_chunk_count", options.ring_chunk_count, "in [1, 1024]");
+  }
+  if (static_cast<uint8_t>(options.wait_strategy) > static_cast<uint8_t>(WaitStrategy::kSleeping)) {
+    return OutOfRange("wait_strategy", static_cast<uint8_t>(options.wait_strategy),
+                      "one of the WaitStrategy values");
+  }
+  return Status::OK();
+}
+
+Status ValidateLimits(const Options& options) {
+  const uint64_t ring_bytes = options.ring_slot_count * options.ring_chunk_count * 32;
+  if (options.key_bytes_max < 1 || options.key_bytes_max > (1u << 20)) {
+    return OutOfRange("key_bytes_max", options.key_bytes_max, "in [1, 1048576]");
+  }
+  if (options.transaction_bytes_max < 64 || options.transaction_bytes_max > ring_bytes / 2) {
+    return Status::InvalidArgument(
+        "transaction_bytes_max = " + std::to_string(options.transaction_bytes_max) +
+        " is out of range: must be in [64, " + std::to_string(ring_bytes / 2) +
+        "], half the ring's bytes (ring_slot_count * ring_chunk_count * 32)");
+  }
+  if (options.value_bytes_max > options.transaction_bytes_max) {
+    return OutOfRange("value_bytes_max", options.value_bytes_max,
+                      "at most transaction_bytes_max");
+  }
+  return Status::OK();
+}
+
+Status ValidateJournal(const Options& options) {
+  if (options.journal_segment_bytes_max < (uint64_t{1} << 20) ||
+      options.journal_segment_bytes_max > (uint64_t{4} << 30)) {
+    return OutOfRange("journal_segment_bytes_max", options.journal_segment_bytes_max,
+                      "in [1048576, 4294967296]");
+  }
+  if (options.journal_segment_bytes_max < uint64_t{2} * options.transaction_bytes_max) {
+    return Status::InvalidArgument(
+        "journal_segment_bytes_max = " + std::to_string(options.journal_segment_bytes_max) +
+        " must be at least twice transaction_bytes_max = " +
+        std::to_string(options.transaction_bytes_max) + ", so that a transaction fits a segment");
+  }
+  if (static_cast<uint8_t>(options.sync_mode) > static_cast<uint8_t>(SyncMode::kNoSyncNotDurable)) {
+    return OutOfRange("sync_mode", static_cast<uint8_t>(options.sync_mode),
+                      "one of the SyncMode values");
+  }
+  if (static_cast<uint8_t>(options.recovery_mode) >
+      static_cast<uint8_t>(RecoveryMode::kSkipCorrupted)) {
+    return OutOfRange("recovery_mode", static_cast<uint8_t>(options.recovery_mode),
+                      "one of the RecoveryMode values");
+  }
+  if (options.journal_prewritten_segments > 16) {
+    return OutOfRange("journal_prewritten_segments", options.journal_prewritten_segments,
+                      "in [0, 16]");
+  }
+  if (options.checkpoint_journal_bytes < (uint64_t{1} << 20) ||
+      options.checkpoint_journal_bytes > (uint64_t{1} << 40)) {
+    return OutOfRange("checkpoint_journal_bytes", options.checkpoint_journal_bytes,
+                      "in [1048576, 1099511627776]");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Options::Validate() const {
+  Status status = ValidateRing(*this);
+  if (status.ok()) {
+    status = ValidateLimits(*this);
+  }
+  if (status.ok()) {
+    status = ValidateJournal(*this);
+  }
+  if (status.ok() && create_if_missing == false && error_if_exists) {
+    status = Status::InvalidArgument(
+        "error_if_exists = true with create_if_missing = false can never open anything");
+  }
+  return status;
+}
+
+}  // namespace ringdb

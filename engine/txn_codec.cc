@@ -1,0 +1,100 @@
+#include "engine/txn_codec.h"
+
+#include <string>
+
+#include "util/assert.h"
+
+namespace ringdb::txn {
+
+Status Decoder::Open(std::span<const std::byte> bytes, Decoder* decoder) {
+  RINGDB_ASSERT(decoder != nullptr);
+  if (bytes.size() < kHeaderBytes) {
+    return Status::Corruption("transaction of " + std::to_string(bytes.size()) +
+                              " bytes is shorter than its 8-byte header");
+  }
+  const uint32_t encoded_bytes = DecodeU32(bytes.data());
+  const uint32_t operation_count = DecodeU32(bytes.data() + 4);
+  if (encoded_bytes < kHeaderBytes || encoded_bytes > bytes.size()) {
+    return Status::Corruption("transaction header says " + std::to_string(encoded_bytes) +
+                              " bytes but " + std::to_string(bytes.size()) + " are present");
+  }
+  if (operation_count > (encoded_bytes - kHeaderBytes) / kOpHeaderBytes) {
+    return Status::Corruption("transaction header says " + std::to_string(operation_count) +
+                              " operations, more than " + std::to_string(encoded_bytes) +
+                              " bytes can hold");
+  }
+  *decoder = Decoder();
+  decoder->bytes_ = bytes.first(encoded_bytes);
+  decoder->offset_ = kHeaderBytes;
+  decoder->operation_count_ = operation_count;
+  decoder->encoded_bytes_ = encoded_bytes;
+  return Status::OK();
+}
+
+bool Decoder::Next(Op* op) {
+  RINGDB_ASSERT(op != nullptr);
+  if (!status_.ok() || operations_read_ == operation_count_) {
+    if (status_.ok() && offset_ != bytes_.size()) {
+      status_ = Status::Corruption("transaction has " + std::to_string(bytes_.size() - offset_) +
+                                   " trailing bytes after its last operation");
+    }
+    return false;
+  }
+  const size_t remaining = bytes_.size() - offset_;
+  if (remaining < kOpHeaderBytes) {
+    status_ = Status::Corruption("operation " + std::to_string(operations_read_) +
+                                 " header is cut off at transaction byte " +
+                                 std::to_string(offset_));
+    return false;
+  }
+  const std::byte* header = bytes_.data() + offset_;
+  const auto type = static_cast<uint8_t>(header[0]);
+  const bool reserved_zero = header[1] == std::byte{0} && header[2] == std::byte{0} &&
+                             header[3] == std::byte{0};
+  const uint64_t key_bytes = DecodeU32(header + 4);
+  const uint64_t value_bytes = DecodeU32(header + 8);
+  if (type < kOpTypeMin || type > kOpTypeMax || !reserved_zero) {
+    status_ = Status::Corruption("operation " + std::to_string(operations_read_) +
+                                 " has unknown type " + std::to_string(type));
+    return false;
+  }
+  if (key_bytes + value_bytes > remaining - kOpHeaderBytes) {
+    status_ = Status::Corruption("operation " + std::to_string(operations_read_) + " claims " +
+                                 std::to_string(key_bytes + value_bytes) + " bytes, only " +
+                                 std::to_string(remaining - kOpHeaderBytes) + " remain");
+    return false;
+  }
+  const char* key = reinterpret_cast<const char*>(header + kOpHeaderBytes);
+  op->type = static_cast<OpType>(type);
+  op->key = std::string_view(key, key_bytes);
+  op->value = std::string_view(key + key_bytes, value_bytes);
+  offset_ += kOpHeaderBytes + key_bytes + value_bytes;
+  ++operations_read_;
+  return true;
+}
+
+Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max,
+                uint32_t value_bytes_max) {
+  Decoder decoder;
+  Status status = Decoder::Open(bytes, &decoder);
+  if (!status.ok()) {
+    return status;
+  }
+  Op op{};
+  uint32_t index = 0;
+  while (decoder.Next(&op)) {
+    if (op.key.empty() || op.key.size() > key_bytes_max) {
+      return Status::Corruption("operation " + std::to_string(index) + " has a key of " +
+                                std::to_string(op.key.size()) + " bytes");
+    }
+    const bool carries_value = op.type == OpType::kPut || op.type == OpType::kExpectEqual;
+    if (op.value.size() > value_bytes_max || (!carries_value && !op.value.empty())) {
+      return Status::Corruption("operation " + std::to_string(index) + " has a value of " +
+                                std::to_string(op.value.size()) + " bytes");
+    }
+    ++index;
+  }
+  return decoder.status();
+}
+
+}  // namespace ringdb::txn

@@ -1,0 +1,42 @@
+// The encoding of one transaction, as it sits in ring slots, in a journal record's payload and in
+// replay. It is the only representation: WriteBatch builds it, the zero-copy path writes it in
+// place, the journal stores its bytes unchanged, and the applier decodes it. All integers are
+// fixed-width little-endian.
+//
+//   transaction := header operation*
+//   header      := encoded_bytes:u32  operation_count:u32          (8 bytes)
+//   operation   := type:u8  reserved:u8[3]  key_bytes:u32  value_bytes:u32  key  value
+//                                                                  (12 bytes + key + value)
+//
+// encoded_bytes counts the whole transaction, header included, so a reader knows where it ends
+// without trusting operation_count. reserved must be zero. Preconditions carry a value only for
+// kExpectEqual; Delete, kExpectAbsent and kExpectPresent have value_bytes == 0.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ringdb::txn {
+
+enum class OpType : uint8_t {
+  kPut = 1,
+  kDelete = 2,
+  kExpectEqual = 3,
+  kExpectAbsent = 4,
+  kExpectPresent = 5,
+};
+
+inline constexpr size_t kHeaderBytes = 8;
+inline constexpr size_t kOpHeaderBytes = 12;
+inline constexpr uint8_t kOpTypeMin = 1;
+inline constexpr uint8_t kOpTypeMax = 5;
+
+static_assert(kHeaderBytes == 2 * sizeof(uint32_t), "header is two u32 fields");
+static_assert(kOpHeaderBytes == 4 + 2 * sizeof(uint32_t), "op header: type + 3 reserved + 2 u32");
+
+inline bool IsPrecondition(OpType type) {
+  return type == OpType::kExpectEqual || type == OpType::kExpectAbsent ||
+         type == OpType::kExpectPresent;
+}
+
+}  // namespace ringdb::txn

@@ -1,0 +1,125 @@
+// ringdb::Options: everything Engine::Open needs to know, each field with its unit, range and
+// default. Options::Validate() (called by Open) rejects a bad value with an InvalidArgument that
+// names the field; nothing is clamped silently. None of the fields can change after Open.
+//
+// Thread safety: a plain struct; copy it freely. Open copies what it keeps.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "ringdb/logger.h"
+#include "ringdb/status.h"
+
+namespace rocksdb {
+struct Options;
+}  // namespace rocksdb
+
+namespace ringdb {
+
+class Env;
+
+// How a thread waits when it has nothing to do (a producer on a full ring, a consumer on an empty
+// one, a caller on a token).
+enum class WaitStrategy : uint8_t {
+  // Spin briefly, then park on a condition variable. The right choice when threads outnumber cores.
+  kSpinThenPark = 0,
+  // Spin forever. Lowest latency, but a waiting thread burns a whole core: only for machines with
+  // a core to spare per ringdb thread.
+  kBusySpin = 1,
+  // Spin, then yield the core to the scheduler after each check.
+  kYielding = 2,
+  // Spin, then sleep with growing pauses. Least CPU, highest wake-up latency.
+  kSleeping = 3,
+};
+
+// Whether the journal makes each group durable before the applier may commit it.
+enum class SyncMode : uint8_t {
+  // One fdatasync per group commit. A resolved token survives power loss.
+  kFdatasync = 0,
+  // No sync at all. A resolved token survives a process crash but NOT a power loss or a kernel
+  // crash. For tests and benchmarks only; the name says so on purpose.
+  kNoSyncNotDurable = 1,
+};
+
+// What Open does when the journal does not end cleanly, modelled on RocksDB's WALRecoveryMode.
+enum class RecoveryMode : uint8_t {
+  // A torn record at the very end of the last segment (an interrupted write) is truncated and
+  // logged; anything else wrong fails Open with Corruption naming the segment and offset.
+  // Use case: the default; what a crash or power loss leaves behind is repaired, rot is not.
+  kTolerateTornTail = 0,
+  // Any imperfection, a torn tail included, fails Open.
+  // Use case: systems that must notice even an interrupted write.
+  kAbsoluteConsistency = 1,
+  // Recover up to the first bad record, ignore everything after it, and log it loudly.
+  // Use case: getting a damaged database to open, accepting the loss of the tail.
+  kPointInTime = 2,
+  // Skip every record that fails its checks and keep going. Salvage only: transactions after a
+  // skipped one may depend on it. Use case: the `ringdb recover` tool.
+  kSkipCorrupted = 3,
+};
+
+struct Options {
+  // --- Ring buffer ---
+  // Number of ring slots; a power of two in [2, 2^24]. Default: 16384.
+  uint64_t ring_slot_count = uint64_t{1} << 14;
+  // Slot size in 32-byte chunks, in [1, 1024]; a slot holds chunk_count * 32 bytes. A transaction
+  // occupies as many consecutive slots as its encoded size needs. Default: 4 (128-byte slots).
+  uint32_t ring_chunk_count = 4;
+  // How ringdb's threads and a caller waiting on a full ring or a token wait. Default: spin, park.
+  WaitStrategy wait_strategy = WaitStrategy::kSpinThenPark;
+
+  // --- Limits of one transaction ---
+  // Largest key, in bytes, in [1, 1 MiB]. Empty keys are always rejected. Default: 8 KiB.
+  uint32_t key_bytes_max = 8u << 10;
+  // Largest value, in bytes, in [0, transaction_bytes_max]. Default: 1 MiB.
+  uint32_t value_bytes_max = 1u << 20;
+  // Largest encoded transaction in bytes (keys, values, 12 bytes of framing per operation and 8
+  // per transaction); at most half the ring's bytes, so that one transaction never waits for the
+  // whole ring.
+  // A transaction over it is refused with InvalidArgument and nothing is published.
+  // Default: 1 MiB (with the default ring of 2 MiB).
+  uint32_t transaction_bytes_max = 1u << 20;
+
+  // --- Journal ---
+  // Size at which the journal rolls to a new segment, in bytes, in [1 MiB, 4 GiB]. Default: 64 MiB.
+  uint64_t journal_segment_bytes_max = uint64_t{64} << 20;
+  // Durability of each group commit. Default: kFdatasync.
+  SyncMode sync_mode = SyncMode::kFdatasync;
+  // Policy for a journal that does not end cleanly. Default: kTolerateTornTail.
+  RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
+  // Journal segments kept written ahead of need, so that the hot path overwrites blocks (about
+  // half the cost of an appending fdatasync). In [0, 16]. Default: 1.
+  uint32_t journal_prewritten_segments = 1;
+
+  // --- Checkpoints ---
+  // When the journal holds more than this many bytes past the last checkpoint, a background
+  // checkpoint flushes RocksDB and retires the journal segments it covers. In [1 MiB, 1 TiB].
+  // Default: 256 MiB.
+  uint64_t checkpoint_journal_bytes = uint64_t{256} << 20;
+  // Transactions kept in the journal below the checkpoint for point-in-time replay; 0 keeps
+  // none. Default: 0.
+  uint64_t journal_retention_transactions = 0;
+
+  // --- Opening ---
+  // Create the directory and an empty database when missing. Default: true.
+  bool create_if_missing = true;
+  // Fail Open when a database already exists at the path. Default: false.
+  bool error_if_exists = false;
+
+  // --- Plumbing ---
+  // Where ringdb logs. Default: null, meaning DefaultLogger() (a logger named "ringdb", stderr).
+  std::shared_ptr<spdlog::logger> logger;
+  // RocksDB options to start from, copied at Open. ringdb then sets what its guarantees need
+  // (create_if_missing, atomic_flush, its metadata column family) and writes with the RocksDB
+  // WAL disabled. Default: null, meaning RocksDB's defaults.
+  std::shared_ptr<const rocksdb::Options> rocksdb_options;
+  // The file layer for the journal and the lock. Default: null, meaning the POSIX file system.
+  Env* env = nullptr;
+
+  // Returns OK or InvalidArgument naming the first bad field and why.
+  Status Validate() const;
+};
+
+}  // namespace ringdb

@@ -1,0 +1,116 @@
+// Goal: the transaction encoding round-trips, and the decoder rejects every malformed input
+// without reading past its span. Method: encode with WriteBatch, decode; then cut, flip and
+// inflate the bytes and check each case is reported as Corruption.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/txn_codec.h"
+#include "ringdb/write_batch.h"
+
+namespace ringdb {
+namespace {
+
+std::span<const std::byte> Bytes(std::string_view text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
+
+TEST(TxnCodecTest, WriteBatchRoundTrips) {
+  WriteBatch batch;
+  batch.Put("alpha", "one");
+  batch.Delete("beta");
+  batch.ExpectEqual("gamma", "three");
+  batch.ExpectAbsent("delta");
+  batch.ExpectPresent("epsilon");
+  batch.Put("zeta", "");
+  EXPECT_EQ(batch.operation_count(), 6u);
+  ASSERT_TRUE(txn::Validate(Bytes(batch.encoded()), 64, 64).ok());
+
+  txn::Decoder decoder;
+  ASSERT_TRUE(txn::Decoder::Open(Bytes(batch.encoded()), &decoder).ok());
+  EXPECT_EQ(decoder.encoded_bytes(), batch.encoded().size());
+  const std::vector<std::tuple<txn::OpType, std::string, std::string>> expected = {
+      {txn::OpType::kPut, "alpha", "one"},       {txn::OpType::kDelete, "beta", ""},
+      {txn::OpType::kExpectEqual, "gamma", "three"}, {txn::OpType::kExpectAbsent, "delta", ""},
+      {txn::OpType::kExpectPresent, "epsilon", ""},  {txn::OpType::kPut, "zeta", ""}};
+  txn::Op op{};
+  size_t index = 0;
+  while (decoder.Next(&op)) {
+    ASSERT_LT(index, expected.size());
+    EXPECT_EQ(op.type, std::get<0>(expected[index]));
+    EXPECT_EQ(op.key, std::get<1>(expected[index]));
+    EXPECT_EQ(op.value, std::get<2>(expected[index]));
+    ++index;
+  }
+  EXPECT_TRUE(decoder.status().ok()) << decoder.status().ToString();
+  EXPECT_EQ(index, expected.size());
+}
+
+TEST(TxnCodecTest, ClearKeepsNothingButTheHeader) {
+  WriteBatch batch;
+  batch.Put("k", "v");
+  batch.Clear();
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(batch.encoded().size(), txn::kHeaderBytes);
+  EXPECT_EQ(batch.key_bytes_max(), 0u);
+}
+
+TEST(TxnCodecTest, EveryTruncationIsCorruption) {
+  WriteBatch batch;
+  batch.Put("key-1", "value-1");
+  batch.Put("key-2", std::string(100, 'x'));
+  const std::string full(batch.encoded());
+  for (size_t length = 0; length < full.size(); ++length) {
+    const Status status = txn::Validate(Bytes(std::string_view(full).substr(0, length)), 64, 1024);
+    EXPECT_TRUE(status.IsCorruption()) << "length " << length << ": " << status.ToString();
+  }
+}
+
+TEST(TxnCodecTest, UnknownTypeAndReservedBytesAreCorruption) {
+  WriteBatch batch;
+  batch.Put("key", "value");
+  for (const size_t position : {txn::kHeaderBytes, txn::kHeaderBytes + 1}) {
+    std::string bytes(batch.encoded());
+    bytes[position] = static_cast<char>(0x7f);
+    EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption()) << position;
+  }
+}
+
+TEST(TxnCodecTest, InflatedLengthsAreCorruptionNotOverreads) {
+  WriteBatch batch;
+  batch.Put("key", "value");
+  const size_t fields[] = {txn::kHeaderBytes + 4, txn::kHeaderBytes + 8};
+  for (const size_t field : fields) {
+    for (const uint32_t length : {6u, 1000u, 0xffffffffu}) {
+      std::string bytes(batch.encoded());
+      std::byte encoded[4];
+      txn::EncodeU32(encoded, length);
+      std::memcpy(bytes.data() + field, encoded, 4);
+      EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption()) << field << " " << length;
+    }
+  }
+  std::string bytes(batch.encoded());
+  std::byte count[4];
+  txn::EncodeU32(count, 2);  // One more operation than the bytes hold.
+  std::memcpy(bytes.data() + 4, count, 4);
+  EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption());
+}
+
+TEST(TxnCodecTest, LimitsAreChecked) {
+  WriteBatch batch;
+  batch.Put("a-long-key", "v");
+  EXPECT_TRUE(txn::Validate(Bytes(batch.encoded()), 4, 64).IsCorruption());
+  WriteBatch empty_key;
+  empty_key.Put("", "v");
+  EXPECT_TRUE(txn::Validate(Bytes(empty_key.encoded()), 4, 64).IsCorruption());
+  WriteBatch delete_with_value;
+  delete_with_value.Put("k", "v");
+  std::string bytes(delete_with_value.encoded());
+  bytes[txn::kHeaderBytes] = static_cast<char>(txn::OpType::kDelete);
+  EXPECT_TRUE(txn::Validate(Bytes(bytes), 4, 64).IsCorruption());
+}
+
+}  // namespace
+}  // namespace ringdb
