@@ -194,7 +194,7 @@ EngineInfo EngineImpl::Info() const {
     info.ring_slot_count = ring.slot_count;
     info.ring_slot_bytes = ring.slot_size_bytes;
     info.ring_bytes_reserved = ring.bytes_reserved;
-    info.ring_slots_free = ring.free_slots;
+    info.ring_slots_free = ring.free_slot_count;
     info.ring_cursor = ring.cursor;
   }
   std::shared_lock<std::shared_mutex> lock(db_mutex_);

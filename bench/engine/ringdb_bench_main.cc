@@ -1,0 +1,22 @@
+// ringdb_bench [--quick] [--json] [--dir D]: the same run as `ringdb bench`.
+#include <cstdio>
+#include <cstring>
+
+#include "bench/engine/engine_bench.h"
+
+int main(int argc, char** argv) {
+  ringdb::bench::BenchConfig config;
+  for (int index = 1; index < argc; ++index) {
+    if (std::strcmp(argv[index], "--quick") == 0) {
+      config.quick = true;
+    } else if (std::strcmp(argv[index], "--json") == 0) {
+      config.json = true;
+    } else if (std::strcmp(argv[index], "--dir") == 0 && index + 1 < argc) {
+      config.dir = argv[++index];
+    } else {
+      std::fprintf(stderr, "usage: ringdb_bench [--quick] [--json] [--dir D]\n");
+      return 2;
+    }
+  }
+  return ringdb::bench::RunEngineBench(config);
+}

@@ -1,0 +1,217 @@
+// ringdb's side of each workload, through the public API only.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "bench/engine/bench_util.h"
+#include "bench/engine/workloads.h"
+#include "ringdb/ringdb.h"
+
+namespace ringdb::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+const std::string kValue(100, 'v');
+
+// Default options: durable (fdatasync per group), the default ring and wait strategy. The
+// checkpoint threshold is raised so that no checkpoint runs in the middle of a measurement.
+Options BenchOptions() {
+  Options options;
+  options.checkpoint_journal_bytes = uint64_t{64} << 30;
+  return options;
+}
+
+std::unique_ptr<Engine> OpenEngine(const std::string& dir, const Options& options) {
+  std::unique_ptr<Engine> engine;
+  const Status status = Engine::Open(options, dir, &engine);
+  if (!status.ok()) {
+    std::fprintf(stderr, "bench: cannot open ringdb at %s: %s\n", dir.c_str(),
+                 status.ToString().c_str());
+    std::exit(1);
+  }
+  return engine;
+}
+
+void FillBatch(Random* random, int puts, std::string* key, WriteBatch* batch) {
+  batch->Clear();
+  for (int put = 0; put < puts; ++put) {
+    random->Key(key);
+    batch->Put(*key, kValue);
+  }
+}
+
+}  // namespace
+
+Figures RingdbWriters(const std::string& dir, int threads, int puts, double seconds) {
+  std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> total{0};
+  std::vector<Latencies> latencies(static_cast<size_t>(threads), Latencies(1 << 18));
+  std::vector<std::thread> workers;
+  const auto started = Clock::now();
+  for (int thread = 0; thread < threads; ++thread) {
+    workers.emplace_back([&, thread] {
+      Random random(static_cast<uint64_t>(thread) + 1);
+      std::string key;
+      WriteBatch batch;
+      uint64_t count = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        FillBatch(&random, puts, &key, &batch);
+        const auto before = Clock::now();
+        if (!engine->Write(batch).ok()) {
+          std::exit(1);
+        }
+        latencies[static_cast<size_t>(thread)].Add(Clock::now() - before);
+        ++count;
+      }
+      total += count;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (std::thread& worker : workers) {
+    worker.join();
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  for (size_t index = 1; index < latencies.size(); ++index) {
+    latencies[0].Merge(latencies[index]);
+  }
+  return {static_cast<double>(total) / elapsed, latencies[0].QuantileUs(0.5),
+          latencies[0].QuantileUs(0.99), total};
+}
+
+PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double seconds) {
+  const Options options = BenchOptions();
+  std::unique_ptr<Engine> engine = OpenEngine(dir, options);
+  std::vector<Token> window(static_cast<size_t>(outstanding));
+  Random random(42);
+  std::string key;
+  WriteBatch batch;
+  FillBatch(&random, 1, &key, &batch);  // Grows the buffers before counting starts.
+  ResetPeakResident();
+  const uint64_t allocations_before = AllocationCount();
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::duration<double>(seconds);
+  uint64_t count = 0;
+  while ((count & 1023) != 0 || Clock::now() < deadline) {
+    Token& slot = window[count % window.size()];
+    if (slot.sequence() != 0 && !slot.Wait().ok()) {
+      std::exit(1);
+    }
+    FillBatch(&random, 1, &key, &batch);
+    slot = engine->Submit(batch);
+    ++count;
+  }
+  for (Token& token : window) {
+    if (token.sequence() != 0 && !token.Wait().ok()) {
+      std::exit(1);
+    }
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  const uint64_t allocations = AllocationCount() - allocations_before;
+  const double peak_mib = ResidentMib(true);
+  // The budget: the ring, RocksDB's write buffers (two column families, up to two memtables
+  // each) and its default block cache (32 MiB), plus what the process held before the engine.
+  const double ring_mib = static_cast<double>(options.ring_slot_count * options.ring_chunk_count *
+                                              32) / (1 << 20);
+  const double budget_mib = ring_mib + 2 * 2 * 64 + 32;
+  PipelinedFigures figures;
+  figures.figures = {static_cast<double>(count) / elapsed, 0, 0, count};
+  figures.allocations_per_transaction = static_cast<double>(allocations) / static_cast<double>(count);
+  figures.peak_rss_over_budget_mib = peak_mib - budget_mib;
+  return figures;
+}
+
+double RingdbReopenMs(const std::string& dir, uint64_t transactions) {
+  const pid_t child = fork();
+  if (child == 0) {
+    std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
+    Random random(7);
+    std::string key;
+    WriteBatch batch;
+    std::vector<Token> window(4096);
+    for (uint64_t i = 0; i < transactions; ++i) {
+      Token& slot = window[i % window.size()];
+      if (slot.sequence() != 0 && !slot.Wait().ok()) {
+        _exit(1);
+      }
+      FillBatch(&random, 1, &key, &batch);
+      slot = engine->Submit(batch);
+    }
+    for (Token& token : window) {
+      if (token.sequence() != 0 && !token.Wait().ok()) {
+        _exit(1);
+      }
+    }
+    _exit(0);  // No Close: no flush, no checkpoint; the journal must be replayed.
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "bench: the writing child failed\n");
+    std::exit(1);
+  }
+  const auto started = Clock::now();
+  std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
+  return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+}
+
+Figures RingdbYcsbA(const std::string& dir, int threads, uint64_t keys, double seconds) {
+  Options options = BenchOptions();
+  std::unique_ptr<Engine> engine = OpenEngine(dir, options);
+  WriteBatch load;
+  for (uint64_t key = 0; key < keys; ++key) {
+    load.Put("user" + std::to_string(key), kValue);
+    if (load.operation_count() == 1000 || key + 1 == keys) {
+      if (!engine->Write(load).ok()) {
+        std::exit(1);
+      }
+      load.Clear();
+    }
+  }
+  const Zipfian zipfian(keys);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> total{0};
+  std::vector<std::thread> workers;
+  const auto started = Clock::now();
+  for (int thread = 0; thread < threads; ++thread) {
+    workers.emplace_back([&, thread] {
+      Random random(static_cast<uint64_t>(thread) + 100);
+      std::string value;
+      WriteBatch batch;
+      uint64_t count = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        const std::string key = "user" + std::to_string(zipfian.Next(&random));
+        bool ok = true;
+        if ((random.Next() & 1) != 0) {
+          ok = engine->Get(key, &value).ok();
+        } else {
+          batch.Clear();
+          batch.Put(key, kValue);
+          ok = engine->Write(batch).ok();
+        }
+        if (!ok) {
+          std::exit(1);
+        }
+        ++count;
+      }
+      total += count;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (std::thread& worker : workers) {
+    worker.join();
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  return {static_cast<double>(total) / elapsed, 0, 0, total};
+}
+
+}  // namespace ringdb::bench
