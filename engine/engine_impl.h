@@ -59,6 +59,7 @@ class EngineImpl final : public Engine {
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
 
+  Status Backup(const std::string& dir) override;
   EngineInfo Info() const override;
   EngineStats Stats() const override;
   const RecoveryInfo& recovery() const override { return recovery_; }
@@ -142,6 +143,9 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> checkpoint_sequence_{0};  // checkpointer
   std::atomic<uint64_t> retire_request_{0};       // checkpointer → journaler
   uint64_t retired_through_ = 0;                  // journaler only
+  // Held by Backup while it copies the journal, and tried by the journaler before retiring, so
+  // that no segment a backup still needs is deleted under it.
+  std::mutex retire_mutex_;
 
   // Checkpoint trigger: journal bytes since the last checkpoint (journaler), and the wake-up.
   std::atomic<uint64_t> journal_bytes_since_checkpoint_{0};

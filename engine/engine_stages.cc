@@ -215,6 +215,10 @@ void EngineImpl::MaybeRetire() {
   if (request <= retired_through_) {
     return;
   }
+  std::unique_lock<std::mutex> backup_guard(retire_mutex_, std::try_to_lock);
+  if (!backup_guard.owns_lock()) {
+    return;  // A backup is copying the journal; retire after it.
+  }
   const Status status = journal_->Retire(request);
   if (!status.ok()) {
     logger_->warn("ringdb: retiring journal segments through {}: {}", request, status.ToString());

@@ -221,6 +221,11 @@ class Engine {
   virtual const Snapshot* GetSnapshot() = 0;
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
+  // Writes a consistent copy of the database into `dir` (which must not exist or be empty) while
+  // writes go on: a RocksDB checkpoint plus every journal segment, so that opening `dir` replays
+  // the journal past the checkpoint's marker. Journal retirement waits while a backup runs.
+  virtual Status Backup(const std::string& dir) = 0;
+
   virtual EngineInfo Info() const = 0;
   virtual EngineStats Stats() const = 0;
   virtual const RecoveryInfo& recovery() const = 0;
