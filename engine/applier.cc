@@ -14,13 +14,10 @@ rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(
 }  // namespace
 
 Applier::Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
-                 rocksdb::ColumnFamilyHandle* meta, uint32_t key_bytes_max,
-                 uint32_t value_bytes_max)
+                 rocksdb::ColumnFamilyHandle* meta)
     : db_(db),
       data_(data),
       meta_(meta),
-      key_bytes_max_(key_bytes_max),
-      value_bytes_max_(value_bytes_max),
       batch_(rocksdb::BytewiseComparator(), 0 /*reserved_bytes*/, true /*overwrite_key*/) {
   RINGDB_ASSERT(db_ != nullptr);
   RINGDB_ASSERT(data_ != nullptr && meta_ != nullptr);
@@ -37,7 +34,7 @@ void Applier::ResetTo(uint64_t sequence) {
 
 Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence) {
   RINGDB_ASSERT(sequence > judged_sequence_);
-  Status status = txn::Validate(transaction, key_bytes_max_, value_bytes_max_);
+  Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX);
   if (!status.ok()) {
     return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
                               std::string(status.message()));

@@ -25,12 +25,11 @@ class Applier {
  public:
   // data and meta are column families of db: the user's keys and ringdb's marker. Both outlive
   // the applier.
-  Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, rocksdb::ColumnFamilyHandle* meta,
-          uint32_t key_bytes_max, uint32_t value_bytes_max);
+  Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, rocksdb::ColumnFamilyHandle* meta);
   Applier(const Applier&) = delete;
   Applier& operator=(const Applier&) = delete;
 
-  // Judges the transaction with journal sequence `sequence` against the state so far. OK: its
+  // Judges the transaction (by the format's limits, never the options': see txn_format.h) with journal sequence `sequence` against the state so far. OK: its
   // writes are staged. Conflict: a precondition failed, nothing is staged. Corruption: the bytes
   // do not decode, nothing is staged. Sequences must increase.
   Status Stage(std::span<const std::byte> transaction, uint64_t sequence);
@@ -55,8 +54,6 @@ class Applier {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_;
   rocksdb::ColumnFamilyHandle* meta_;
-  uint32_t key_bytes_max_;
-  uint32_t value_bytes_max_;
   rocksdb::WriteBatchWithIndex batch_;
   rocksdb::PinnableSlice read_value_;
   rocksdb::ReadOptions read_options_;

@@ -8,6 +8,7 @@
 #include <rocksdb/options.h>
 
 #include "engine/engine_impl.h"
+#include "engine/options_file.h"
 #include "util/assert.h"
 
 namespace ringdb {
@@ -85,6 +86,9 @@ Status EngineImpl::OpenAll() {
     status = Replay();
   }
   if (status.ok()) {
+    status = WriteOptionsFile(path_, options_);
+  }
+  if (status.ok()) {
     status = StartRing();
   }
   if (!status.ok()) {
@@ -153,8 +157,7 @@ Status EngineImpl::OpenRocksDb() {
   RINGDB_ASSERT(handles.size() == 2);
   data_ = handles[0];
   meta_ = handles[1];
-  applier_ = std::make_unique<Applier>(db_.get(), data_, meta_, options_.key_bytes_max,
-                                       options_.value_bytes_max);
+  applier_ = std::make_unique<Applier>(db_.get(), data_, meta_);
   return Applier::ReadMarker(db_.get(), meta_, &recovery_.marker_sequence);
 }
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "engine/txn_format.h"
+
 namespace ringdb {
 
 namespace {
@@ -31,7 +33,7 @@ Status ValidateRing(const Options& options) {
 
 Status ValidateLimits(const Options& options) {
   const uint64_t ring_bytes = options.ring_slot_count * options.ring_chunk_count * 32;
-  if (options.key_bytes_max < 1 || options.key_bytes_max > (1u << 20)) {
+  if (options.key_bytes_max < 1 || options.key_bytes_max > txn::kKeyBytesLimit) {
     return OutOfRange("key_bytes_max", options.key_bytes_max, "in [1, 1048576]");
   }
   if (options.transaction_bytes_max < 64 || options.transaction_bytes_max > ring_bytes / 2) {

@@ -28,6 +28,10 @@ enum class OpType : uint8_t {
 
 inline constexpr size_t kHeaderBytes = 8;
 inline constexpr size_t kOpHeaderBytes = 12;
+// The largest key the format accepts, whatever the options: Options::key_bytes_max may only be
+// lowered below it. Replay judges journaled transactions by these format limits, never by the
+// options of the current Open, so that reopening with smaller limits cannot change an outcome.
+inline constexpr uint32_t kKeyBytesLimit = uint32_t{1} << 20;
 inline constexpr uint8_t kOpTypeMin = 1;
 inline constexpr uint8_t kOpTypeMax = 5;
 

@@ -34,7 +34,7 @@ class ApplierTest : public ::testing::Test {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), families, &handles_, &raw).ok());
     db_.reset(raw);
-    applier_ = std::make_unique<Applier>(db_.get(), handles_[0], handles_[1], 64, 1024);
+    applier_ = std::make_unique<Applier>(db_.get(), handles_[0], handles_[1]);
   }
   void CloseDb() {
     applier_.reset();

@@ -1,0 +1,50 @@
+// Shared pieces of the `ringdb` command: exit codes, output (human or JSON), escaping, and the
+// check that a path holds a ringdb database.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "ringdb/status.h"
+
+namespace ringdb::tool {
+
+// Exit codes, documented in `ringdb --help` and the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,      // the operation failed (I/O error, bad state)
+  kExitUsage = 2,       // bad arguments
+  kExitNotFound = 3,    // no such key, or the path is not a ringdb database
+  kExitCorruption = 4,  // the journal or database failed a check
+  kExitBusy = 5,        // a live engine holds the directory
+};
+
+// Prints "ringdb: <context>: <status>" on stderr and returns the exit code for the status.
+int Fail(std::string_view context, const Status& status);
+int ExitCodeFor(const Status& status);
+
+// Checks that `path` looks like a ringdb directory (journal/ and db/ inside).
+Status CheckDatabase(const std::string& path);
+
+// Printable form of arbitrary bytes: printable ASCII as is, the rest as \xNN; for JSON, also
+// escapes quotes and backslashes.
+std::string Escape(std::string_view bytes, bool json);
+
+// A JSON object built field by field: {"a": 1, "b": "x"}.
+class JsonObject {
+ public:
+  JsonObject& Add(std::string_view name, uint64_t value);
+  JsonObject& Add(std::string_view name, double value);
+  JsonObject& Add(std::string_view name, bool value);
+  JsonObject& Add(std::string_view name, std::string_view value);
+  JsonObject& AddRaw(std::string_view name, std::string_view json);
+  std::string str() const { return text_ + "}"; }
+
+ private:
+  void Name(std::string_view name);
+  std::string text_ = "{";
+};
+
+}  // namespace ringdb::tool
