@@ -1,0 +1,30 @@
+// The subcommands of `ringdb`. Each returns a process exit code (tools/tool_common.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ringdb::tool {
+
+struct CommonArgs {
+  std::string path;
+  bool json = false;
+};
+
+int Info(const CommonArgs& args);
+int Get(const CommonArgs& args, const std::string& key);
+int Scan(const CommonArgs& args, const std::string& prefix, const std::string& from,
+         uint64_t limit);
+int Put(const CommonArgs& args, const std::string& key, const std::string& value);
+int Delete(const CommonArgs& args, const std::string& key);
+int Stats(const CommonArgs& args);
+
+int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequence,
+                bool values);
+int JournalVerify(const CommonArgs& args);
+
+int Recover(const CommonArgs& args, const std::string& mode);
+int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence);
+int Backup(const CommonArgs& args, const std::string& target);
+
+}  // namespace ringdb::tool

@@ -1,0 +1,121 @@
+// The `ringdb` command: inspect, verify, recover, replay and back up ringdb databases.
+//
+// Exit codes: 0 success; 1 the operation failed; 2 bad arguments; 3 not found (a missing key, or
+// a path that is not a ringdb database); 4 corruption found; 5 the database is locked by a live
+// engine. Errors go to stderr and name what was wrong.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "bench/engine/engine_bench.h"
+#include "ringdb/version.h"
+#include "tools/commands.h"
+#include "tools/tool_common.h"
+
+namespace {
+
+using ringdb::tool::CommonArgs;
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 success, 1 the operation failed, 2 bad arguments, 3 not found (key, or not a "
+    "ringdb database), 4 corruption found, 5 locked by a live engine.";
+
+CLI::App* AddPathCommand(CLI::App* parent, const char* name, const char* description,
+                         CommonArgs* args) {
+  CLI::App* command = parent->add_subcommand(name, description);
+  command->add_option("path", args->path, "the database directory")->required();
+  command->add_flag("--json", args->json, "print JSON instead of text");
+  return command;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("ringdb " RINGDB_VERSION_STRING
+               ": inspect, verify, recover, replay and back up ringdb databases");
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", RINGDB_VERSION_STRING);
+  app.require_subcommand(1);
+  CommonArgs args;
+  int code = ringdb::tool::kExitOk;
+
+  CLI::App* info = AddPathCommand(&app, "info", "options, journal sequences and segments, "
+                                  "applied marker, RocksDB size (safe beside a live engine)", &args);
+  info->callback([&] { code = ringdb::tool::Info(args); });
+
+  std::string key;
+  std::string value;
+  CLI::App* get = AddPathCommand(&app, "get", "print the value of a key", &args);
+  get->add_option("key", key)->required();
+  get->callback([&] { code = ringdb::tool::Get(args, key); });
+
+  std::string prefix;
+  std::string from;
+  uint64_t limit = 0;
+  CLI::App* scan = AddPathCommand(&app, "scan", "list keys and values in order", &args);
+  scan->add_option("--prefix", prefix, "only keys starting with this");
+  scan->add_option("--from", from, "start at this key");
+  scan->add_option("--limit", limit, "at most this many (0: all)");
+  scan->callback([&] { code = ringdb::tool::Scan(args, prefix, from, limit); });
+
+  CLI::App* put = AddPathCommand(&app, "put", "write a key through the engine (journaled)", &args);
+  put->add_option("key", key)->required();
+  put->add_option("value", value)->required();
+  put->callback([&] { code = ringdb::tool::Put(args, key, value); });
+
+  CLI::App* del = AddPathCommand(&app, "delete", "delete a key through the engine", &args);
+  del->add_option("key", key)->required();
+  del->callback([&] { code = ringdb::tool::Delete(args, key); });
+
+  CLI::App* stats = AddPathCommand(&app, "stats", "open, recover and print the counters", &args);
+  stats->callback([&] { code = ringdb::tool::Stats(args); });
+
+  CLI::App* journal = app.add_subcommand("journal", "read the journal (safe beside a live engine)");
+  journal->require_subcommand(1);
+  uint64_t from_sequence = 0;
+  uint64_t to_sequence = 0;
+  bool values = false;
+  CLI::App* dump = AddPathCommand(journal, "dump", "print every record and its operations", &args);
+  dump->add_option("--from-seq", from_sequence, "first sequence to print");
+  dump->add_option("--to-seq", to_sequence, "last sequence to print");
+  dump->add_flag("--values", values, "print values too (escaped)");
+  dump->callback([&] { code = ringdb::tool::JournalDump(args, from_sequence, to_sequence, values); });
+  CLI::App* verify = AddPathCommand(journal, "verify",
+                                    "check every checksum and the chain; exit 4 on corruption",
+                                    &args);
+  verify->callback([&] { code = ringdb::tool::JournalVerify(args); });
+
+  std::string mode = "tolerate-torn-tail";
+  CLI::App* recover = AddPathCommand(&app, "recover", "open with a recovery mode and report", &args);
+  recover->add_option("--mode", mode,
+                      "absolute | tolerate-torn-tail | point-in-time | skip-corrupted");
+  recover->callback([&] { code = ringdb::tool::Recover(args, mode); });
+
+  std::string into;
+  CLI::App* replay = AddPathCommand(&app, "replay",
+                                    "rebuild a fresh RocksDB directory from the journal", &args);
+  replay->add_option("--into", into, "the new RocksDB directory (must not exist)")->required();
+  replay->add_option("--to-seq", to_sequence, "stop after this sequence (point in time)");
+  replay->callback([&] { code = ringdb::tool::Replay(args, into, to_sequence); });
+
+  std::string target;
+  CLI::App* backup = AddPathCommand(&app, "backup", "consistent copy that `recover` opens", &args);
+  backup->add_option("target", target, "the backup directory (must not exist)")->required();
+  backup->callback([&] { code = ringdb::tool::Backup(args, target); });
+
+  ringdb::bench::BenchConfig bench_config;
+  CLI::App* bench = app.add_subcommand("bench", "durable throughput beside RocksDB");
+  bench->add_flag("--quick", bench_config.quick, "about a minute instead of ten");
+  bench->add_flag("--json", bench_config.json, "JSON lines");
+  bench->add_option("--dir", bench_config.dir, "where to create the benchmark directories");
+  bench->callback([&] { code = ringdb::bench::RunEngineBench(bench_config); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int exit = app.exit(error);
+    return exit == 0 ? ringdb::tool::kExitOk : ringdb::tool::kExitUsage;
+  }
+  return code;
+}
