@@ -85,6 +85,9 @@ class EngineImpl final : public Engine {
   void CheckpointerLoop();
   // One delivered run [first, last] of ring sequences, for each thread.
   void JournalRun(uint64_t first, uint64_t last);
+  // Makes the group [group_first, group_last] durable (one write, one fdatasync), or fails it.
+  bool CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t transactions,
+                   uint64_t bytes, std::chrono::steady_clock::time_point started);
   void ApplyRun(uint64_t first, uint64_t last);
   void FailRun(Consumer* consumer, uint64_t first, uint64_t last, const Status& status);
   void MaybeRetire();

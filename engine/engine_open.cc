@@ -165,6 +165,11 @@ Status EngineImpl::OpenJournal() {
   journal::JournalOptions journal_options;
   journal_options.segment_size_bytes_max = options_.journal_segment_bytes_max;
   journal_options.record_bytes_max = options_.transaction_bytes_max;
+  // A group holds at least one whole transaction and at most a few MiB, so one write call and
+  // one fdatasync cover it; the segment must hold a whole group.
+  journal_options.group_bytes_max = std::min<uint64_t>(
+      std::max<uint64_t>(uint64_t{4} << 20, uint64_t{options_.transaction_bytes_max} * 2),
+      options_.journal_segment_bytes_max / 2);
   journal_options.sync_mode = options_.sync_mode == SyncMode::kFdatasync
                                   ? journal::SyncMode::kFdatasync
                                   : journal::SyncMode::kNoSyncNotDurable;

@@ -69,10 +69,13 @@ void EngineImpl::JournalerLoop() {
   }
 }
 
-// Journals every transaction of one delivered run as one group: an Add each, one Commit.
+// Journals every transaction of one delivered run as one group: an Add each, one Commit. When
+// the journal's group buffer fills up (Add says Busy), the group so far is committed and a new
+// one starts; the run is released to the applier only once all of it is durable.
 void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
   const uint64_t mask = options_.ring_slot_count - 1;
-  const auto started = std::chrono::steady_clock::now();
+  auto started = std::chrono::steady_clock::now();
+  uint64_t group_first = first;
   uint64_t transactions = 0;
   uint64_t bytes = 0;
   for (uint64_t sequence = first; sequence <= last;) {
@@ -95,6 +98,16 @@ void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
     const size_t piece_count = Gather(journal_consumer_, sequence, batch_last, pieces);
     uint64_t journal_sequence = 0;
     Status status = journal_->Add(1, std::span(pieces, piece_count), &journal_sequence);
+    if (status.IsBusy() && transactions > 0) {
+      if (!CommitGroup(group_first, sequence - 1, transactions, bytes, started)) {
+        continue;  // Faulted: the loop fails this and every later transaction.
+      }
+      group_first = sequence;
+      transactions = 0;
+      bytes = 0;
+      started = std::chrono::steady_clock::now();
+      status = journal_->Add(1, std::span(pieces, piece_count), &journal_sequence);
+    }
     if (!status.ok()) {
       SetFault(status);
       journal_consumer_->Fail(batch_last, status);
@@ -106,23 +119,30 @@ void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
     }
     sequence = batch_last + 1;
   }
-  if (transactions == 0) {
-    return;
+  if (transactions > 0) {
+    CommitGroup(group_first, last, transactions, bytes, started);
   }
+}
+
+bool EngineImpl::CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t transactions,
+                             uint64_t bytes, std::chrono::steady_clock::time_point started) {
   const Status status = journal_->Commit();
   if (!status.ok()) {
+    // Never retried: the page cache may already have dropped what the failed sync covered.
     SetFault(status);
-    FailRun(journal_consumer_, first, last, status);
+    FailRun(journal_consumer_, group_first, group_last, status);
     failed_.fetch_add(transactions, std::memory_order_relaxed);
-    return;
+    return false;
   }
   fsync_latency_us_.Record(MicrosSince(started));
   group_transactions_.Record(transactions);
-  ring_occupancy_.Record(ring_->Info().cursor - apply_consumer_->sequence());
+  // Published but not yet applied: how full the ring runs.
+  ring_occupancy_.Record(journal_consumer_->Available() - apply_consumer_->sequence());
   journal_groups_.fetch_add(1, std::memory_order_relaxed);
   journal_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   journal_bytes_since_checkpoint_.fetch_add(bytes, std::memory_order_relaxed);
   RequestCheckpointIfDue();
+  return true;
 }
 
 void EngineImpl::ApplierLoop() {

@@ -17,7 +17,8 @@ namespace ringdb {
 class Histogram {
  public:
   static constexpr int kSubBuckets = 8;
-  static constexpr int kBucketCount = 64 * kSubBuckets;
+  // Values below 8 have a bucket each; each power of two from 2^3 to 2^63 has kSubBuckets.
+  static constexpr int kBucketCount = (64 - 2) * kSubBuckets;
 
   void Record(uint64_t value) {
     const size_t index = BucketOf(value);

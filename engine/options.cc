@@ -55,11 +55,12 @@ Status ValidateJournal(const Options& options) {
     return OutOfRange("journal_segment_bytes_max", options.journal_segment_bytes_max,
                       "in [1048576, 4294967296]");
   }
-  if (options.journal_segment_bytes_max < uint64_t{2} * options.transaction_bytes_max) {
+  if (options.journal_segment_bytes_max < uint64_t{4} * options.transaction_bytes_max) {
     return Status::InvalidArgument(
         "journal_segment_bytes_max = " + std::to_string(options.journal_segment_bytes_max) +
-        " must be at least twice transaction_bytes_max = " +
-        std::to_string(options.transaction_bytes_max) + ", so that a transaction fits a segment");
+        " must be at least four times transaction_bytes_max = " +
+        std::to_string(options.transaction_bytes_max) +
+        ", so that a group commit of whole transactions fits a segment");
   }
   if (static_cast<uint8_t>(options.sync_mode) > static_cast<uint8_t>(SyncMode::kNoSyncNotDurable)) {
     return OutOfRange("sync_mode", static_cast<uint8_t>(options.sync_mode),

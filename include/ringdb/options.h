@@ -83,7 +83,8 @@ struct Options {
   uint32_t transaction_bytes_max = 1u << 20;
 
   // --- Journal ---
-  // Size at which the journal rolls to a new segment, in bytes, in [1 MiB, 4 GiB]. Default: 64 MiB.
+  // Size at which the journal rolls to a new segment, in bytes, in [1 MiB, 4 GiB] and at least
+  // four times transaction_bytes_max. Default: 64 MiB.
   uint64_t journal_segment_bytes_max = uint64_t{64} << 20;
   // Durability of each group commit. Default: kFdatasync.
   SyncMode sync_mode = SyncMode::kFdatasync;

@@ -36,7 +36,7 @@ TEST(OptionsTest, EachBadFieldIsNamed) {
       {"journal_segment_bytes_max",
        [](Options* o) {
          o->journal_segment_bytes_max = uint64_t{1} << 20;
-         o->transaction_bytes_max = 1u << 20;
+         o->transaction_bytes_max = 512u << 10;
        }},
       {"sync_mode", [](Options* o) { o->sync_mode = static_cast<SyncMode>(7); }},
       {"recovery_mode", [](Options* o) { o->recovery_mode = static_cast<RecoveryMode>(7); }},
