@@ -11,6 +11,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 
 #include "engine/engine_impl.h"
+#include "engine/options_file.h"
 
 namespace ringdb {
 
@@ -72,7 +73,8 @@ Status EngineImpl::Backup(const std::string& dir) {
                              status.ToString());
     }
   }
-  return CopyJournal(path_ + "/journal", dir + "/journal");
+  const Status status = CopyJournal(path_ + "/journal", dir + "/journal");
+  return status.ok() ? WriteOptionsFile(dir, options_) : status;
 }
 
 }  // namespace ringdb

@@ -16,11 +16,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "example_dir.h"
 #include "ringdb/ringdb.h"
 
 namespace {
@@ -96,15 +98,9 @@ bool Transfer(ringdb::Engine* engine, uint64_t id, std::mt19937_64* random) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = argc > 1 ? argv[1] : "";
   const double seconds = argc > 2 ? std::atof(argv[2]) : 3.0;
-  if (path.empty()) {
-    char pattern[] = "/tmp/ringdb-demo-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      return 1;
-    }
-    path = pattern;
-  }
+  ExampleDir dir(argc, argv, "demo");
+  const std::string& path = dir.path();
   std::printf("ringdb %s demo in %s: %d tellers, %d accounts, kill -9 after %.1f s\n",
               RINGDB_VERSION_STRING, path.c_str(), kTellers, kAccounts, seconds);
   int reports[2];

@@ -7,11 +7,13 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "example_dir.h"
 #include "ringdb/ringdb.h"
 
 namespace {
@@ -60,14 +62,8 @@ int Transfer(ringdb::Engine* engine, int from, int to, int64_t amount) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = argc > 1 ? argv[1] : "";
-  if (path.empty()) {
-    char pattern[] = "/tmp/ringdb-bank-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      return 1;
-    }
-    path = pattern;
-  }
+  ExampleDir dir(argc, argv, "bank");
+  const std::string& path = dir.path();
   std::unique_ptr<ringdb::Engine> engine;
   if (!ringdb::Engine::Open(ringdb::Options(), path, &engine).ok()) {
     std::fprintf(stderr, "cannot open %s\n", path.c_str());

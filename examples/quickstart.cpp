@@ -1,24 +1,17 @@
 // Quickstart: open a database, write one transaction, wait for its token, read it back.
 //
-//   quickstart [path]      (default: a fresh directory under /tmp)
+//   quickstart [path]      (default: a temporary directory, removed at the end)
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
+#include "example_dir.h"
 #include "ringdb/ringdb.h"
 
 int main(int argc, char** argv) {
-  std::string path;
-  if (argc > 1) {
-    path = argv[1];
-  } else {
-    char pattern[] = "/tmp/ringdb-quickstart-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      std::perror("mkdtemp");
-      return 1;
-    }
-    path = pattern;
-  }
+  ExampleDir dir(argc, argv, "quickstart");
+  const std::string& path = dir.path();
 
   ringdb::Options options;  // Durable by default: one fdatasync per group commit.
   std::unique_ptr<ringdb::Engine> engine;

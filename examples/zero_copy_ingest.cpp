@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 
+#include "example_dir.h"
 #include "ringdb/ringdb.h"
 
 namespace {
@@ -32,14 +34,8 @@ bool ReadInto(int fd, const ringdb::ValueBuffer& buffer) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = argc > 1 ? argv[1] : "";
-  if (path.empty()) {
-    char pattern[] = "/tmp/ringdb-ingest-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      return 1;
-    }
-    path = pattern;
-  }
+  ExampleDir dir(argc, argv, "ingest");
+  const std::string& path = dir.path();
   std::unique_ptr<ringdb::Engine> engine;
   if (!ringdb::Engine::Open(ringdb::Options(), path, &engine).ok()) {
     return 1;

@@ -1,7 +1,6 @@
 // Subcommands that go through the engine: get, scan, put, delete, stats.
 #include <memory>
 
-#include "engine/options_file.h"
 #include "ringdb/ringdb.h"
 #include "tools/commands.h"
 #include "tools/tool_common.h"
@@ -12,18 +11,9 @@ namespace {
 
 // Opens the engine with the options the database was last opened with, never creating one.
 Status OpenExisting(const std::string& path, std::unique_ptr<Engine>* engine) {
-  Status status = CheckDatabase(path);
-  if (!status.ok()) {
-    return status;
-  }
   Options options;
-  status = ReadOptionsFile(path, &options);
-  if (!status.ok() && !status.IsNotFound()) {
-    return status;
-  }
-  options.create_if_missing = false;
-  options.error_if_exists = false;
-  return Engine::Open(options, path, engine);
+  const Status status = LoadOptions(path, &options);
+  return status.ok() ? Engine::Open(options, path, engine) : status;
 }
 
 std::string HistogramJson(const HistogramData& data) {

@@ -8,7 +8,6 @@
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
-#include "engine/options_file.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
 #include "tools/commands.h"
@@ -83,19 +82,17 @@ class Progress {
 }  // namespace
 
 int Recover(const CommonArgs& args, const std::string& mode_text) {
+  RecoveryMode mode = RecoveryMode::kTolerateTornTail;
+  Status status = ParseMode(mode_text, &mode);
+  if (!status.ok()) {
+    return Fail("recover", status);
+  }
   Options options;
-  Status status = ParseMode(mode_text, &options.recovery_mode);
+  status = LoadOptions(args.path, &options);
   if (!status.ok()) {
     return Fail("recover", status);
   }
-  status = CheckDatabase(args.path);
-  if (!status.ok()) {
-    return Fail("recover", status);
-  }
-  const RecoveryMode mode = options.recovery_mode;
-  ReadOptionsFile(args.path, &options).PermitUnchecked();  // Geometry, if recorded.
   options.recovery_mode = mode;
-  options.create_if_missing = false;
   std::unique_ptr<Engine> engine;
   status = Engine::Open(options, args.path, &engine);
   if (!status.ok()) {
@@ -211,13 +208,11 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
 }
 
 int Backup(const CommonArgs& args, const std::string& target) {
-  Status status = CheckDatabase(args.path);
+  Options options;
+  Status status = LoadOptions(args.path, &options);
   if (!status.ok()) {
     return Fail("backup", status);
   }
-  Options options;
-  ReadOptionsFile(args.path, &options).PermitUnchecked();
-  options.create_if_missing = false;
   std::unique_ptr<Engine> engine;
   status = Engine::Open(options, args.path, &engine);
   if (!status.ok()) {
@@ -227,9 +222,6 @@ int Backup(const CommonArgs& args, const std::string& target) {
   if (!status.ok()) {
     return Fail("backup", status);
   }
-  std::error_code ignored;  // A backup without OPTIONS still opens, with default geometry.
-  std::filesystem::copy_file(args.path + "/OPTIONS", target + "/OPTIONS",
-                             std::filesystem::copy_options::overwrite_existing, ignored);
   if (args.json) {
     std::printf("%s\n", JsonObject().Add("backup", target).Add("ok", true).str().c_str());
   } else {

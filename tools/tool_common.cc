@@ -1,6 +1,12 @@
 #include "tools/tool_common.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <filesystem>
+
+#include "engine/options_file.h"
 
 namespace ringdb::tool {
 
@@ -31,6 +37,29 @@ Status CheckDatabase(const std::string& path) {
       !fs::is_directory(fs::path(path) / "db", error)) {
     return Status::NotFound(path + " is not a ringdb database (no journal/ and db/ inside)");
   }
+  return Status::OK();
+}
+
+Status LoadOptions(const std::string& path, Options* options) {
+  Status status = CheckDatabase(path);
+  if (!status.ok()) {
+    return status;
+  }
+  status = ReadOptionsFile(path, options);
+  if (!status.ok() && !status.IsNotFound()) {
+    return status;
+  }
+  options->create_if_missing = false;
+  options->error_if_exists = false;
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    auto created = std::make_shared<spdlog::logger>(
+        "ringdb", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    const char* verbose = std::getenv("RINGDB_VERBOSE");
+    created->set_level(verbose != nullptr && verbose[0] == '1' ? spdlog::level::info
+                                                                : spdlog::level::warn);
+    return created;
+  }();
+  options->logger = logger;
   return Status::OK();
 }
 

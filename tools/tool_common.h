@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "ringdb/options.h"
 #include "ringdb/status.h"
 
 namespace ringdb::tool {
@@ -27,6 +28,11 @@ int ExitCodeFor(const Status& status);
 
 // Checks that `path` looks like a ringdb directory (journal/ and db/ inside).
 Status CheckDatabase(const std::string& path);
+
+// Options for opening an existing database from the command: the geometry and limits it was last
+// opened with (its OPTIONS file), never creating anything, and a logger that only reports
+// warnings (RINGDB_VERBOSE=1 shows everything).
+Status LoadOptions(const std::string& path, Options* options);
 
 // Printable form of arbitrary bytes: printable ASCII as is, the rest as \xNN; for JSON, also
 // escapes quotes and backslashes.

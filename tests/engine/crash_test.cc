@@ -37,7 +37,9 @@ std::string ValueOf(uint64_t id, int index) {
 [[noreturn]] void RunChild(const std::string& path, const Options& options, uint64_t first_id,
                            int fd) {
   std::unique_ptr<Engine> engine;
-  if (!Engine::Open(options, path, &engine).ok()) {
+  const Status opened = Engine::Open(options, path, &engine);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "child: %s\n", opened.ToString().c_str());
     _exit(3);
   }
   std::vector<std::thread> writers;

@@ -37,6 +37,7 @@ TEST(OptionsTest, EachBadFieldIsNamed) {
        [](Options* o) {
          o->journal_segment_bytes_max = uint64_t{1} << 20;
          o->transaction_bytes_max = 512u << 10;
+         o->value_bytes_max = 1024;
        }},
       {"sync_mode", [](Options* o) { o->sync_mode = static_cast<SyncMode>(7); }},
       {"recovery_mode", [](Options* o) { o->recovery_mode = static_cast<RecoveryMode>(7); }},
