@@ -19,14 +19,14 @@
 namespace ringdb {
 namespace {
 
-struct Run {
+struct ToolRun {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
 
-Run Ringdb(const std::string& arguments) {
+ToolRun Ringdb(const std::string& arguments) {
   const std::string command = std::string(RINGDB_TOOL_PATH) + " " + arguments + " 2>&1";
-  Run run;
+  ToolRun run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     return run;
@@ -73,23 +73,23 @@ class RingdbToolTest : public EngineTest {
 
 TEST_F(RingdbToolTest, InspectsAHealthyDatabase) {
   Populate(1200);  // About 2.5 MiB of journal: three 1 MiB segments.
-  Run info = Ringdb("info " + dir_.path());
+  ToolRun info = Ringdb("info " + dir_.path());
   EXPECT_EQ(info.exit_code, 0) << info.output;
   EXPECT_NE(info.output.find("journal: sequences 1..1200"), std::string::npos) << info.output;
   EXPECT_NE(info.output.find("ring_slot_count = 1024"), std::string::npos) << info.output;
-  Run verify = Ringdb("journal verify " + dir_.path());
+  ToolRun verify = Ringdb("journal verify " + dir_.path());
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("1200 records"), std::string::npos) << verify.output;
-  Run dump = Ringdb("journal dump " + dir_.path() + " --from-seq 7 --to-seq 8 --values");
+  ToolRun dump = Ringdb("journal dump " + dir_.path() + " --from-seq 7 --to-seq 8 --values");
   EXPECT_EQ(dump.exit_code, 0) << dump.output;
   EXPECT_NE(dump.output.find("#7 "), std::string::npos) << dump.output;
   EXPECT_NE(dump.output.find("put txn/8 (7 bytes) = value-8"), std::string::npos) << dump.output;
   EXPECT_EQ(dump.output.find("#9 "), std::string::npos) << dump.output;
-  Run get = Ringdb("get " + dir_.path() + " txn/42");
+  ToolRun get = Ringdb("get " + dir_.path() + " txn/42");
   EXPECT_EQ(get.exit_code, 0) << get.output;
   EXPECT_NE(get.output.find("value-42"), std::string::npos);
   EXPECT_EQ(Ringdb("get " + dir_.path() + " txn/missing").exit_code, 3);
-  Run scan = Ringdb("scan " + dir_.path() + " --prefix txn/ --limit 2 --json");
+  ToolRun scan = Ringdb("scan " + dir_.path() + " --prefix txn/ --limit 2 --json");
   EXPECT_EQ(scan.exit_code, 0) << scan.output;
   EXPECT_NE(scan.output.find("{\"key\": \"txn/1\", \"value\": \"value-1\"}"), std::string::npos)
       << scan.output;
@@ -115,20 +115,20 @@ TEST_F(RingdbToolTest, AFlippedByteInAMiddleSegmentIsNamed) {
     file.seekp(5000);
     file.write(&byte, 1);
   }
-  Run verify = Ringdb("journal verify " + dir_.path());
+  ToolRun verify = Ringdb("journal verify " + dir_.path());
   EXPECT_EQ(verify.exit_code, 4) << verify.output;
   EXPECT_NE(verify.output.find(middle.filename().string()), std::string::npos) << verify.output;
   EXPECT_NE(verify.output.find("Corruption"), std::string::npos) << verify.output;
   // Opening refuses too, in the default mode; salvage skips the bad record.
   EXPECT_EQ(Ringdb("recover " + dir_.path()).exit_code, 4);
-  Run salvage = Ringdb("recover " + dir_.path() + " --mode skip-corrupted --json");
+  ToolRun salvage = Ringdb("recover " + dir_.path() + " --mode skip-corrupted --json");
   EXPECT_EQ(salvage.exit_code, 0) << salvage.output;
 }
 
 TEST_F(RingdbToolTest, ATornTailIsTruncatedAndReported) {
   Populate(300);
   // Find the last record and cut into it, as an interrupted write would.
-  Run dump = Ringdb("journal dump " + dir_.path() + " --from-seq 300 --json");
+  ToolRun dump = Ringdb("journal dump " + dir_.path() + " --from-seq 300 --json");
   std::smatch match;
   ASSERT_TRUE(std::regex_search(dump.output, match,
                                 std::regex("\"segment\": \"([^\"]+)\", \"offset\": ([0-9]+)")))
@@ -141,7 +141,7 @@ TEST_F(RingdbToolTest, ATornTailIsTruncatedAndReported) {
     file.write("garbage!", 8);
   }
   EXPECT_EQ(Ringdb("recover " + dir_.path() + " --mode absolute").exit_code, 4);
-  Run recover = Ringdb("recover " + dir_.path() + " --json");
+  ToolRun recover = Ringdb("recover " + dir_.path() + " --json");
   EXPECT_EQ(recover.exit_code, 0) << recover.output;
   EXPECT_NE(recover.output.find("\"torn_tail_truncated\": true"), std::string::npos)
       << recover.output;
@@ -152,7 +152,7 @@ TEST_F(RingdbToolTest, ATornTailIsTruncatedAndReported) {
 TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   Populate(500);
   const std::string into = dir_.path() + "/replayed";
-  Run replay = Ringdb("replay " + dir_.path() + " --into " + into + " --to-seq 123");
+  ToolRun replay = Ringdb("replay " + dir_.path() + " --into " + into + " --to-seq 123");
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -182,10 +182,10 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
 TEST_F(RingdbToolTest, BackupThenRecoverOpensTheCopy) {
   Populate(200);
   const std::string target = dir_.path() + "-backup";
-  Run backup = Ringdb("backup " + dir_.path() + " " + target);
+  ToolRun backup = Ringdb("backup " + dir_.path() + " " + target);
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
   EXPECT_EQ(Ringdb("recover " + target).exit_code, 0);
-  Run get = Ringdb("get " + target + " txn/200");
+  ToolRun get = Ringdb("get " + target + " txn/200");
   EXPECT_EQ(get.exit_code, 0) << get.output;
   EXPECT_NE(get.output.find("value-200"), std::string::npos);
   std::filesystem::remove_all(target);
@@ -194,11 +194,11 @@ TEST_F(RingdbToolTest, BackupThenRecoverOpensTheCopy) {
 TEST_F(RingdbToolTest, ReadOnlyCommandsWorkBesideALiveEngineAndWritesAreRefused) {
   Populate(50);
   OpenEngine(options_);
-  Run info = Ringdb("info " + dir_.path());
+  ToolRun info = Ringdb("info " + dir_.path());
   EXPECT_EQ(info.exit_code, 0) << info.output;
   EXPECT_EQ(Ringdb("journal verify " + dir_.path()).exit_code, 0);
   EXPECT_EQ(Ringdb("journal dump " + dir_.path() + " --to-seq 3").exit_code, 0);
-  Run put = Ringdb("put " + dir_.path() + " k v");
+  ToolRun put = Ringdb("put " + dir_.path() + " k v");
   EXPECT_EQ(put.exit_code, 5) << put.output;
   EXPECT_NE(put.output.find("in use"), std::string::npos) << put.output;
   WriteBatch batch;
@@ -210,15 +210,15 @@ TEST_F(RingdbToolTest, BadArgumentsGetAClearMessageAndANonZeroExit) {
   EXPECT_EQ(Ringdb("").exit_code, 2);
   EXPECT_EQ(Ringdb("info").exit_code, 2) << "missing path";
   EXPECT_EQ(Ringdb("frobnicate " + dir_.path()).exit_code, 2);
-  Run not_ringdb = Ringdb("info " + dir_.path());
+  ToolRun not_ringdb = Ringdb("info " + dir_.path());
   EXPECT_EQ(not_ringdb.exit_code, 3);
   EXPECT_NE(not_ringdb.output.find("not a ringdb database"), std::string::npos);
   EXPECT_EQ(Ringdb("journal verify /nonexistent/path").exit_code, 3);
   Populate(5);
-  Run mode = Ringdb("recover " + dir_.path() + " --mode sideways");
+  ToolRun mode = Ringdb("recover " + dir_.path() + " --mode sideways");
   EXPECT_EQ(mode.exit_code, 2);
   EXPECT_NE(mode.output.find("unknown recovery mode 'sideways'"), std::string::npos);
-  Run version = Ringdb("--version");
+  ToolRun version = Ringdb("--version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_NE(version.output.find(RINGDB_VERSION_STRING), std::string::npos);
   EXPECT_EQ(Ringdb("journal dump --help").exit_code, 0);
