@@ -14,6 +14,7 @@
 
 #include <rocksdb/db.h>
 
+#include "journal/journal.h"
 #include "test_util/engine_fixture.h"
 
 namespace ringdb {
