@@ -45,6 +45,10 @@ class JsonObject {
   JsonObject& Add(std::string_view name, double value);
   JsonObject& Add(std::string_view name, bool value);
   JsonObject& Add(std::string_view name, std::string_view value);
+  // Without this overload a string literal would pick the bool one.
+  JsonObject& Add(std::string_view name, const char* value) {
+    return Add(name, std::string_view(value));
+  }
   JsonObject& AddRaw(std::string_view name, std::string_view json);
   std::string str() const { return text_ + "}"; }
 
