@@ -1,0 +1,48 @@
+#include "ringbuffer/single_producer_sequencer.h"
+
+#include "ringbuffer/ring_core.h"
+#include "util/assert.h"
+
+namespace ringdb::internal {
+
+void SingleProducerSequencer::CheckSingleThread() {
+#ifndef NDEBUG
+  std::thread::id expected{};
+  const std::thread::id self = std::this_thread::get_id();
+  if (!owner_.compare_exchange_strong(expected, self, std::memory_order_relaxed)) {
+    RINGDB_ASSERT(expected == self && "Claim from two threads: use ProducerType::kMulti");
+  }
+#endif
+}
+
+Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline deadline,
+                                      uint64_t* first) {
+  RINGDB_ASSERT(count > 0);
+  RINGDB_ASSERT(count <= slot_count_);
+  CheckSingleThread();
+  const uint64_t last = next_claimed_ + count;
+  // The claim may not lap the slowest terminal consumer: slot of `last` must be free of the
+  // sequence last - slot_count.
+  const uint64_t wrap_point = last > slot_count_ ? last - slot_count_ : 0;
+  if (wrap_point > cached_gate_) {
+    Status room = ring_.WaitForRoom(wrap_point, mode, deadline, &cached_gate_);
+    if (!room.ok()) {
+      return room;
+    }
+  }
+  RINGDB_DASSERT(cached_gate_ >= wrap_point);
+  // seq_cst store, paired with RingCore's seq_cst load of the closing flag right after it.
+  claimed_.store(last, std::memory_order_seq_cst);
+  *first = next_claimed_ + 1;
+  next_claimed_ = last;
+  return Status::OK();
+}
+
+void SingleProducerSequencer::Publish(uint64_t first, uint64_t last) {
+  RINGDB_ASSERT(first == next_publish_ && "kSingle batches must be published in claim order");
+  RINGDB_ASSERT(last >= first);
+  next_publish_ = last + 1;
+  cursor_.Store(last);
+}
+
+}  // namespace ringdb::internal

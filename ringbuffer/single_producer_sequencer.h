@@ -1,0 +1,44 @@
+// SingleProducerSequencer: one producer thread, no read-modify-write on claim.
+//
+// The producer keeps its claim sequence and a cached copy of the gating sequence in plain fields
+// (only it touches them), rereading the consumers' sequences only when the cache says the ring
+// might be full. Batches must be published (or aborted) in claim order, which a single thread
+// does naturally; the cursor is then simply the last published sequence.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "ringbuffer/sequence.h"
+#include "ringbuffer/sequencer.h"
+
+namespace ringdb::internal {
+
+class SingleProducerSequencer final : public Sequencer {
+ public:
+  SingleProducerSequencer(RingCore& ring, uint64_t slot_count) : ring_(ring), slot_count_(slot_count) {}
+  Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) override;
+  void Publish(uint64_t first, uint64_t last) override;
+  uint64_t claimed() const noexcept override { return claimed_.load(std::memory_order_seq_cst); }
+  uint64_t HighestPublished(uint64_t /*known*/) const noexcept override { return cursor_.Load(); }
+
+ private:
+  void CheckSingleThread();
+
+  RingCore& ring_;
+  const uint64_t slot_count_;
+  // Producer-only state, on its own line so consumer reads of cursor_ do not bounce it.
+  alignas(kCacheLineSizeBytes) uint64_t next_claimed_ = 0;  // Last sequence claimed.
+  uint64_t cached_gate_ = 0;       // Gating sequence as last read; it only grows.
+  uint64_t next_publish_ = 1;      // First sequence of the next batch to publish (claim order).
+#ifndef NDEBUG
+  std::atomic<std::thread::id> owner_{};  // The one thread allowed to claim (debug check).
+#endif
+  // Written by the producer (seq_cst store: see Sequencer::Claim), read by Close and Info.
+  alignas(kCacheLineSizeBytes) std::atomic<uint64_t> claimed_{0};
+  // Last published sequence: written by the producer (release), read by root consumers (acquire).
+  Sequence cursor_;
+};
+
+}  // namespace ringdb::internal
