@@ -25,13 +25,13 @@ Status MultiProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline de
   for (;;) {
     const uint64_t last = current + count;
     const uint64_t wrap_point = last > slot_count_ ? last - slot_count_ : 0;
-    uint64_t gate = cached_gate_.load(std::memory_order_relaxed);
+    uint64_t gate = cached_gate_.load(std::memory_order_acquire);
     if (wrap_point > gate) {
       Status room = ring_.WaitForRoom(wrap_point, mode, deadline, &gate);
       if (!room.ok()) {
         return room;
       }
-      cached_gate_.store(gate, std::memory_order_relaxed);
+      cached_gate_.store(gate, std::memory_order_release);
     }
     // seq_cst: paired with RingCore's seq_cst load of the closing flag right after the claim.
     if (claimed_.compare_exchange_weak(current, last, std::memory_order_seq_cst,

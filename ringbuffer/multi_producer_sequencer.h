@@ -32,10 +32,11 @@ class MultiProducerSequencer final : public Sequencer {
   const uint64_t mask_;
   // The claim sequence: CAS by producers (seq_cst), read by consumers' scans and by Close.
   alignas(kCacheLineSizeBytes) std::atomic<uint64_t> claimed_{0};
-  // A shared cache of the gating sequence, so producers rarely read every consumer. Relaxed: it is
-  // only a hint; a stale (smaller) value costs a re-read, never a wrong claim, because the CAS
-  // that follows re-checks nothing but the claim sequence and room was proven against a value
-  // that was true at some point and gating sequences only grow.
+  // A shared cache of the gating sequence, so producers rarely read every consumer's sequence.
+  // A stale (smaller) value only costs a re-read: gating sequences only grow. Release/acquire,
+  // not relaxed: a producer that trusts a value another producer read must also inherit that
+  // producer's happens-before with the consumers' last reads of the slots it will overwrite
+  // (ThreadSanitizer caught the relaxed version).
   alignas(kCacheLineSizeBytes) std::atomic<uint64_t> cached_gate_{0};
   // published_[s & mask] == s once sequence s is published. Written by producers (release), read
   // by root consumers (acquire).
