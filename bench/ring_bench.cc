@@ -1,0 +1,86 @@
+// ring_bench: the ring against boost::lockfree::spsc_queue, moodycamel::ConcurrentQueue and
+// atomic_queue, side by side in one run (BASELINES.md: runs minutes apart move by +-30 %, so only
+// same-run ratios mean anything). `--json` prints one object per line in issue #2's format:
+//   {"bench": name, "value": v, "unit": u, "baseline": name, "baseline_value": b, "ratio": v/b}
+// Throughput only; each figure is the median of 3 time-boxed runs of 250 ms. Hardware: whatever
+// runs it (this project's machines: 2 vCPU KVM guests), so compare ratios, not absolute values.
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "ring/harness.h"
+#include "ring/peer_queues.h"
+#include "ring/ring_runs.h"
+
+namespace ringdb::bench {
+namespace {
+
+struct Measurement {
+  std::string name;
+  std::function<RunResult()> run;
+  std::string baseline;  // A measurement listed earlier; empty for a peer.
+};
+
+std::vector<Measurement> Measurements() {
+  constexpr auto kDefaultWait = WaitStrategyKind::kSpinThenPark;
+  constexpr auto kSpin = WaitStrategyKind::kBusySpin;
+  return {
+      {"boost_spsc.one", BoostSpscOne, ""},
+      {"boost_spsc.bulk", BoostSpscBulk, ""},
+      {"moodycamel.bulk", MoodycamelBulk, ""},
+      {"atomic_queue.spsc", AtomicQueueSpsc, ""},
+      {"moodycamel.2p1c", Moodycamel2p1c, ""},
+      {"ring.1p1c.claim1", [] { return RingChain(1, 1, kDefaultWait); }, "boost_spsc.one"},
+      {"ring.1p1c.claim64", [] { return RingChain(64, 1, kDefaultWait); }, "boost_spsc.bulk"},
+      {"ring.pipeline3.claim1", [] { return RingChain(1, 2, kDefaultWait); }, "ring.1p1c.claim1"},
+      {"ring.pipeline3.claim64", [] { return RingChain(64, 2, kDefaultWait); },
+       "ring.1p1c.claim64"},
+      {"ring.2p1c", [] { return Ring2p1c(kDefaultWait); }, "moodycamel.2p1c"},
+      // Extra lines: the ring against the other peers, and with busy-spin instead of parking.
+      {"ring.1p1c.claim1.vs_atomic_queue", [] { return RingChain(1, 1, kDefaultWait); },
+       "atomic_queue.spsc"},
+      {"ring.1p1c.claim64.vs_moodycamel", [] { return RingChain(64, 1, kDefaultWait); },
+       "moodycamel.bulk"},
+      {"ring.1p1c.claim1.busyspin", [] { return RingChain(1, 1, kSpin); }, "boost_spsc.one"},
+      {"ring.pipeline3.claim1.busyspin", [] { return RingChain(1, 2, kSpin); },
+       "ring.1p1c.claim1"},
+  };
+}
+
+int Run(bool json) {
+  std::map<std::string, double> values;
+  bool ok = true;
+  for (const Measurement& measurement : Measurements()) {
+    const double value = MedianRate(measurement.run, &ok);
+    values[measurement.name] = value;
+    Line line{measurement.name, value, measurement.baseline,
+              measurement.baseline.empty() ? value : values.at(measurement.baseline)};
+    if (measurement.baseline.empty()) {
+      line.baseline = measurement.name;  // A peer is its own baseline (ratio 1).
+    }
+    json ? PrintJson(line) : PrintText(line);
+  }
+  if (!ok) {
+    std::fprintf(stderr, "ring_bench: a run lost or corrupted items\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ringdb::bench
+
+int main(int argc, char** argv) {
+  bool json = false;
+  for (int index = 1; index < argc; ++index) {
+    if (std::strcmp(argv[index], "--json") == 0) {
+      json = true;
+    } else {
+      std::fprintf(stderr, "usage: ring_bench [--json]\n");
+      return 2;
+    }
+  }
+  return ringdb::bench::Run(json);
+}
