@@ -4,13 +4,6 @@
 
 namespace ringdb {
 
-ClaimedBatch::ClaimedBatch(ClaimedBatch&& other) noexcept
-    : ring_(other.ring_), slots_(other.slots_), mask_(other.mask_),
-      slot_size_bytes_(other.slot_size_bytes_), first_sequence_(other.first_sequence_),
-      slot_count_(other.slot_count_) {
-  other.ring_ = nullptr;
-}
-
 ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
   if (this != &other) {
     if (active()) {
@@ -25,13 +18,6 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
     other.ring_ = nullptr;
   }
   return *this;
-}
-
-ClaimedBatch::~ClaimedBatch() {
-  // A forgotten batch would leave a hole every consumer waits on forever; aborting it cannot.
-  if (active()) {
-    Abort();
-  }
 }
 
 Token ClaimedBatch::Publish() {

@@ -1,12 +1,12 @@
 // ParkingLot: where a waiter blocks once spinning stopped paying off, and how a waker avoids a
 // syscall when nobody blocks.
 //
-// Protocol (see store_load_fence.h for why both fences are needed):
-//   waiter: parked_count_++ ; fence ; lock ; while (!ready()) cv.wait ; unlock ; parked_count_--
-//   waker:  store progress  ; fence ; if (parked_count_ > 0) { lock ; unlock ; notify_all }
+// Protocol (see asymmetric_fence.h for why both fences are needed, and why the waker's is free):
+//   waiter: parked_count_++ ; heavy fence ; lock ; while (!ready()) wait ; unlock ; parked_count_--
+//   waker:  store progress  ; light fence ; if (parked_count_ > 0) { lock ; unlock ; notify_all }
 // Either the waker sees the waiter counted, and its lock/notify cannot slip between the waiter's
 // check and its wait, or the waiter's check under the lock sees the progress. The uncontended
-// path is one fence and one load of a line that only changes when someone parks.
+// path is a compiler barrier and one load of a line that only changes when someone parks.
 //
 // Thread safety: every method from any thread.
 #pragma once
@@ -18,7 +18,7 @@
 #include <mutex>
 
 #include "ringbuffer/sequence.h"
-#include "ringbuffer/store_load_fence.h"
+#include "ringbuffer/asymmetric_fence.h"
 #include "util/assert.h"
 
 namespace ringdb::internal {
@@ -35,9 +35,9 @@ class ParkingLot {
   // Blocks until ready() or the deadline; returns ready() as last evaluated. ready() is called
   // with the lot's mutex held, so it must not take it.
   template <typename Ready>
-  bool Park(Ready&& ready, Deadline deadline) {
+  bool Park(Ready&& ready, Deadline deadline, const AsymmetricFence& fence) {
     parked_count_.fetch_add(1, std::memory_order_seq_cst);
-    StoreLoadFence();
+    fence.Heavy();
     bool is_ready = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -57,10 +57,10 @@ class ParkingLot {
     return is_ready;
   }
 
-  // The waker's half. REQUIRES: the caller issued StoreLoadFence() after storing its progress
-  // (one fence serves several lots).
+  // The waker's half. REQUIRES: the caller issued AsymmetricFence::Light() after storing its
+  // progress (one fence serves several lots).
   void WakeIfParked() {
-    // Relaxed: the fence before it orders this load after the progress store.
+    // Relaxed: the caller's fence orders this load after its progress store.
     if (parked_count_.load(std::memory_order_relaxed) != 0) {
       WakeAll();
     }

@@ -2,11 +2,11 @@
 // span them (gating, publication, waking, closing). RingBuffer, ClaimedBatch, Consumer and Token
 // are thin public faces over it.
 //
-// Closing, and why consumers never miss a batch: Close sets `closing_` (seq_cst), then reads the
-// claim sequence F (seq_cst) and stores it as `final_sequence_`. A claimer stores its claim
-// (seq_cst) and then loads `closing_` (seq_cst). In the single total order either the claim comes
-// before the flag, so F covers it, or the claimer sees the flag and turns its claim into an abort
-// at once. Consumers therefore drain exactly up to F: every sequence up to F gets published or
+// Closing, and why consumers never miss a batch: Close sets `closing_`, issues the heavy side of
+// an AsymmetricFence, then reads the claim sequence F and stores it as `final_sequence_`. A
+// claimer stores its claim, issues the light side, then loads `closing_`. The pair is a StoreLoad
+// barrier on both sides, so either Close sees the claim (F covers it) or the claimer sees the
+// flag and turns its claim into an abort at once. Consumers therefore drain exactly up to F: every sequence up to F gets published or
 // aborted (a batch published after Close becomes an abort; an unpublished ClaimedBatch aborts in
 // its destructor), and nothing after F is handed to a caller.
 #pragma once
@@ -74,8 +74,9 @@ class RingCore {
   spdlog::logger& logger() const noexcept { return *logger_; }
 
  private:
-  void FreezeIfNeeded();
-  void FreezeSlow();
+  // Fixes the terminal consumers at the first claim; false when there are no consumers.
+  bool FreezeIfNeeded();
+  bool FreezeSlow();
   // After a store that may unblock someone: one fence, then wake only lots with parked waiters.
   void WakeParked();
   uint64_t ConsumerCount() const noexcept { return consumer_count_.load(std::memory_order_acquire); }

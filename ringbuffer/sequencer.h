@@ -23,12 +23,12 @@ class Sequencer {
  public:
   virtual ~Sequencer() = default;
   // Claims `count` consecutive sequences once the slowest terminal consumer leaves room; sets
-  // *first. Busy / TimedOut / Aborted (closed) claim nothing. The claimed sequence is stored with
-  // seq_cst, so RingCore can check the closing flag after it (see ring_core.h).
+  // *first. Busy / TimedOut / Aborted (closed) claim nothing. RingCore fences after the claim and
+  // then checks the closing flag (see ring_core.h).
   virtual Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) = 0;
   // Makes [first, last] visible to root consumers. The slots and metadata are already written.
   virtual void Publish(uint64_t first, uint64_t last) = 0;
-  // The highest sequence claimed so far (seq_cst load: read by Close after setting the flag).
+  // The highest sequence claimed so far (read by Close after setting the flag and fencing).
   virtual uint64_t claimed() const noexcept = 0;
   // The highest sequence s >= known such that everything up to s is published. REQUIRES: known is
   // published (0 at the start).

@@ -31,8 +31,8 @@ Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline d
     }
   }
   RINGDB_DASSERT(cached_gate_ >= wrap_point);
-  // seq_cst store, paired with RingCore's seq_cst load of the closing flag right after it.
-  claimed_.store(last, std::memory_order_seq_cst);
+  // Release is enough: RingCore puts the StoreLoad barrier between this and the closing check.
+  claimed_.store(last, std::memory_order_release);
   *first = next_claimed_ + 1;
   next_claimed_ = last;
   return Status::OK();

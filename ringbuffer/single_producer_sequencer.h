@@ -35,7 +35,7 @@ class SingleProducerSequencer final : public Sequencer {
 #ifndef NDEBUG
   std::atomic<std::thread::id> owner_{};  // The one thread allowed to claim (debug check).
 #endif
-  // Written by the producer (seq_cst store: see Sequencer::Claim), read by Close and Info.
+  // Written by the producer (release; RingCore fences after it), read by Close and Info.
   alignas(kCacheLineSizeBytes) std::atomic<uint64_t> claimed_{0};
   // Last published sequence: written by the producer (release), read by root consumers (acquire).
   Sequence cursor_;

@@ -36,11 +36,12 @@ inline uint64_t ProduceInto(RingBuffer& ring, uint32_t claim_size, const RunCont
     if (!batch.ok()) {
       break;
     }
+    ClaimedBatch& claimed = *batch;  // Hoisted: each slot write may alias the Result's fields.
     for (uint32_t index = 0; index < claim_size; ++index) {
       ++value;
-      std::memcpy(batch->slot(index).data(), &value, sizeof(value));
+      std::memcpy(claimed.slot(index).data(), &value, sizeof(value));
     }
-    batch->Publish();
+    claimed.Publish();
   }
   return value;
 }

@@ -54,11 +54,22 @@ struct SlotMeta {
 // batch that was neither published nor aborted, so a claim can never stall the ring.
 class ClaimedBatch {
  public:
-  ClaimedBatch(ClaimedBatch&& other) noexcept;
+  // Moves and destruction are inline: a Result<ClaimedBatch> moves its batch on every claim.
+  ClaimedBatch(ClaimedBatch&& other) noexcept
+      : ring_(other.ring_), slots_(other.slots_), mask_(other.mask_),
+        slot_size_bytes_(other.slot_size_bytes_), first_sequence_(other.first_sequence_),
+        slot_count_(other.slot_count_) {
+    other.ring_ = nullptr;
+  }
   ClaimedBatch& operator=(ClaimedBatch&& other) noexcept;
   ClaimedBatch(const ClaimedBatch&) = delete;
   ClaimedBatch& operator=(const ClaimedBatch&) = delete;
-  ~ClaimedBatch();
+  // A forgotten batch would leave a hole every consumer waits on forever; aborting it cannot.
+  ~ClaimedBatch() {
+    if (active()) {
+      Abort();
+    }
+  }
 
   uint64_t first_sequence() const noexcept { return first_sequence_; }
   uint64_t last_sequence() const noexcept { return first_sequence_ + slot_count_ - 1; }
