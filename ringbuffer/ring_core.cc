@@ -139,7 +139,9 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
   // to F never wait for it.
   wait_.fence.Light();
   if (closing_.load(std::memory_order_acquire)) {
-    PublishBatch(first, count, true /*aborted*/);
+    WriteMeta(first, count, true /*aborted*/);
+    sequencer_->PublishClosedClaim(first, first + count - 1);
+    WakeParked();
     return Status::Aborted("ring closed during the claim");
   }
   return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count);
@@ -178,7 +180,7 @@ uint64_t RingCore::GatingSequence() const noexcept {
   return minimum;
 }
 
-void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
+void RingCore::WriteMeta(uint64_t first, uint32_t count, bool aborted) {
   RINGDB_ASSERT(first > 0);
   RINGDB_ASSERT(count > 0 && count <= slot_count_);
   // The metadata of a batch is at most two contiguous runs (before and after the ring's end);
@@ -193,6 +195,10 @@ void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
   for (uint32_t index = first_run; index < count; ++index) {
     words[index - first_run] = base + (uint64_t{index} << 1);
   }
+}
+
+void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
+  WriteMeta(first, count, aborted);
   sequencer_->Publish(first, first + count - 1);
   WakeParked();
 }

@@ -74,6 +74,7 @@ class RingCore {
   spdlog::logger& logger() const noexcept { return *logger_; }
 
  private:
+  void WriteMeta(uint64_t first, uint32_t count, bool aborted);
   // Fixes the terminal consumers at the first claim; false when there are no consumers.
   bool FreezeIfNeeded();
   bool FreezeSlow();

@@ -28,6 +28,9 @@ class Sequencer {
   virtual Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) = 0;
   // Makes [first, last] visible to root consumers. The slots and metadata are already written.
   virtual void Publish(uint64_t first, uint64_t last) = 0;
+  // Publishes a claim that lost the race to Close (already written as an abort). It may lie after
+  // batches the producer still holds, so a sequencer that needs claim order may defer it.
+  virtual void PublishClosedClaim(uint64_t first, uint64_t last) { Publish(first, last); }
   // The highest sequence claimed so far (read by Close after setting the flag and fencing).
   virtual uint64_t claimed() const noexcept = 0;
   // The highest sequence s >= known such that everything up to s is published. REQUIRES: known is

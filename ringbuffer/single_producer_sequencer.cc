@@ -41,8 +41,23 @@ Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline d
 void SingleProducerSequencer::Publish(uint64_t first, uint64_t last) {
   RINGDB_ASSERT(first == next_publish_ && "kSingle batches must be published in claim order");
   RINGDB_ASSERT(last >= first);
+  if (deferred_first_ == last + 1) {
+    last = deferred_last_;  // The deferred abort directly follows: publish it with this batch.
+    deferred_first_ = 0;
+  }
   next_publish_ = last + 1;
   cursor_.Store(last);
+}
+
+void SingleProducerSequencer::PublishClosedClaim(uint64_t first, uint64_t last) {
+  RINGDB_ASSERT(first >= next_publish_);
+  RINGDB_ASSERT(deferred_first_ == 0);
+  if (first == next_publish_) {
+    Publish(first, last);
+    return;
+  }
+  deferred_first_ = first;  // Earlier batches are still held; the last of them publishes this.
+  deferred_last_ = last;
 }
 
 }  // namespace ringdb::internal

@@ -20,6 +20,7 @@ class SingleProducerSequencer final : public Sequencer {
   SingleProducerSequencer(RingCore& ring, uint64_t slot_count) : ring_(ring), slot_count_(slot_count) {}
   Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) override;
   void Publish(uint64_t first, uint64_t last) override;
+  void PublishClosedClaim(uint64_t first, uint64_t last) override;
   uint64_t claimed() const noexcept override { return claimed_.load(std::memory_order_seq_cst); }
   uint64_t HighestPublished(uint64_t /*known*/) const noexcept override { return cursor_.Load(); }
 
@@ -32,6 +33,10 @@ class SingleProducerSequencer final : public Sequencer {
   alignas(kCacheLineSizeBytes) uint64_t next_claimed_ = 0;  // Last sequence claimed.
   uint64_t cached_gate_ = 0;       // Gating sequence as last read; it only grows.
   uint64_t next_publish_ = 1;      // First sequence of the next batch to publish (claim order).
+  // A claim that saw Close while earlier batches were still held: published right after them.
+  // At most one, because every later claim sees the closing flag before claiming.
+  uint64_t deferred_first_ = 0;
+  uint64_t deferred_last_ = 0;
 #ifndef NDEBUG
   std::atomic<std::thread::id> owner_{};  // The one thread allowed to claim (debug check).
 #endif
