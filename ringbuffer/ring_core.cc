@@ -37,7 +37,9 @@ RingCore::RingCore(const RingOptions& options)
   RINGDB_ASSERT(options.Validate().ok());
   RINGDB_ASSERT(logger_ != nullptr);
   if (options.producer_type == ProducerType::kSingle) {
-    sequencer_ = std::make_unique<SingleProducerSequencer>(*this, slot_count_);
+    auto single = std::make_unique<SingleProducerSequencer>(*this, slot_count_);
+    single_ = single.get();
+    sequencer_ = std::move(single);
   } else {
     auto multi = std::make_unique<MultiProducerSequencer>(*this, slot_count_);
     sequencer_bytes_reserved_ = multi->bytes_reserved();
@@ -85,11 +87,6 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
   return &consumers_[count]->handle;
 }
 
-bool RingCore::FreezeIfNeeded() {
-  // Acquire: pairs with FreezeSlow's release, so terminals_ is visible to this claimer.
-  return frozen_.load(std::memory_order_acquire) || FreezeSlow();
-}
-
 bool RingCore::FreezeSlow() {
   std::lock_guard<std::mutex> lock(config_mutex_);
   if (frozen_.load(std::memory_order_relaxed)) {
@@ -129,9 +126,11 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
     return Status::InvalidArgument("ring has no consumers: add one before claiming");
   }
   uint64_t first = 0;
-  Status claimed = sequencer_->Claim(count, mode, deadline, &first);
-  if (!claimed.ok()) {
-    return claimed;
+  if (single_ == nullptr || !single_->TryClaimFast(count, &first)) {
+    Status claimed = sequencer_->Claim(count, mode, deadline, &first);
+    if (!claimed.ok()) {
+      return claimed;
+    }
   }
   RINGDB_ASSERT(first > 0);
   // The claim's store, a StoreLoad barrier, then the flag: see the header comment on closing. A
@@ -186,6 +185,10 @@ void RingCore::WriteMeta(uint64_t first, uint32_t count, bool aborted) {
   // The metadata of a batch is at most two contiguous runs (before and after the ring's end);
   // contiguous, branch-free loops let the compiler vectorise them, which matters at claim 64.
   const uint64_t start_index = first & mask_;
+  if (count == 1) {
+    meta_words_[start_index] = MetaWord(1, 0, aborted);  // Claim 1: skip the loops' set-up.
+    return;
+  }
   const uint32_t first_run = static_cast<uint32_t>(std::min<uint64_t>(count, slot_count_ - start_index));
   const uint64_t base = MetaWord(count, 0, aborted);
   uint64_t* words = meta_words_.get();
@@ -199,7 +202,11 @@ void RingCore::WriteMeta(uint64_t first, uint32_t count, bool aborted) {
 
 void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
   WriteMeta(first, count, aborted);
-  sequencer_->Publish(first, first + count - 1);
+  if (single_ != nullptr) {
+    single_->Publish(first, first + count - 1);  // Direct, inlined: the hot single-producer case.
+  } else {
+    sequencer_->Publish(first, first + count - 1);
+  }
   WakeParked();
 }
 

@@ -5,16 +5,6 @@
 
 namespace ringdb::internal {
 
-void SingleProducerSequencer::CheckSingleThread() {
-#ifndef NDEBUG
-  std::thread::id expected{};
-  const std::thread::id self = std::this_thread::get_id();
-  if (!owner_.compare_exchange_strong(expected, self, std::memory_order_relaxed)) {
-    RINGDB_ASSERT(expected == self && "Claim from two threads: use ProducerType::kMulti");
-  }
-#endif
-}
-
 Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline deadline,
                                       uint64_t* first) {
   RINGDB_ASSERT(count > 0);
@@ -36,17 +26,6 @@ Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline d
   *first = next_claimed_ + 1;
   next_claimed_ = last;
   return Status::OK();
-}
-
-void SingleProducerSequencer::Publish(uint64_t first, uint64_t last) {
-  RINGDB_ASSERT(first == next_publish_ && "kSingle batches must be published in claim order");
-  RINGDB_ASSERT(last >= first);
-  if (deferred_first_ == last + 1) {
-    last = deferred_last_;  // The deferred abort directly follows: publish it with this batch.
-    deferred_first_ = 0;
-  }
-  next_publish_ = last + 1;
-  cursor_.Store(last);
 }
 
 void SingleProducerSequencer::PublishClosedClaim(uint64_t first, uint64_t last) {
