@@ -2,7 +2,7 @@
 // atomic_queue, side by side in one run (BASELINES.md: runs minutes apart move by +-30 %, so only
 // same-run ratios mean anything). `--json` prints one object per line in issue #2's format:
 //   {"bench": name, "value": v, "unit": u, "baseline": name, "baseline_value": b, "ratio": v/b}
-// Throughput only; each figure is the median of 3 time-boxed runs of 250 ms. Hardware: whatever
+// Throughput only; each figure is the median of 5 time-boxed runs of 200 ms. Hardware: whatever
 // runs it (this project's machines: 2 vCPU KVM guests), so compare ratios, not absolute values.
 #include <cstdio>
 #include <cstring>
@@ -46,6 +46,10 @@ std::vector<Measurement> Measurements() {
       {"ring.1p1c.claim1.busyspin", [] { return RingChain(1, 1, kSpin); }, "boost_spsc.one"},
       {"ring.pipeline3.claim1.busyspin", [] { return RingChain(1, 2, kSpin); },
        "ring.1p1c.claim1"},
+      // moodycamel's queue is unbounded (its producers never wait); these show what batching and
+      // a larger ring do for the bounded ring's 2->1 figure.
+      {"ring.2p1c.claim64", [] { return Ring2p1c(kDefaultWait, 64); }, "moodycamel.2p1c"},
+      {"ring.2p1c.slots65536", [] { return Ring2p1c(kDefaultWait, 1, 65536); }, "moodycamel.2p1c"},
   };
 }
 

@@ -13,9 +13,10 @@
 
 namespace ringdb::bench {
 
-inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategyKind wait) {
+inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategyKind wait,
+                                                 uint64_t slot_count = kQueueCapacity) {
   RingOptions options;
-  options.slot_count = kQueueCapacity;
+  options.slot_count = slot_count;
   options.chunk_count = 1;
   options.producer_type = type;
   options.wait_strategy = wait;
@@ -102,9 +103,10 @@ inline RunResult RingChain(uint32_t claim_size, uint32_t stages, WaitStrategyKin
                    last.count == produced && last.sum == SumTo(produced)};
 }
 
-// Two producers claiming one slot at a time into a multi-producer ring, one consumer.
-inline RunResult Ring2p1c(WaitStrategyKind wait) {
-  auto ring = MakeBenchRing(ProducerType::kMulti, wait);
+// Two producers claiming `claim_size` slots at a time into a multi-producer ring, one consumer.
+inline RunResult Ring2p1c(WaitStrategyKind wait, uint32_t claim_size = 1,
+                          uint64_t slot_count = kQueueCapacity) {
+  auto ring = MakeBenchRing(ProducerType::kMulti, wait, slot_count);
   Consumer* consumer = *ring->AddConsumer("consumer");
   ConsumerTally tally;
   std::thread consumer_thread(ConsumeAll, consumer, &tally);
@@ -113,7 +115,7 @@ inline RunResult Ring2p1c(WaitStrategyKind wait) {
   std::atomic<uint64_t> produced{0};
   std::atomic<int> running{2};
   auto produce = [&] {
-    const uint64_t count = ProduceInto(*ring, 1, control);
+    const uint64_t count = ProduceInto(*ring, claim_size, control);
     produced.fetch_add(count);
     produced_sum.fetch_add(SumTo(count));
     if (running.fetch_sub(1) == 1) {
