@@ -1,0 +1,10 @@
+# The ring quickstart, built with the project and run as a test (label unit) so it cannot rot.
+add_executable(ring_quickstart ${CMAKE_CURRENT_LIST_DIR}/ring_quickstart.cpp)
+target_link_libraries(ring_quickstart PRIVATE ringdb::ringdb)
+ringdb_warnings(ring_quickstart)
+ringdb_sanitize(ring_quickstart)
+if(RINGDB_BUILD_TESTS)
+  enable_testing()
+  add_test(NAME example.ring_quickstart COMMAND ring_quickstart)
+  set_tests_properties(example.ring_quickstart PROPERTIES LABELS unit TIMEOUT 60)
+endif()

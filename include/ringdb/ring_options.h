@@ -1,0 +1,97 @@
+// RingOptions: how a ring buffer is sized and how its threads wait.
+//
+// Every field states its unit and default. Validate() rejects a bad value with an InvalidArgument
+// that names the field; nothing is ever clamped or rounded, so the ring a user gets is the ring the
+// user asked for.
+//
+// Thread safety: a plain value; RingBuffer::Create copies it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ringdb/logger.h"
+#include "ringdb/status.h"
+
+namespace ringdb {
+
+// Who claims slots. Variants are separate sequencer classes inside the ring, not flags on one.
+enum class ProducerType : uint8_t {
+  // One thread claims and publishes, in claim order. Claiming needs no read-modify-write; using it
+  // from two threads is a programmer error (asserted in debug builds).
+  kSingle,
+  // Any number of threads claim concurrently (compare-and-swap on the claim sequence) and may
+  // publish in any order; consumers see each batch only once all of it is published.
+  kMulti,
+};
+
+// What a thread does while it waits (for room, for data, for a token).
+enum class WaitStrategyKind : uint8_t {
+  // Spin `spin_count` times, yield a few times, then park on a condition variable. A waker makes a
+  // syscall only when a waiter is actually parked. The default: an idle thread costs no CPU on a
+  // 2-core machine.
+  kSpinThenPark,
+  // Spin forever (until the deadline). Lowest latency; only when each waiting thread owns a core.
+  kBusySpin,
+  // Spin `spin_count` times, then std::this_thread::yield() in a loop.
+  kYielding,
+  // Spin `spin_count` times, then sleep with exponential backoff from 1 µs to 1 ms.
+  kSleeping,
+  // Park at once, without spinning. Least CPU, highest wake-up latency.
+  kBlocking,
+};
+
+// The bytes of one chunk; a slot is chunk_count chunks, as in the seed.
+inline constexpr size_t kRingChunkSizeBytes = 32;
+// Upper limits, each with its reason. slot_count_max keeps index_in_batch inside the 31 bits that
+// the slot metadata word gives it; chunk_count_max keeps a slot at 64 KiB, far beyond any record
+// the engine writes in place; bytes_max (16 GiB) catches a typo before it becomes an allocation.
+inline constexpr uint64_t kRingSlotCountMax = uint64_t{1} << 30;
+inline constexpr uint32_t kRingChunkCountMax = 2048;
+inline constexpr uint64_t kRingBytesMax = uint64_t{16} << 30;
+inline constexpr uint32_t kRingSpinCountMax = uint32_t{1} << 24;
+static_assert(kRingChunkCountMax * kRingChunkSizeBytes == 64 * 1024);
+
+// Named ring sizes, sugar for slot_count (the seed offered levels). Any power of two is accepted.
+enum class RingSizeLevel : uint8_t {
+  kTiny,    // 256 slots
+  kSmall,   // 4,096 slots (the default)
+  kMedium,  // 65,536 slots
+  kLarge,   // 1,048,576 slots
+};
+constexpr uint64_t SlotCountOf(RingSizeLevel level) noexcept {
+  switch (level) {
+    case RingSizeLevel::kTiny: return 256;
+    case RingSizeLevel::kSmall: return 4096;
+    case RingSizeLevel::kMedium: return 65536;
+    case RingSizeLevel::kLarge: return 1048576;
+  }
+  return 4096;
+}
+
+struct RingOptions {
+  // Number of slots. Must be a power of two (so a sequence maps to a slot with a mask), from 1 to
+  // kRingSlotCountMax. Default: 4096.
+  uint64_t slot_count = 4096;
+  // Chunks of 32 bytes per slot: slot_size_bytes = chunk_count * 32. From 1 to kRingChunkCountMax.
+  // Default: 4 (128-byte slots).
+  uint32_t chunk_count = 4;
+  // Single or multiple producer threads. Default: kMulti (always correct; kSingle is faster).
+  ProducerType producer_type = ProducerType::kMulti;
+  // How producers, consumers and token waiters wait. Default: kSpinThenPark.
+  WaitStrategyKind wait_strategy = WaitStrategyKind::kSpinThenPark;
+  // Busy iterations (each one CPU pause instruction) before a waiter yields, sleeps or parks
+  // (kSpinThenPark yields 16 times before parking). Ignored by kBusySpin and kBlocking. At most
+  // kRingSpinCountMax. Default: 128, about 4 µs on AMD Zen (a pause is ~33 ns there, ~10 ns on
+  // older Intel): long enough to catch a peer that is about to publish, short enough not to burn
+  // the quantum of a peer that shares the core on a 2-core machine.
+  uint32_t spin_count = 128;
+  // Where the ring logs (close, handler failures). Default: null, meaning DefaultLogger().
+  std::shared_ptr<spdlog::logger> logger;
+
+  // OK, or InvalidArgument naming the first bad field.
+  Status Validate() const;
+};
+
+}  // namespace ringdb

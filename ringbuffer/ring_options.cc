@@ -1,0 +1,35 @@
+// RingOptions::Validate: every rejected value names its field; nothing is clamped.
+#include <string>
+
+#include "ringdb/ring_options.h"
+
+namespace ringdb {
+
+Status RingOptions::Validate() const {
+  if (slot_count == 0 || (slot_count & (slot_count - 1)) != 0) {
+    return Status::InvalidArgument("slot_count must be a power of two, not " +
+                                   std::to_string(slot_count));
+  }
+  if (slot_count > kRingSlotCountMax) {
+    return Status::InvalidArgument("slot_count must be at most " + std::to_string(kRingSlotCountMax));
+  }
+  if (chunk_count == 0 || chunk_count > kRingChunkCountMax) {
+    return Status::InvalidArgument("chunk_count must be 1 to " + std::to_string(kRingChunkCountMax) +
+                                   ", not " + std::to_string(chunk_count));
+  }
+  if (slot_count * chunk_count * kRingChunkSizeBytes > kRingBytesMax) {
+    return Status::InvalidArgument("slot_count * chunk_count * 32 must be at most 16 GiB");
+  }
+  if (producer_type != ProducerType::kSingle && producer_type != ProducerType::kMulti) {
+    return Status::InvalidArgument("producer_type is not a ProducerType");
+  }
+  if (static_cast<uint8_t>(wait_strategy) > static_cast<uint8_t>(WaitStrategyKind::kBlocking)) {
+    return Status::InvalidArgument("wait_strategy is not a WaitStrategyKind");
+  }
+  if (spin_count > kRingSpinCountMax) {
+    return Status::InvalidArgument("spin_count must be at most " + std::to_string(kRingSpinCountMax));
+  }
+  return Status::OK();
+}
+
+}  // namespace ringdb

@@ -1,0 +1,136 @@
+// WaitStrategy: the loop every waiter of the ring runs (producers for room, consumers for data,
+// token waiters for resolution), parameterised by RingOptions::wait_strategy.
+//
+// One loop with a switch rather than a class per strategy: the strategies differ only in what a
+// waiter does after its spin budget, and a template loop keeps ready() inlined (a virtual call
+// per spin would cost more than the spin). Every variant is bounded by the deadline and by
+// ready(); only kBusySpin may burn a core, and it is opt-in.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include "ringbuffer/parking_lot.h"
+#include "ringdb/ring_options.h"
+
+namespace ringdb::internal {
+
+inline void CpuRelax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+struct WaitStrategy {
+  WaitStrategyKind kind = WaitStrategyKind::kSpinThenPark;
+  uint32_t spin_count = 0;
+  AsymmetricFence fence;
+
+  // True when waiters may park, so wakers must fence and check the parked counters.
+  bool parks() const noexcept {
+    return kind == WaitStrategyKind::kSpinThenPark || kind == WaitStrategyKind::kBlocking;
+  }
+
+  // Waits until ready() or the deadline; returns whether ready() held. ready() must include every
+  // reason to stop waiting (closed, interrupted), since only it ends a park early.
+  template <typename Ready>
+  bool Wait(ParkingLot& lot, Ready&& ready, Deadline deadline) const {
+    if (kind != WaitStrategyKind::kBlocking) {
+      for (uint32_t spin = 0; spin < spin_count; ++spin) {
+        if (ready()) {
+          return true;
+        }
+        CpuRelax();
+      }
+    }
+    switch (kind) {
+      case WaitStrategyKind::kSpinThenPark:
+        // A few yields before parking: on 2 cores a waiter often shares its core with the very
+        // thread it waits for, and a yield hands it the core for the price of one syscall, where
+        // a park costs a futex wait plus the waker's futex wake.
+        if (YieldFor(ready, kYieldCountBeforePark, deadline)) {
+          return true;
+        }
+        return lot.Park(ready, deadline, fence);
+      case WaitStrategyKind::kBlocking:
+        return lot.Park(ready, deadline, fence);
+      case WaitStrategyKind::kBusySpin:
+        return SpinUntil(ready, deadline);
+      case WaitStrategyKind::kYielding:
+        return YieldUntil(ready, deadline);
+      case WaitStrategyKind::kSleeping:
+        return SleepUntil(ready, deadline);
+    }
+    RINGDB_ASSERT(false && "unknown wait strategy");
+    return false;
+  }
+
+ private:
+  // Reading the clock costs ~20 ns; busy-spinning checks it once per 1024 spins.
+  static constexpr uint32_t kSpinsPerClockRead = 1024;
+  // Yields kSpinThenPark makes between spinning and parking (each ~1 µs when another thread is
+  // runnable, less when none is).
+  static constexpr uint32_t kYieldCountBeforePark = 16;
+
+  template <typename Ready>
+  static bool YieldFor(Ready& ready, uint32_t yield_count, Deadline deadline) {
+    for (uint32_t yield = 0; yield < yield_count; ++yield) {
+      if (ready()) {
+        return true;
+      }
+      if (deadline != kNoDeadline && std::chrono::steady_clock::now() >= deadline) {
+        return false;
+      }
+      std::this_thread::yield();
+    }
+    return ready();
+  }
+
+  template <typename Ready>
+  static bool SpinUntil(Ready& ready, Deadline deadline) {
+    for (uint64_t spin = 1;; ++spin) {  // Bounded by the deadline or by ready().
+      if (ready()) {
+        return true;
+      }
+      if (spin % kSpinsPerClockRead == 0 && std::chrono::steady_clock::now() >= deadline) {
+        return ready();
+      }
+      CpuRelax();
+    }
+  }
+
+  template <typename Ready>
+  static bool YieldUntil(Ready& ready, Deadline deadline) {
+    for (;;) {  // Bounded by the deadline or by ready().
+      if (ready()) {
+        return true;
+      }
+      if (deadline != kNoDeadline && std::chrono::steady_clock::now() >= deadline) {
+        return ready();
+      }
+      std::this_thread::yield();
+    }
+  }
+
+  template <typename Ready>
+  static bool SleepUntil(Ready& ready, Deadline deadline) {
+    std::chrono::microseconds pause{1};
+    constexpr std::chrono::microseconds kPauseMax{1000};
+    for (;;) {  // Bounded by the deadline or by ready().
+      if (ready()) {
+        return true;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        return ready();
+      }
+      std::this_thread::sleep_for(deadline == kNoDeadline ? pause : std::min<std::chrono::nanoseconds>(pause, deadline - now));
+      pause = std::min(pause * 2, kPauseMax);
+    }
+  }
+};
+
+}  // namespace ringdb::internal
