@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +18,16 @@
 
 namespace ringdb::journal::testing {
 
+// A logger without sinks: the thousands of recoveries in these tests would flood the output.
+// RINGDB_TEST_LOG=1 restores the default logger.
+inline std::shared_ptr<spdlog::logger> QuietLogger() {
+  if (std::getenv("RINGDB_TEST_LOG") != nullptr) {
+    return nullptr;
+  }
+  static const auto logger = std::make_shared<spdlog::logger>("ringdb-test");
+  return logger;
+}
+
 // Small segments so that tests roll, retire and scan many of them in milliseconds.
 inline JournalOptions SmallOptions(Env* env) {
   JournalOptions options;
@@ -25,6 +36,7 @@ inline JournalOptions SmallOptions(Env* env) {
   options.record_bytes_max = 1 << 10;
   options.prewritten_segments = 1;
   options.env = env;
+  options.logger = QuietLogger();
   return options;
 }
 
