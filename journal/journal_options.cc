@@ -43,11 +43,13 @@ Status JournalOptions::Validate() const {
                    std::to_string(record_bytes_max + kGroupOverheadBytes) + "), not " +
                    std::to_string(group_bytes_max));
   }
-  if (segment_size_bytes_max < group_bytes_max + format::kSegmentHeaderRecordBytes) {
+  constexpr uint64_t kSegmentOverheadBytes =
+      uint64_t{format::kSegmentHeaderRecordBytes} + format::kEndMarkerBytes;
+  if (segment_size_bytes_max < group_bytes_max + kSegmentOverheadBytes) {
     return Invalid("segment_size_bytes_max must be at least group_bytes_max + " +
-                   std::to_string(format::kSegmentHeaderRecordBytes) + " (" +
-                   std::to_string(group_bytes_max + format::kSegmentHeaderRecordBytes) +
-                   "), not " + std::to_string(segment_size_bytes_max));
+                   std::to_string(kSegmentOverheadBytes) + " (" +
+                   std::to_string(group_bytes_max + kSegmentOverheadBytes) + "), not " +
+                   std::to_string(segment_size_bytes_max));
   }
   if (segment_size_bytes_max > (uint64_t{1} << 40)) {
     return Invalid("segment_size_bytes_max must be at most 1 TiB, not " +

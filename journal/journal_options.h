@@ -50,12 +50,12 @@ const char* RecoveryModeName(RecoveryMode mode);
 
 struct JournalOptions {
   // Size at which the journal rolls to a new segment file; pre-written segments have exactly this
-  // size. Unit: bytes. Default: 64 MiB. Range: >= group_bytes_max + 72 (one segment header).
+  // size. Unit: bytes. Default: 64 MiB. Range: >= group_bytes_max + 112 (a segment header and the end marker).
   // Fixed at Open.
   uint64_t segment_size_bytes_max = uint64_t{64} << 20;
   // Capacity of the group buffer, allocated once at Open: one Commit writes at most this. Unit:
   // bytes. Default: 4 MiB. Range: >= record_bytes_max + 112 (a record header and a segment
-  // header), <= segment_size_bytes_max - 72. Fixed at Open.
+  // header), <= segment_size_bytes_max - 112. Fixed at Open.
   uint64_t group_bytes_max = uint64_t{4} << 20;
   // Largest payload of one record; longer Adds are refused and longer lengths read from disk are
   // rejected before any allocation. Unit: bytes. Default: 1 MiB. Range: 0 to 1 GiB. Fixed at Open.
@@ -64,8 +64,8 @@ struct JournalOptions {
   SyncMode sync_mode = SyncMode::kFdatasync;
   // Default: kTolerateTornTail.
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
-  // Number of zero-filled segment files kept ready ahead of need (written by a background thread,
-  // or recycled by Retire), so the hot path overwrites blocks instead of extending the file, which
+  // Number of segment files kept ready ahead of need, zero-filled by a background thread or
+  // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of extending the file, which
   // halves the cost of each fdatasync (BASELINES.md). 0 disables pre-writing: segments grow by
   // appends. Unit: files. Default: 1. Range: 0 to 16. Fixed at Open.
   uint32_t prewritten_segments = 1;

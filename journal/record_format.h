@@ -87,6 +87,11 @@ static_assert(kSegmentHeaderPayloadBytes == kPreviousLastSequenceOffset + 8);
 inline constexpr uint32_t kSegmentHeaderRecordBytes = kRecordHeaderBytes + kSegmentHeaderPayloadBytes;
 static_assert(kSegmentHeaderRecordBytes == 72);
 
+// Every group write is followed by this many zero bytes (overwritten by the next group), so that
+// after any completed write the log ends in a zero header even in a recycled file full of old
+// bytes: a clean end reads as zeros, and only an interrupted write leaves anything else.
+inline constexpr uint32_t kEndMarkerBytes = kRecordHeaderBytes;
+
 inline constexpr uint64_t kSegmentMagic = 0x314c4e524a424452ull;  // "RDBJRNL1" little-endian.
 inline constexpr uint32_t kFormatVersion = 1;
 

@@ -43,7 +43,10 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
       const std::optional<PoolName> parsed = ParsePoolName(name);
       RINGDB_ASSERT(parsed.has_value());
       next_counter_ = std::max(next_counter_, parsed->counter + 1);
-      (parsed->ready ? ready_ : dirty_).push_back(name);
+      // Any pool file can take a segment, even one whose zero-filling a crash interrupted: the
+      // writer never trusts what follows its own writes (see kEndMarkerBytes), and no pool file
+      // holds records of a segment id not yet used.
+      ready_.push_back(name);
     }
   }
   if (pool_target_ == 0) {
@@ -53,7 +56,6 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     ready_.clear();
-    dirty_.clear();
     return Status::OK();
   }
   zeros_.assign(std::min(kZeroChunkBytes, segment_size_bytes_), std::byte{0});
@@ -81,8 +83,7 @@ void SegmentManager::Run() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_.wait(lock, [this] {
-        return stop_ || (!failed_ && (!dirty_.empty() ||
-                                      ready_.size() + in_progress_ < pool_target_));
+        return stop_ || (!failed_ && ready_.size() + in_progress_ < pool_target_);
       });
       if (stop_) {
         return;
@@ -96,10 +97,7 @@ bool SegmentManager::PrepareOne() {
   std::string name;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!dirty_.empty()) {
-      name = dirty_.front();
-      dirty_.pop_front();
-    } else if (ready_.size() + in_progress_ < pool_target_) {
+    if (ready_.size() + in_progress_ < pool_target_) {
       name = FormatPoolName(next_counter_++, false /*ready*/);
     } else {
       return false;
@@ -189,8 +187,8 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (pool_target_ > 0 && !failed_ && file_size_bytes >= segment_size_bytes_ &&
-        ready_.size() + dirty_.size() + in_progress_ < pool_target_) {
-      pool_name = FormatPoolName(next_counter_++, false /*ready*/);
+        ready_.size() + in_progress_ < pool_target_) {
+      pool_name = FormatPoolName(next_counter_++, true /*ready*/);
     }
   }
   if (pool_name.empty()) {
@@ -201,7 +199,7 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    dirty_.push_back(pool_name);
+    ready_.push_back(pool_name);
   }
   work_.notify_one();
   return Status::OK();

@@ -2,9 +2,9 @@
 // pool of zero-filled segment files ready ahead of need, filled by one background thread, so that
 // the journaling thread's writes overwrite blocks that exist (a sync then costs about half,
 // BASELINES.md) instead of extending the file; it hands them out as new segments, and takes retired
-// segments back into the pool (zeroed again in the background before reuse, so that the end of
-// the log is always either zero bytes or the end of the file, and a torn write is never confused
-// with bytes left from an earlier use).
+// segments back into the pool as they are (a rename, no rewrite). Old bytes in a recycled file are
+// harmless: each record names its segment id, and each group write ends with a zero end marker
+// (record_format.h), so the clean end of the log always reads as zeros.
 //
 // Thread safety: CreateSegment, RetireFile and SyncDir are called by the journaling thread; the
 // background thread only touches pool files; ready_count() from any thread.
@@ -38,7 +38,8 @@ class SegmentManager {
   // The file for a new segment: a ready pool file renamed (prewritten = true), or a new empty file
   // when none is ready (the hot path never waits for zero-filling). Syncs the directory.
   Result<std::unique_ptr<WritableFile>> CreateSegment(const std::string& name, bool* prewritten);
-  // Takes a retired segment back into the pool when it is short and the file is full-size,
+  // Takes a retired segment back into the pool (renamed, ready at once) when the pool is short and
+  // the file is full-size,
   // otherwise deletes it. The caller syncs the directory once for a batch.
   Status RetireFile(const std::string& name, uint64_t file_size_bytes);
   Status SyncDir();
@@ -46,7 +47,7 @@ class SegmentManager {
 
  private:
   void Run();
-  // One unit of background work: zero a recycled file or create a new one. False when idle.
+  // One unit of background work: create and zero-fill a new pool file. False when idle.
   bool PrepareOne();
   Status ZeroFill(const std::string& name);
 
@@ -60,7 +61,6 @@ class SegmentManager {
   mutable std::mutex mutex_;
   std::condition_variable work_;
   std::deque<std::string> ready_;  // Guarded by mutex_.
-  std::deque<std::string> dirty_;  // Guarded by mutex_.
   uint32_t in_progress_ = 0;       // Guarded by mutex_.
   uint64_t next_counter_ = 1;      // Guarded by mutex_.
   bool stop_ = false;              // Guarded by mutex_.

@@ -1,5 +1,6 @@
 #include "journal/segment_writer.h"
 
+#include <cstring>
 #include <string>
 
 #include "journal/record_codec.h"
@@ -11,11 +12,12 @@ namespace ringdb::journal {
 SegmentWriter::SegmentWriter(uint64_t group_bytes_max, uint64_t segment_size_bytes_max,
                              uint32_t record_bytes_max)
     : segment_size_bytes_max_(segment_size_bytes_max), record_bytes_max_(record_bytes_max),
-      buffer_(group_bytes_max) {
+      buffer_(group_bytes_max + format::kEndMarkerBytes) {
   // JournalOptions::Validate guarantees that an empty group always takes a maximal record.
   RINGDB_ASSERT(group_bytes_max >= uint64_t{record_bytes_max} + format::kRecordHeaderBytes +
                                        format::kSegmentHeaderRecordBytes);
-  RINGDB_ASSERT(segment_size_bytes_max >= group_bytes_max + format::kSegmentHeaderRecordBytes);
+  RINGDB_ASSERT(segment_size_bytes_max >=
+                group_bytes_max + format::kSegmentHeaderRecordBytes + format::kEndMarkerBytes);
 }
 
 void SegmentWriter::Position(uint64_t last_segment_id, uint64_t last_sequence,
@@ -76,12 +78,14 @@ Status SegmentWriter::Append(uint32_t count, std::span<const std::span<const std
   const uint64_t record_bytes = format::kRecordHeaderBytes + payload_bytes;
   if (used_bytes_ == 0) {
     group_first_sequence_ = last_sequence_ + 1;
-    if (segment_id_ == 0 || segment_bytes_ + record_bytes > segment_size_bytes_max_) {
+    if (segment_id_ == 0 ||
+        segment_bytes_ + record_bytes + format::kEndMarkerBytes > segment_size_bytes_max_) {
       BeginSegment();
     }
   }
-  if (used_bytes_ + record_bytes > buffer_.size() ||
-      segment_bytes_ + used_bytes_ + record_bytes > segment_size_bytes_max_) {
+  if (used_bytes_ + record_bytes + format::kEndMarkerBytes > buffer_.size() ||
+      segment_bytes_ + used_bytes_ + record_bytes + format::kEndMarkerBytes >
+          segment_size_bytes_max_) {
     RINGDB_ASSERT(used_bytes_ > 0);  // An empty group always takes one record (Validate).
     return Status::Busy("journal group is full: Commit, then Add again");
   }
@@ -111,8 +115,12 @@ void SegmentWriter::AttachFile(std::unique_ptr<WritableFile> file) {
 Status SegmentWriter::WriteGroup() {
   RINGDB_ASSERT(file_ != nullptr);
   RINGDB_ASSERT(used_bytes_ > 0);
-  RINGDB_ASSERT(segment_bytes_ + used_bytes_ <= segment_size_bytes_max_);
-  Status status = WriteFully(file_.get(), segment_bytes_, std::span(buffer_).first(used_bytes_));
+  RINGDB_ASSERT(segment_bytes_ + used_bytes_ + format::kEndMarkerBytes <= segment_size_bytes_max_);
+  RINGDB_ASSERT(used_bytes_ + format::kEndMarkerBytes <= buffer_.size());
+  // The zero end marker goes out in the same write call (see record_format.h).
+  std::memset(buffer_.data() + used_bytes_, 0, format::kEndMarkerBytes);
+  Status status = WriteFully(file_.get(), segment_bytes_,
+                             std::span(buffer_).first(used_bytes_ + format::kEndMarkerBytes));
   if (!status.ok()) {
     return status;
   }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "journal/record_format.h"
 #include "journal/segment_name.h"
 #include "journal_test_util.h"
 
@@ -122,7 +123,8 @@ TEST_F(JournalTest, WithoutPrewritingSegmentsGrowByAppends) {
   const JournalInfo info = journal_->Info();
   Result<std::vector<std::byte>> bytes = env_.ReadAll(kDir + "/" + info.segments[0].name);
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(bytes->size(), info.segments[0].size_bytes);
+  // The records, then the zero end marker written with every group.
+  EXPECT_EQ(bytes->size(), info.segments[0].size_bytes + format::kEndMarkerBytes);
 }
 
 TEST_F(JournalTest, RetireRemovesWholeSegmentsBelowThePointAndKeepsTheNewest) {
@@ -161,6 +163,34 @@ TEST_F(JournalTest, RetiredSegmentsAreRecycledIntoThePool) {
   Write(600, 100, 10);
   OpenJournal();
   ExpectReplay(journal_->Info().segments.front().first_sequence - 1, 1200, 100);
+}
+
+TEST_F(JournalTest, RecycledSegmentFullOfOldRecordsReopensCleanUnderAbsoluteConsistency) {
+  // Method: retire segments into the pool, then write a little into a recycled file, so the rest
+  // of it still holds records of its earlier use. A clean reopen must see the end marker, not a
+  // torn tail, and must not replay a single old record.
+  options_.prewritten_segments = 2;
+  OpenJournal();
+  // Roll and retire until the segment being written is a recycled file (old bytes after its end).
+  bool recycled_in_use = false;
+  for (int roll = 0; roll < 30 && !recycled_in_use; ++roll) {
+    const size_t before = journal_->Info().segments.size();
+    for (int i = 0; i < 1000 && journal_->Info().segments.size() == before; ++i) {
+      Write(1, 100, 1);
+    }
+    ASSERT_TRUE(journal_->Retire(journal_->durable_sequence()).ok());
+    const SegmentDescription current = journal_->Info().segments.back();
+    const std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + current.name);
+    recycled_in_use = std::any_of(
+        bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes),
+        bytes.end(), [](std::byte b) { return b != std::byte{0}; });
+  }
+  ASSERT_TRUE(recycled_in_use);
+  options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
+  RecoveryReport report;
+  OpenJournal(&report);
+  EXPECT_FALSE(report.torn_tail_truncated);
+  ExpectReplay(journal_->Info().segments.front().first_sequence - 1, journal_->last_sequence(), 100);
 }
 
 TEST_F(JournalTest, AddIsBusyWhenTheGroupIsFull) {
