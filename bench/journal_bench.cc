@@ -3,8 +3,8 @@
 // For groups of 1, 16, 256 and 4096 records of 128 bytes, it measures the journal's Commits per
 // second (each one write call and one fdatasync) and, in the same run on the same disk, a plain
 // loop that appends the same number of bytes per sync to a file and calls fdatasync: the
-// "fdatasync_loop" baseline. The journal overwrites pre-written or recycled segments, so each of its
-// syncs should cost about half of an appending one (BASELINES.md). Files live in a temporary
+// "fdatasync_loop" baseline. The journal overwrites pre-written or recycled segments, so each of
+// its syncs should cost about half of an appending one (BASELINES.md). Files live in a temporary
 // directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp (the same disk as /work here), and
 // are removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
 //
@@ -105,7 +105,8 @@ class AppendLoop {
 class JournalLoop {
  public:
   JournalLoop(const std::string& dir, uint32_t group)
-      : path_(dir + "/journal-" + std::to_string(group)), group_(group),
+      : path_(dir + "/journal-" + std::to_string(group)),
+        group_(group),
         payload_(kRecordBytes, std::byte{0xa5}) {
     using namespace ringdb::journal;
     JournalOptions options;
@@ -163,7 +164,8 @@ class JournalLoop {
 std::string BenchDir() {
   const char* base = std::getenv("RINGDB_BENCH_DIR");
   if (base == nullptr) base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/ringdb-journal-bench-XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr ? base : "/tmp") + "/ringdb-journal-bench-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
     std::perror("journal_bench: mkdtemp");
     std::exit(1);
@@ -207,17 +209,19 @@ int main(int argc, char** argv) {
     const double records_per_second = journal.syncs_per_second * group;
     const double mb_per_second = records_per_second * kRecordBytes / 1e6;
     if (json) {
-      std::printf("{\"bench\": \"journal.group%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
-                  "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
-                  "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
-                  "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f}\n",
-                  group, journal.syncs_per_second, group, loop.syncs_per_second, ratio,
-                  records_per_second, mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us);
+      std::printf(
+          "{\"bench\": \"journal.group%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
+          "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
+          "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
+          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f}\n",
+          group, journal.syncs_per_second, group, loop.syncs_per_second, ratio, records_per_second,
+          mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us);
     } else {
-      std::printf("group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
-                  "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us) | ratio %.2f\n",
-                  group, journal.syncs_per_second, records_per_second, mb_per_second,
-                  journal.p50_us, journal.p99_us, loop.syncs_per_second, loop.p50_us, ratio);
+      std::printf(
+          "group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
+          "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us) | ratio %.2f\n",
+          group, journal.syncs_per_second, records_per_second, mb_per_second, journal.p50_us,
+          journal.p99_us, loop.syncs_per_second, loop.p50_us, ratio);
     }
     std::fflush(stdout);
   }

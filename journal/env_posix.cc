@@ -1,7 +1,7 @@
 // The POSIX Env: pread/pwrite on file descriptors, fdatasync/fsync, and flock() for the lock file.
 // flock() rather than fcntl() locks because fcntl locks are per process: a second open of the same
-// directory from the same process would silently succeed, and that is the mistake a lock file exists
-// to catch.
+// directory from the same process would silently succeed, and that is the mistake a lock file
+// exists to catch.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -106,8 +106,8 @@ class PosixReadableFile final : public ReadableFile {
   Result<uint64_t> ReadAt(uint64_t offset, std::span<std::byte> out) const override {
     uint64_t total = 0;
     while (total < out.size()) {  // Each pass reads >= 1 byte or ends the loop.
-      const ssize_t got = ::pread(fd_, out.data() + total, out.size() - total,
-                                  static_cast<off_t>(offset + total));
+      const ssize_t got =
+          ::pread(fd_, out.data() + total, out.size() - total, static_cast<off_t>(offset + total));
       if (got < 0 && errno == EINTR) {
         continue;
       }

@@ -91,7 +91,9 @@ using Node = FaultInjectionEnv::Node;
 class FaultFile final : public WritableFile, public ReadableFile {
  public:
   FaultFile(std::shared_ptr<State> state, std::shared_ptr<Node> node, std::string path)
-      : state_(std::move(state)), node_(std::move(node)), path_(std::move(path)),
+      : state_(std::move(state)),
+        node_(std::move(node)),
+        path_(std::move(path)),
         generation_(state_->generation) {}
 
   Result<uint64_t> WriteAt(uint64_t offset, std::span<const std::byte> data) override {
@@ -114,7 +116,8 @@ class FaultFile final : public WritableFile, public ReadableFile {
     }
     ApplyWrite(&node_->current, offset, data.first(size));
     node_->pending.push_back(Node::PendingWrite{
-        false, offset, std::vector<std::byte>(data.begin(), data.begin() + static_cast<long>(size))});
+        false, offset,
+        std::vector<std::byte>(data.begin(), data.begin() + static_cast<long>(size))});
     return size;
   }
   Status SyncData() override { return Sync(); }

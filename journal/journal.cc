@@ -17,9 +17,8 @@ Journal::Journal(const JournalOptions& options, std::string dir)
     options_.env = Env::Default();
   }
   logger_ = options_.logger ? options_.logger : DefaultLogger();
-  writer_ = std::make_unique<SegmentWriter>(options_.group_bytes_max,
-                                            options_.segment_size_bytes_max,
-                                            options_.record_bytes_max);
+  writer_ = std::make_unique<SegmentWriter>(
+      options_.group_bytes_max, options_.segment_size_bytes_max, options_.record_bytes_max);
 }
 
 Journal::~Journal() = default;
@@ -70,9 +69,8 @@ Status Journal::Recover(RecoveryReport* report) {
   uint32_t last_checksum = 0;
   for (const ScannedSegment& scanned : outcome.segments) {
     SegmentState state;
-    state.description = SegmentDescription{scanned.name, scanned.segment_id,
-                                           scanned.first_sequence, scanned.last_sequence,
-                                           scanned.end_offset};
+    state.description = SegmentDescription{scanned.name, scanned.segment_id, scanned.first_sequence,
+                                           scanned.last_sequence, scanned.end_offset};
     state.file_size_bytes = scanned.file_size_bytes;
     segments_.push_back(state);
     last_segment_id = scanned.segment_id;
@@ -114,10 +112,11 @@ Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, const RecoveryR
   }
   if (outcome.truncate_tail && !outcome.segments.empty()) {
     const ScannedSegment& last = outcome.segments.back();
-    logger_->warn("ringdb journal: truncating {} at byte offset {} after sequence {} ({}: {} bytes)",
-                  last.name, last.end_offset, last.last_sequence,
-                  report.torn_tail_truncated ? "torn tail" : "point-in-time stop",
-                  last.file_size_bytes - last.end_offset);
+    logger_->warn(
+        "ringdb journal: truncating {} at byte offset {} after sequence {} ({}: {} bytes)",
+        last.name, last.end_offset, last.last_sequence,
+        report.torn_tail_truncated ? "torn tail" : "point-in-time stop",
+        last.file_size_bytes - last.end_offset);
     Result<std::unique_ptr<WritableFile>> file =
         env->OpenWritable(JoinPath(dir_, last.name), OpenMode::kOpenExisting);
     if (!file.ok()) {
@@ -181,9 +180,9 @@ Status Journal::RollSegment() {
   }
   writer_->AttachFile(std::move(*file));
   SegmentState state;
-  state.description = SegmentDescription{name, writer_->segment_id(),
-                                         writer_->segment_first_sequence(),
-                                         writer_->segment_first_sequence() - 1, 0};
+  state.description =
+      SegmentDescription{name, writer_->segment_id(), writer_->segment_first_sequence(),
+                         writer_->segment_first_sequence() - 1, 0};
   state.file_size_bytes = prewritten ? options_.segment_size_bytes_max : 0;
   std::lock_guard<std::mutex> lock(mutex_);
   segments_.push_back(state);
@@ -237,8 +236,7 @@ Status Journal::Retire(uint64_t through_sequence) {
     // The newest segment is kept whatever its sequences: it is being written, or it is what tells
     // a reopened journal where the sequences stand.
     size_t count = 0;
-    while (count + 1 < segments_.size() &&
-           segments_[count].description.last_sequence <= limit) {
+    while (count + 1 < segments_.size() && segments_[count].description.last_sequence <= limit) {
       ++count;
     }
     retired.assign(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));

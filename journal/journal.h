@@ -112,8 +112,8 @@ class Journal {
   std::atomic<bool> failed_{false};
   Status failure_;  // Journaling thread only.
 
-  mutable std::mutex mutex_;             // Guards segments_ for Info() from other threads.
-  std::vector<SegmentState> segments_;   // Guarded by mutex_; written by the journaling thread.
+  mutable std::mutex mutex_;            // Guards segments_ for Info() from other threads.
+  std::vector<SegmentState> segments_;  // Guarded by mutex_; written by the journaling thread.
 };
 
 }  // namespace ringdb::journal

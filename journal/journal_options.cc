@@ -13,18 +13,24 @@ Status Invalid(const std::string& message) { return Status::InvalidArgument(mess
 
 const char* SyncModeName(SyncMode mode) {
   switch (mode) {
-    case SyncMode::kFdatasync: return "fdatasync";
-    case SyncMode::kNoSyncNotDurable: return "no-sync-NOT-DURABLE";
+    case SyncMode::kFdatasync:
+      return "fdatasync";
+    case SyncMode::kNoSyncNotDurable:
+      return "no-sync-NOT-DURABLE";
   }
   return "invalid";
 }
 
 const char* RecoveryModeName(RecoveryMode mode) {
   switch (mode) {
-    case RecoveryMode::kAbsoluteConsistency: return "absolute-consistency";
-    case RecoveryMode::kTolerateTornTail: return "tolerate-torn-tail";
-    case RecoveryMode::kPointInTime: return "point-in-time";
-    case RecoveryMode::kSkipCorrupted: return "skip-corrupted";
+    case RecoveryMode::kAbsoluteConsistency:
+      return "absolute-consistency";
+    case RecoveryMode::kTolerateTornTail:
+      return "tolerate-torn-tail";
+    case RecoveryMode::kPointInTime:
+      return "point-in-time";
+    case RecoveryMode::kSkipCorrupted:
+      return "skip-corrupted";
   }
   return "invalid";
 }

@@ -50,8 +50,8 @@ const char* RecoveryModeName(RecoveryMode mode);
 
 struct JournalOptions {
   // Size at which the journal rolls to a new segment file; pre-written segments have exactly this
-  // size. Unit: bytes. Default: 64 MiB. Range: >= group_bytes_max + 112 (a segment header and the end marker).
-  // Fixed at Open.
+  // size. Unit: bytes. Default: 64 MiB. Range: >= group_bytes_max + 112 (a segment header and the
+  // end marker). Fixed at Open.
   uint64_t segment_size_bytes_max = uint64_t{64} << 20;
   // Capacity of the group buffer, allocated once at Open: one Commit writes at most this. Unit:
   // bytes. Default: 4 MiB. Range: >= record_bytes_max + 112 (a record header and a segment
@@ -65,9 +65,9 @@ struct JournalOptions {
   // Default: kTolerateTornTail.
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
   // Number of segment files kept ready ahead of need, zero-filled by a background thread or
-  // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of extending the file, which
-  // halves the cost of each fdatasync (BASELINES.md). 0 disables pre-writing: segments grow by
-  // appends. Unit: files. Default: 1. Range: 0 to 16. Fixed at Open.
+  // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of
+  // extending the file, which halves the cost of each fdatasync (BASELINES.md). 0 disables
+  // pre-writing: segments grow by appends. Unit: files. Default: 1. Range: 0 to 16. Fixed at Open.
   uint32_t prewritten_segments = 1;
   // Retire(through) keeps segments holding any of the last retention_sequences sequences at or
   // below `through`, for point-in-time replay. Unit: sequences. Default: 0.

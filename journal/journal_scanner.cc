@@ -28,8 +28,8 @@ std::string LinkError(const std::optional<ScannedSegment>& previous, const Segme
     return {};  // The first segment present: its predecessors were retired.
   }
   if (name.segment_id == previous->segment_id) {
-    return "duplicate segment id " + std::to_string(name.segment_id) + " (also " +
-           previous->name + ")";
+    return "duplicate segment id " + std::to_string(name.segment_id) + " (also " + previous->name +
+           ")";
   }
   if (name.segment_id != previous->segment_id + 1) {
     return "segments " + std::to_string(previous->segment_id + 1) + " to " +
@@ -53,8 +53,12 @@ std::string LinkError(const std::optional<ScannedSegment>& previous, const Segme
 
 JournalScanner::JournalScanner(Env* env, std::string dir, uint32_t record_bytes_max,
                                RecoveryMode mode, spdlog::logger* logger)
-    : env_(env), dir_(std::move(dir)), record_bytes_max_(record_bytes_max), mode_(mode),
-      logger_(logger), reader_(record_bytes_max) {
+    : env_(env),
+      dir_(std::move(dir)),
+      record_bytes_max_(record_bytes_max),
+      mode_(mode),
+      logger_(logger),
+      reader_(record_bytes_max) {
   RINGDB_ASSERT(env_ != nullptr);
   RINGDB_ASSERT(logger_ != nullptr);
 }
@@ -203,8 +207,8 @@ Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t a
   }
   const std::string link_error = LinkError(previous, reader_, entry.parsed);
   if (!link_error.empty()) {
-    Status status = Problem(entry.name, 0, reader_.header_record().first_sequence, link_error,
-                            report, stop);
+    Status status =
+        Problem(entry.name, 0, reader_.header_record().first_sequence, link_error, report, stop);
     if (!status.ok() || *stop) {
       if (*stop) {
         outcome->quarantine.push_back(entry.name);
@@ -273,9 +277,9 @@ Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* repo
     // The last commit group was being written when the writer stopped; it was never acknowledged.
     const uint64_t torn_end = later.found ? later.last_end_offset : buffer_.size();
     if (mode_ == RecoveryMode::kAbsoluteConsistency) {
-      return Status::Corruption(Describe(entry.name, reader_.end_offset(), reader_.next_sequence()) +
-                                ": torn tail (" + reader_.end_reason() +
-                                ") (recovery mode absolute-consistency)");
+      return Status::Corruption(
+          Describe(entry.name, reader_.end_offset(), reader_.next_sequence()) + ": torn tail (" +
+          reader_.end_reason() + ") (recovery mode absolute-consistency)");
     }
     outcome->truncate_tail = true;
     NoteTornTail(entry.name, reader_.end_offset(), torn_end - reader_.end_offset(), report);

@@ -36,7 +36,8 @@ struct ScanOutcome {
   // header, delete_segment names that file).
   bool truncate_tail = false;
   std::string delete_segment;
-  // kPointInTime: files to rename to <name>.quarantined, and the valid segment to cut at end_offset.
+  // kPointInTime: files to rename to <name>.quarantined, and the valid segment to cut at
+  // end_offset.
   std::vector<std::string> quarantine;
   uint64_t max_segment_id_seen = 0;  // New segments take ids above every id ever seen.
   std::vector<std::string> pool_files;
@@ -52,9 +53,10 @@ class JournalScanner {
   JournalScanner& operator=(const JournalScanner&) = delete;
 
   // Scans the directory. Calls fn (if not null) for each record holding a sequence above
-  // after_sequence (last_sequence > after_sequence, so a record straddling it is included), stopping at the first non-OK status it returns. Fills *report (not null).
-  // Returns Corruption (naming segment, offset and sequence) when the mode does not tolerate what
-  // was found, or an I/O error.
+  // after_sequence (last_sequence > after_sequence, so a record straddling it is included),
+  // stopping at the first non-OK status it returns. Fills *report (not null). Returns Corruption
+  // (naming segment, offset and sequence) when the mode does not tolerate what was found, or an I/O
+  // error.
   Status Scan(uint64_t after_sequence, const RecordCallback* fn, RecoveryReport* report,
               ScanOutcome* outcome);
 

@@ -37,7 +37,8 @@ bool FieldsAreConsistent(const RecordHeader& header, uint16_t reserved) {
   if (reserved != 0 || (header.flags & ~format::kFlagsKnownMask) != 0) {
     return false;
   }
-  if (header.first_sequence < format::kFirstSequence || header.group_offset >= header.first_sequence) {
+  if (header.first_sequence < format::kFirstSequence ||
+      header.group_offset >= header.first_sequence) {
     return false;
   }
   if (header.type == format::kTransaction) {
@@ -65,9 +66,9 @@ uint32_t EncodeRecord(std::byte* destination, const RecordHeader& header,
   Put<uint64_t>(destination + format::kFirstSequenceOffset, header.first_sequence);
   Put<uint32_t>(destination + format::kCountOffset, header.count);
   Put<uint32_t>(destination + format::kGroupOffsetOffset, header.group_offset);
-  uint32_t crc = crc32c::Extend(0, std::span<const std::byte>(destination + format::kChecksummedFrom,
-                                                             format::kRecordHeaderBytes -
-                                                                 format::kChecksummedFrom));
+  uint32_t crc = crc32c::Extend(
+      0, std::span<const std::byte>(destination + format::kChecksummedFrom,
+                                    format::kRecordHeaderBytes - format::kChecksummedFrom));
   std::byte* cursor = destination + format::kRecordHeaderBytes;
   for (const std::span<const std::byte>& piece : pieces) {
     if (!piece.empty()) {  // An empty piece may carry a null pointer, which memcpy must not see.
@@ -108,13 +109,20 @@ bool DecodeSegmentHeaderPayload(std::span<const std::byte> payload, SegmentHeade
 
 const char* DecodeOutcomeName(DecodeOutcome outcome) {
   switch (outcome) {
-    case DecodeOutcome::kRecord: return "record";
-    case DecodeOutcome::kEndOfInput: return "end of input";
-    case DecodeOutcome::kZeroHeader: return "zero-filled header";
-    case DecodeOutcome::kTruncated: return "truncated record";
-    case DecodeOutcome::kBadLength: return "length over record_bytes_max";
-    case DecodeOutcome::kBadChecksum: return "checksum mismatch";
-    case DecodeOutcome::kMalformed: return "malformed header";
+    case DecodeOutcome::kRecord:
+      return "record";
+    case DecodeOutcome::kEndOfInput:
+      return "end of input";
+    case DecodeOutcome::kZeroHeader:
+      return "zero-filled header";
+    case DecodeOutcome::kTruncated:
+      return "truncated record";
+    case DecodeOutcome::kBadLength:
+      return "length over record_bytes_max";
+    case DecodeOutcome::kBadChecksum:
+      return "checksum mismatch";
+    case DecodeOutcome::kMalformed:
+      return "malformed header";
   }
   return "invalid outcome";
 }
@@ -143,8 +151,8 @@ DecodeOutcome DecodeRecord(std::span<const std::byte> input, uint32_t record_byt
   if (size_bytes > input.size()) {
     return DecodeOutcome::kTruncated;
   }
-  const uint32_t crc = crc32c::Value(input.subspan(format::kChecksummedFrom,
-                                                   size_bytes - format::kChecksummedFrom));
+  const uint32_t crc =
+      crc32c::Value(input.subspan(format::kChecksummedFrom, size_bytes - format::kChecksummedFrom));
   if (crc32c::Mask(crc) != header.checksum) {
     return DecodeOutcome::kBadChecksum;
   }

@@ -7,8 +7,8 @@
 //   offset size field
 //        0    4 checksum           masked CRC32C of bytes [4, 40 + length): header rest + payload
 //        4    4 length             payload bytes, <= the journal's record_bytes_max
-//        8    1 type               RecordType; bit 7 set = a reader that does not know it may skip it
-//        9    1 flags              zero (no flag is defined yet; a reader rejects unknown ones)
+//        8    1 type               RecordType; bit 7 set = a reader that does not know it may skip
+//        it 9    1 flags              zero (no flag is defined yet; a reader rejects unknown ones)
 //       10    2 reserved           zero
 //       12    4 previous_checksum  checksum field of the record before this one (the hash chain)
 //       16    8 segment_id         id of the segment the record was written into
@@ -73,18 +73,19 @@ inline constexpr uint8_t kFlagsKnownMask = 0x00;
 inline constexpr uint32_t kRecordBytesLimit = uint32_t{1} << 30;
 
 // SegmentHeader payload layout.
-inline constexpr uint32_t kSegmentMagicOffset = 0;             // u64 kSegmentMagic
-inline constexpr uint32_t kSegmentVersionOffset = 8;           // u32 kFormatVersion
-inline constexpr uint32_t kSegmentHeaderReservedOffset = 12;   // u32 zero
-inline constexpr uint32_t kPreviousSegmentIdOffset = 16;       // u64, 0 = none
-inline constexpr uint32_t kPreviousLastSequenceOffset = 24;    // u64, first_sequence - 1
+inline constexpr uint32_t kSegmentMagicOffset = 0;            // u64 kSegmentMagic
+inline constexpr uint32_t kSegmentVersionOffset = 8;          // u32 kFormatVersion
+inline constexpr uint32_t kSegmentHeaderReservedOffset = 12;  // u32 zero
+inline constexpr uint32_t kPreviousSegmentIdOffset = 16;      // u64, 0 = none
+inline constexpr uint32_t kPreviousLastSequenceOffset = 24;   // u64, first_sequence - 1
 inline constexpr uint32_t kSegmentHeaderPayloadBytes = 32;
 static_assert(kSegmentVersionOffset == kSegmentMagicOffset + 8);
 static_assert(kSegmentHeaderReservedOffset == kSegmentVersionOffset + 4);
 static_assert(kPreviousSegmentIdOffset == kSegmentHeaderReservedOffset + 4);
 static_assert(kPreviousLastSequenceOffset == kPreviousSegmentIdOffset + 8);
 static_assert(kSegmentHeaderPayloadBytes == kPreviousLastSequenceOffset + 8);
-inline constexpr uint32_t kSegmentHeaderRecordBytes = kRecordHeaderBytes + kSegmentHeaderPayloadBytes;
+inline constexpr uint32_t kSegmentHeaderRecordBytes =
+    kRecordHeaderBytes + kSegmentHeaderPayloadBytes;
 static_assert(kSegmentHeaderRecordBytes == 72);
 
 // Every group write is followed by this many zero bytes (overwritten by the next group), so that

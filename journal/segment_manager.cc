@@ -18,8 +18,11 @@ constexpr uint64_t kZeroChunkBytes = uint64_t{1} << 20;
 
 SegmentManager::SegmentManager(Env* env, std::string dir, uint64_t segment_size_bytes,
                                uint32_t pool_target, spdlog::logger* logger)
-    : env_(env), dir_(std::move(dir)), segment_size_bytes_(segment_size_bytes),
-      pool_target_(pool_target), logger_(logger) {
+    : env_(env),
+      dir_(std::move(dir)),
+      segment_size_bytes_(segment_size_bytes),
+      pool_target_(pool_target),
+      logger_(logger) {
   RINGDB_ASSERT(env_ != nullptr);
   RINGDB_ASSERT(segment_size_bytes_ > 0);
 }
@@ -65,7 +68,8 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failed_) {
-      logger_->warn("ringdb journal: pre-writing failed in {}; segments will grow by appends", dir_);
+      logger_->warn("ringdb journal: pre-writing failed in {}; segments will grow by appends",
+                    dir_);
     }
   }
   thread_ = std::thread([this] { Run(); });

@@ -3,8 +3,8 @@
 //   <segment id, 20 digits>-<first sequence, 20 digits>.journal   a segment
 //   pool-<counter, 20 digits>.journal-pool                         a recycled file, not yet zeroed
 //   pool-<counter, 20 digits>.journal-ready                        zero-filled and synced: ready
-//   <segment name>.quarantined                                     set aside by point-in-time recovery
-//   LOCK                                                           held by the one writer
+//   <segment name>.quarantined                                     set aside by point-in-time
+//   recovery LOCK                                                           held by the one writer
 //
 // Fixed-width decimal so that `ls` sorts segments in order and a reader sees each segment's first
 // sequence without opening it.

@@ -10,12 +10,18 @@ namespace ringdb::journal {
 
 const char* SegmentEndName(SegmentEnd end) {
   switch (end) {
-    case SegmentEnd::kNotEnded: return "not ended";
-    case SegmentEnd::kEndOfFile: return "end of file";
-    case SegmentEnd::kZeroFill: return "zero-filled space";
-    case SegmentEnd::kStale: return "stale record of an earlier use of the file";
-    case SegmentEnd::kNoHeader: return "no valid segment header";
-    case SegmentEnd::kBad: return "bad record";
+    case SegmentEnd::kNotEnded:
+      return "not ended";
+    case SegmentEnd::kEndOfFile:
+      return "end of file";
+    case SegmentEnd::kZeroFill:
+      return "zero-filled space";
+    case SegmentEnd::kStale:
+      return "stale record of an earlier use of the file";
+    case SegmentEnd::kNoHeader:
+      return "no valid segment header";
+    case SegmentEnd::kBad:
+      return "bad record";
   }
   return "invalid";
 }
@@ -60,8 +66,7 @@ bool SegmentReader::ReadHeader() {
     return Stop(SegmentEnd::kNoHeader, "first record is not a segment header");
   }
   if (header.segment_id != segment_id_) {
-    return Stop(SegmentEnd::kNoHeader, "header names segment " +
-                                           std::to_string(header.segment_id) +
+    return Stop(SegmentEnd::kNoHeader, "header names segment " + std::to_string(header.segment_id) +
                                            ", the file name " + std::to_string(segment_id_));
   }
   SegmentHeaderPayload payload;
@@ -133,8 +138,8 @@ bool SegmentReader::Next(DecodedRecord* record, uint64_t* offset) {
       return Stop(SegmentEnd::kBad, DecodeOutcomeName(outcome));
     }
     if (record->header.segment_id != segment_id_) {
-      return Stop(SegmentEnd::kStale, "record of segment " +
-                                          std::to_string(record->header.segment_id));
+      return Stop(SegmentEnd::kStale,
+                  "record of segment " + std::to_string(record->header.segment_id));
     }
     std::string link_error = LinkError(record->header);
     if (!link_error.empty()) {

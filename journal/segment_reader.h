@@ -4,7 +4,8 @@
 // It is the single place where "is this record valid here?" is decided: recovery, replay and the
 // read-only JournalReader all go through it. It never touches the disk; SegmentSource loads a file.
 //
-// Thread safety: not thread-safe. Lifetimes: the bytes given to Reset must outlive the reader's use.
+// Thread safety: not thread-safe. Lifetimes: the bytes given to Reset must outlive the reader's
+// use.
 #pragma once
 
 #include <cstdint>

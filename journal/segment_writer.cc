@@ -11,7 +11,8 @@ namespace ringdb::journal {
 
 SegmentWriter::SegmentWriter(uint64_t group_bytes_max, uint64_t segment_size_bytes_max,
                              uint32_t record_bytes_max)
-    : segment_size_bytes_max_(segment_size_bytes_max), record_bytes_max_(record_bytes_max),
+    : segment_size_bytes_max_(segment_size_bytes_max),
+      record_bytes_max_(record_bytes_max),
       buffer_(group_bytes_max + format::kEndMarkerBytes) {
   // JournalOptions::Validate guarantees that an empty group always takes a maximal record.
   RINGDB_ASSERT(group_bytes_max >= uint64_t{record_bytes_max} + format::kRecordHeaderBytes +
@@ -68,8 +69,7 @@ Status SegmentWriter::Append(uint32_t count, std::span<const std::span<const std
     // Checked piece by piece so that the sum cannot overflow before it is compared.
     payload_bytes += piece.size();
     if (payload_bytes > record_bytes_max_) {
-      return Status::InvalidArgument("record payload of at least " +
-                                     std::to_string(payload_bytes) +
+      return Status::InvalidArgument("record payload of at least " + std::to_string(payload_bytes) +
                                      " bytes exceeds record_bytes_max " +
                                      std::to_string(record_bytes_max_));
     }

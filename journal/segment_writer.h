@@ -19,7 +19,8 @@ namespace ringdb::journal {
 
 class SegmentWriter {
  public:
-  SegmentWriter(uint64_t group_bytes_max, uint64_t segment_size_bytes_max, uint32_t record_bytes_max);
+  SegmentWriter(uint64_t group_bytes_max, uint64_t segment_size_bytes_max,
+                uint32_t record_bytes_max);
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
@@ -58,11 +59,11 @@ class SegmentWriter {
   const uint32_t record_bytes_max_;
   std::vector<std::byte> buffer_;  // Allocated once: group_bytes_max.
   uint64_t used_bytes_ = 0;
-  uint64_t segment_id_ = 0;        // Segment the buffered and next records go to; 0 = none yet.
+  uint64_t segment_id_ = 0;  // Segment the buffered and next records go to; 0 = none yet.
   uint64_t next_segment_id_ = 0;
   uint64_t segment_first_sequence_ = 0;
-  uint64_t segment_bytes_ = 0;     // Bytes written to the current segment (excludes the buffer).
-  uint64_t last_sequence_ = 0;     // Last sequence appended (buffered or written).
+  uint64_t segment_bytes_ = 0;  // Bytes written to the current segment (excludes the buffer).
+  uint64_t last_sequence_ = 0;  // Last sequence appended (buffered or written).
   uint64_t group_first_sequence_ = 0;
   uint32_t last_checksum_ = 0;
   bool needs_file_ = false;

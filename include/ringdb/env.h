@@ -1,5 +1,5 @@
-// ringdb::Env: the file layer. Every byte the journal reads or writes goes through an Env, so that a
-// test can put a fault-injecting one underneath (journal/fault_injection_env.h) and check what
+// ringdb::Env: the file layer. Every byte the journal reads or writes goes through an Env, so that
+// a test can put a fault-injecting one underneath (journal/fault_injection_env.h) and check what
 // happens when a write is torn, a sync fails or a directory entry is lost.
 //
 // The interface is deliberately small: positional reads and writes (a journal overwrites pre-zeroed

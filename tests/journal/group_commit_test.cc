@@ -36,8 +36,9 @@ TEST(GroupCommitTest, ManyProducersOneJournalingThread) {
   std::mutex mutex;
   std::condition_variable pending_changed;
   std::condition_variable durable_changed;
-  std::deque<Item> pending;          // Guarded by mutex.
-  std::vector<uint64_t> sequence_of;  // Guarded by mutex: durable sequence of each item, 0 = not yet.
+  std::deque<Item> pending;  // Guarded by mutex.
+  std::vector<uint64_t>
+      sequence_of;  // Guarded by mutex: durable sequence of each item, 0 = not yet.
   sequence_of.assign(kProducers * per_producer, 0);
   bool done = false;
   uint64_t commits = 0;
@@ -109,15 +110,19 @@ TEST(GroupCommitTest, ManyProducersOneJournalingThread) {
   ASSERT_TRUE(Journal::Open(options, "/journal", nullptr, &journal).ok());
   std::vector<uint32_t> next_index(kProducers, 0);
   uint64_t replayed = 0;
-  ASSERT_TRUE(journal->Replay(0, [&](const Record& record) {
-    Item item;
-    EXPECT_EQ(record.payload.size(), sizeof(item));
-    std::memcpy(&item, record.payload.data(), sizeof(item));
-    EXPECT_EQ(item.index, next_index[item.producer]++);
-    EXPECT_EQ(record.first_sequence, sequence_of[item.producer * per_producer + item.index]);
-    ++replayed;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(journal
+                  ->Replay(0,
+                           [&](const Record& record) {
+                             Item item;
+                             EXPECT_EQ(record.payload.size(), sizeof(item));
+                             std::memcpy(&item, record.payload.data(), sizeof(item));
+                             EXPECT_EQ(item.index, next_index[item.producer]++);
+                             EXPECT_EQ(record.first_sequence,
+                                       sequence_of[item.producer * per_producer + item.index]);
+                             ++replayed;
+                             return Status::OK();
+                           })
+                  .ok());
   EXPECT_EQ(replayed, total);
 }
 

@@ -181,16 +181,17 @@ TEST_F(JournalTest, RecycledSegmentFullOfOldRecordsReopensCleanUnderAbsoluteCons
     ASSERT_TRUE(journal_->Retire(journal_->durable_sequence()).ok());
     const SegmentDescription current = journal_->Info().segments.back();
     const std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + current.name);
-    recycled_in_use = std::any_of(
-        bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes),
-        bytes.end(), [](std::byte b) { return b != std::byte{0}; });
+    recycled_in_use =
+        std::any_of(bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes),
+                    bytes.end(), [](std::byte b) { return b != std::byte{0}; });
   }
   ASSERT_TRUE(recycled_in_use);
   options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
   RecoveryReport report;
   OpenJournal(&report);
   EXPECT_FALSE(report.torn_tail_truncated);
-  ExpectReplay(journal_->Info().segments.front().first_sequence - 1, journal_->last_sequence(), 100);
+  ExpectReplay(journal_->Info().segments.front().first_sequence - 1, journal_->last_sequence(),
+               100);
 }
 
 TEST_F(JournalTest, AddIsBusyWhenTheGroupIsFull) {
@@ -223,7 +224,8 @@ TEST_F(JournalTest, LengthsZeroAndMaxAreAcceptedMaxPlusOneAndUint32MaxRefused) {
   const std::span<const std::byte> huge(max.data(), UINT32_MAX);
   EXPECT_TRUE(journal_->Add(1, huge, &sequence).IsInvalidArgument());
   // Pieces that overflow only together.
-  const std::span<const std::byte> pieces[] = {std::span(max).first(600), std::span(max).first(600)};
+  const std::span<const std::byte> pieces[] = {std::span(max).first(600),
+                                               std::span(max).first(600)};
   EXPECT_TRUE(journal_->Add(1, pieces, &sequence).IsInvalidArgument());
   EXPECT_EQ(journal_->last_sequence(), 2u);
   OpenJournal();
@@ -299,7 +301,15 @@ TEST_F(JournalTest, ReaderReadsBesideTheWriterWithoutChangingAnything) {
   std::unique_ptr<JournalReader> reader;
   ASSERT_TRUE(JournalReader::Open(options_, kDir, &reader).ok());
   uint64_t count = 0;
-  ASSERT_TRUE(reader->Read(10, [&](const Record&) { ++count; return Status::OK(); }, nullptr).ok());
+  ASSERT_TRUE(reader
+                  ->Read(
+                      10,
+                      [&](const Record&) {
+                        ++count;
+                        return Status::OK();
+                      },
+                      nullptr)
+                  .ok());
   EXPECT_EQ(count, 40u);
   RecoveryReport report;
   ASSERT_TRUE(reader->Verify(&report).ok());

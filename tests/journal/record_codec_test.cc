@@ -63,15 +63,16 @@ TEST(RecordCodecTest, PayloadInPiecesEqualsPayloadInOne) {
   std::vector<std::byte> payload(64);
   for (size_t i = 0; i < payload.size(); ++i) payload[i] = std::byte(i);
   std::vector<std::byte> split(format::kRecordHeaderBytes + 64);
-  const std::span<const std::byte> pieces[] = {std::span(payload).first(10), {},
-                                               std::span(payload).subspan(10)};
+  const std::span<const std::byte> pieces[] = {
+      std::span(payload).first(10), {}, std::span(payload).subspan(10)};
   EncodeRecord(split.data(), Transaction(64), pieces);
   EXPECT_EQ(split, Encode(Transaction(64), payload));
 }
 
 TEST(RecordCodecTest, LengthsZeroAndMaxDecode) {
   for (uint32_t length : {0u, kMax}) {
-    const std::vector<std::byte> bytes = Encode(Transaction(length), std::vector<std::byte>(length));
+    const std::vector<std::byte> bytes =
+        Encode(Transaction(length), std::vector<std::byte>(length));
     DecodedRecord decoded;
     EXPECT_EQ(DecodeRecord(bytes, kMax, &decoded), DecodeOutcome::kRecord) << length;
   }
@@ -97,7 +98,8 @@ TEST(RecordCodecTest, ZeroBytesAreNotARecord) {
 }
 
 TEST(RecordCodecTest, EveryTruncationIsTruncated) {
-  const std::vector<std::byte> bytes = Encode(Transaction(50), std::vector<std::byte>(50, std::byte{1}));
+  const std::vector<std::byte> bytes =
+      Encode(Transaction(50), std::vector<std::byte>(50, std::byte{1}));
   for (size_t size = 1; size < bytes.size(); ++size) {
     DecodedRecord decoded;
     const DecodeOutcome outcome = DecodeRecord(std::span(bytes).first(size), kMax, &decoded);

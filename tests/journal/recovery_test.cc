@@ -250,11 +250,16 @@ TEST_F(MiddleSegmentTest, SkipCorruptedReaderSalvagesRecordsAfterTheDamage) {
   ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
   uint64_t read = 0, last = 0;
   RecoveryReport report;
-  ASSERT_TRUE(reader->Read(0, [&](const Record& r) {
-    ++read;
-    last = r.first_sequence;
-    return Status::OK();
-  }, &report).ok());
+  ASSERT_TRUE(reader
+                  ->Read(
+                      0,
+                      [&](const Record& r) {
+                        ++read;
+                        last = r.first_sequence;
+                        return Status::OK();
+                      },
+                      &report)
+                  .ok());
   EXPECT_EQ(last, 400u);
   EXPECT_LT(read, 400u);
   EXPECT_GE(report.records_skipped, 1u);
@@ -316,7 +321,8 @@ TEST(RecoveryTest, RandomCrashesNeverLoseADurableRecord) {
     if (round % 10 == 9) {
       ASSERT_TRUE(reopened->Retire(reopened->last_sequence() / 2).ok());
       sizes.clear();  // Earlier records may be gone; later rounds check what follows.
-      for (uint64_t s = reopened->Info().segments.front().first_sequence; s <= reopened->last_sequence(); ++s) {
+      for (uint64_t s = reopened->Info().segments.front().first_sequence;
+           s <= reopened->last_sequence(); ++s) {
         sizes[s] = 0;
       }
       break;  // Payload sizes are no longer tracked exactly after a retire: stop here.

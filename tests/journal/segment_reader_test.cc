@@ -120,8 +120,8 @@ TEST(SegmentReaderTest, ReorderedRecordsBreakTheChain) {
   segment.AddTransaction(std::byte{2});
   const size_t record_bytes = segment.bytes.size() - first_end;
   // Swap the two transaction records.
-  std::vector<std::byte> swapped(segment.bytes.begin(), segment.bytes.begin() +
-                                                            format::kSegmentHeaderRecordBytes);
+  std::vector<std::byte> swapped(segment.bytes.begin(),
+                                 segment.bytes.begin() + format::kSegmentHeaderRecordBytes);
   swapped.insert(swapped.end(), segment.bytes.begin() + first_end, segment.bytes.end());
   swapped.insert(swapped.end(), segment.bytes.begin() + format::kSegmentHeaderRecordBytes,
                  segment.bytes.begin() + first_end);
