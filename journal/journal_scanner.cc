@@ -167,6 +167,7 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
       break;
     }
   }
+  report->quarantined_segments = outcome->quarantine;
   report->segments_read = outcome->segments.size();
   if (!outcome->segments.empty()) {
     report->first_sequence = outcome->segments.front().first_sequence;

@@ -235,6 +235,7 @@ TEST_F(MiddleSegmentTest, PointInTimeStopsAtTheDamageAndQuarantinesTheRest) {
   EXPECT_TRUE(opened.report.corruption.IsCorruption());
   EXPECT_NE(opened.report.corruption.message().find(middle_), std::string_view::npos);
   EXPECT_LT(opened.replayed.sequences.size(), 400u);
+  EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 2);
   ExpectPrefix(opened.replayed, 100);
 }
 
