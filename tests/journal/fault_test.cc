@@ -142,6 +142,19 @@ TEST_F(FaultTest, CrashAfterARollKeepsTheNewSegmentBecauseTheDirectoryWasSynced)
   ExpectReopenRecovers(journal_->durable_sequence());
 }
 
+TEST_F(FaultTest, NoSyncModeNeverSyncsAndSaysSo) {
+  journal_.reset();
+  options_.sync_mode = SyncMode::kNoSyncNotDurable;
+  ASSERT_TRUE(Journal::Open(options_, kDir, nullptr, &journal_).ok());
+  const uint64_t syncs = env_.sync_count();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(AddOne().ok());
+    ASSERT_TRUE(journal_->Commit().ok());
+  }
+  EXPECT_EQ(env_.sync_count(), syncs + 0) << "only the directory may be synced (new segment)";
+  EXPECT_STREQ(SyncModeName(options_.sync_mode), "no-sync-NOT-DURABLE");
+}
+
 TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/d").ok());
