@@ -1,0 +1,230 @@
+// journal_bench: what group commit costs against the physical limit of the disk.
+//
+// For groups of 1, 16, 256 and 4096 records of 128 bytes, it measures the journal's Commits per
+// second (each one write call and one fdatasync) and, in the same run on the same disk, a plain
+// loop that appends the same number of bytes per sync to a file and calls fdatasync: the
+// "fdatasync_loop" baseline. The journal overwrites pre-written or recycled segments, so each of
+// its syncs should cost about half of an appending one (BASELINES.md). Files live in a temporary
+// directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp (the same disk as /work here), and
+// are removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
+//
+// Usage: journal_bench [--json]
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "journal/crc32c.h"
+#include "journal/journal.h"
+#include "journal/record_format.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint32_t kRecordBytes = 128;
+constexpr uint64_t kLoopFileBytesMax = uint64_t{256} << 20;  // Bounds the loop's disk use.
+
+struct Measure {
+  double syncs_per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+double Percentile(std::vector<double>* samples, double fraction) {
+  if (samples->empty()) return 0;
+  const size_t index = static_cast<size_t>(fraction * static_cast<double>(samples->size() - 1));
+  std::nth_element(samples->begin(), samples->begin() + static_cast<long>(index), samples->end());
+  return (*samples)[index];
+}
+
+Measure Summarize(std::vector<double>* latencies_us, double seconds) {
+  Measure measure;
+  measure.syncs_per_second = static_cast<double>(latencies_us->size()) / seconds;
+  measure.p50_us = Percentile(latencies_us, 0.50);
+  measure.p99_us = Percentile(latencies_us, 0.99);
+  return measure;
+}
+
+// The physical limit: append bytes_per_sync, fdatasync, repeat. One window of `seconds`.
+class AppendLoop {
+ public:
+  AppendLoop(const std::string& dir, uint64_t bytes_per_sync)
+      : path_(dir + "/fdatasync_loop"), data_(bytes_per_sync, std::byte{0x5a}) {
+    Reopen();
+  }
+  ~AppendLoop() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  void Window(double seconds, std::vector<double>* latencies_us) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {  // Bounded by the deadline.
+      const auto before = Clock::now();
+      if (::pwrite(fd_, data_.data(), data_.size(), static_cast<off_t>(offset_)) !=
+              static_cast<ssize_t>(data_.size()) ||
+          ::fdatasync(fd_) != 0) {
+        std::perror("fdatasync_loop");
+        std::exit(1);
+      }
+      latencies_us->push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - before).count());
+      offset_ += data_.size();
+      if (offset_ > kLoopFileBytesMax) {  // Start over in a new file: it must keep appending.
+        Reopen();
+      }
+    }
+  }
+
+ private:
+  void Reopen() {
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(path_.c_str());
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      std::perror("fdatasync_loop: open");
+      std::exit(1);
+    }
+    offset_ = 0;
+  }
+  std::string path_;
+  std::vector<std::byte> data_;
+  int fd_ = -1;
+  uint64_t offset_ = 0;
+};
+
+// The journal: group Adds, one Commit; retires behind itself so segments get recycled.
+class JournalLoop {
+ public:
+  JournalLoop(const std::string& dir, uint32_t group)
+      : path_(dir + "/journal-" + std::to_string(group)),
+        group_(group),
+        payload_(kRecordBytes, std::byte{0xa5}) {
+    using namespace ringdb::journal;
+    JournalOptions options;
+    options.prewritten_segments = 2;
+    options.logger = std::make_shared<spdlog::logger>("journal_bench");  // No sinks: quiet.
+    Check(Journal::Open(options, path_, nullptr, &journal_));
+    // Start from the steady state, the pool full (bounded wait; not part of the measurement).
+    for (int i = 0; i < 500 && journal_->Info().prewritten_ready < options.prewritten_segments;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~JournalLoop() {
+    journal_.reset();
+    std::filesystem::remove_all(path_);
+  }
+  void Window(double seconds, std::vector<double>* latencies_us) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {  // Bounded by the deadline.
+      const auto before = Clock::now();
+      for (uint32_t i = 0; i < group_; ++i) {
+        uint64_t sequence = 0;
+        ringdb::Status added = journal_->Add(1, payload_, &sequence);
+        if (added.IsBusy()) {
+          // The segment cannot take the whole group: it goes out in two Commits, as the engine's
+          // would (once per segment roll).
+          Check(journal_->Commit());
+          added = journal_->Add(1, payload_, &sequence);
+        }
+        Check(added);
+      }
+      Check(journal_->Commit());
+      latencies_us->push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - before).count());
+      if (++commits_ % 32 == 0) {
+        Check(journal_->Retire(journal_->durable_sequence()));
+      }
+    }
+  }
+
+ private:
+  static void Check(const ringdb::Status& status) {
+    if (!status.ok()) {
+      std::fprintf(stderr, "journal_bench: %s\n", status.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  std::string path_;
+  uint32_t group_;
+  std::vector<std::byte> payload_;
+  std::unique_ptr<ringdb::journal::Journal> journal_;
+  uint64_t commits_ = 0;
+};
+
+std::string BenchDir() {
+  const char* base = std::getenv("RINGDB_BENCH_DIR");
+  if (base == nullptr) base = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(base != nullptr ? base : "/tmp") + "/ringdb-journal-bench-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    std::perror("journal_bench: mkdtemp");
+    std::exit(1);
+  }
+  return pattern;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  const char* seconds_text = std::getenv("RINGDB_BENCH_SECONDS");
+  const double seconds = seconds_text != nullptr ? std::atof(seconds_text) : 1.5;
+  const std::string dir = BenchDir();
+  if (!json) {
+    std::printf("journal_bench: %u-byte records, %.1f s per measurement, files in %s, crc32c %s\n",
+                kRecordBytes, seconds, dir.c_str(),
+                ringdb::journal::crc32c::IsHardwareAccelerated() ? "SSE4.2" : "portable");
+  }
+  for (const uint32_t group : {1u, 16u, 256u, 4096u}) {
+    // The same bytes per sync as the journal writes: records with headers, plus the end marker.
+    const uint64_t bytes_per_sync =
+        uint64_t{group} * (ringdb::journal::format::kRecordHeaderBytes + kRecordBytes) +
+        ringdb::journal::format::kEndMarkerBytes;
+    // Alternating short windows, so that drift of the shared disk hits both sides alike.
+    constexpr int kWindows = 6;
+    std::vector<double> loop_latencies, journal_latencies;
+    loop_latencies.reserve(1 << 20);
+    journal_latencies.reserve(1 << 20);
+    {
+      AppendLoop append_loop(dir, bytes_per_sync);
+      JournalLoop journal_loop(dir, group);
+      for (int window = 0; window < kWindows; ++window) {
+        append_loop.Window(seconds / kWindows, &loop_latencies);
+        journal_loop.Window(seconds / kWindows, &journal_latencies);
+      }
+    }
+    const Measure loop = Summarize(&loop_latencies, seconds);
+    const Measure journal = Summarize(&journal_latencies, seconds);
+    const double ratio = journal.syncs_per_second / loop.syncs_per_second;
+    const double records_per_second = journal.syncs_per_second * group;
+    const double mb_per_second = records_per_second * kRecordBytes / 1e6;
+    if (json) {
+      std::printf(
+          "{\"bench\": \"journal.group%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
+          "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
+          "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
+          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f}\n",
+          group, journal.syncs_per_second, group, loop.syncs_per_second, ratio, records_per_second,
+          mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us);
+    } else {
+      std::printf(
+          "group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
+          "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us) | ratio %.2f\n",
+          group, journal.syncs_per_second, records_per_second, mb_per_second, journal.p50_us,
+          journal.p99_us, loop.syncs_per_second, loop.p50_us, ratio);
+    }
+    std::fflush(stdout);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,407 @@
+#include "journal/fault_injection_env.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "util/assert.h"
+
+namespace ringdb {
+
+// One file's bytes: what is durable, what is visible, and the writes in between, in order.
+struct FaultInjectionEnv::Node {
+  struct PendingWrite {
+    bool is_truncate = false;
+    uint64_t offset = 0;  // Or the new size, for a truncate.
+    std::vector<std::byte> data;
+  };
+  std::vector<std::byte> synced;
+  std::vector<std::byte> current;
+  std::vector<PendingWrite> pending;
+};
+
+struct FaultInjectionEnv::State {
+  struct Fault {
+    uint64_t countdown = 0;  // 0 = disarmed.
+    bool sticky = false;
+    bool firing = false;
+    int error_number = EIO;
+  };
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<Node>> entries;          // Visible directory entries.
+  std::map<std::string, std::shared_ptr<Node>> durable_entries;  // As of the last SyncDir.
+  std::set<std::string> dirs;
+  std::set<std::string> locks;
+  uint64_t generation = 0;  // Bumped by a crash; older files go dead.
+  Fault write_fault;
+  Fault sync_fault;
+  uint64_t space_limit_bytes = UINT64_MAX;
+  bool short_writes = false;
+  uint64_t writes = 0;
+  uint64_t syncs = 0;
+  uint64_t dir_syncs = 0;
+
+  // True when the armed fault fires on this call.
+  static bool Fires(Fault* fault) {
+    if (fault->firing) {
+      return true;
+    }
+    if (fault->countdown == 0) {
+      return false;
+    }
+    if (--fault->countdown > 0) {
+      return false;
+    }
+    fault->firing = fault->sticky;
+    return true;
+  }
+  uint64_t TotalBytes() const {
+    uint64_t total = 0;
+    for (const auto& [path, node] : entries) {
+      total += node->current.size();
+    }
+    return total;
+  }
+};
+
+namespace {
+
+std::string Parent(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+Status Error(const std::string& operation, const std::string& path, int error_number) {
+  const char* name = strerrorname_np(error_number);
+  return Status::IOError(operation + " " + path + ": " + (name != nullptr ? name : "E?") + " (" +
+                         strerrordesc_np(error_number) + ", injected)");
+}
+
+void ApplyWrite(std::vector<std::byte>* bytes, uint64_t offset, std::span<const std::byte> data) {
+  if (bytes->size() < offset + data.size()) {
+    bytes->resize(offset + data.size());
+  }
+  std::copy(data.begin(), data.end(), bytes->begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+using State = FaultInjectionEnv::State;
+using Node = FaultInjectionEnv::Node;
+
+class FaultFile final : public WritableFile, public ReadableFile {
+ public:
+  FaultFile(std::shared_ptr<State> state, std::shared_ptr<Node> node, std::string path)
+      : state_(std::move(state)),
+        node_(std::move(node)),
+        path_(std::move(path)),
+        generation_(state_->generation) {}
+
+  Result<uint64_t> WriteAt(uint64_t offset, std::span<const std::byte> data) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    ++state_->writes;
+    if (Status status = CheckAlive(); !status.ok()) {
+      return status;
+    }
+    if (State::Fires(&state_->write_fault)) {
+      return Error("write", path_, state_->write_fault.error_number);
+    }
+    uint64_t size = data.size();
+    if (state_->short_writes && size > 1) {
+      size /= 2;
+    }
+    const uint64_t end = offset + size;
+    const uint64_t growth = end > node_->current.size() ? end - node_->current.size() : 0;
+    if (state_->TotalBytes() + growth > state_->space_limit_bytes) {
+      return Error("write", path_, ENOSPC);
+    }
+    ApplyWrite(&node_->current, offset, data.first(size));
+    node_->pending.push_back(Node::PendingWrite{
+        false, offset,
+        std::vector<std::byte>(data.begin(), data.begin() + static_cast<long>(size))});
+    return size;
+  }
+  Status SyncData() override { return Sync(); }
+  Status SyncAll() override { return Sync(); }
+  Status Truncate(uint64_t size_bytes) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (Status status = CheckAlive(); !status.ok()) {
+      return status;
+    }
+    node_->current.resize(size_bytes);
+    node_->pending.push_back(Node::PendingWrite{true, size_bytes, {}});
+    return Status::OK();
+  }
+  Result<uint64_t> Size() const override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return static_cast<uint64_t>(node_->current.size());
+  }
+  Status Close() override { return Status::OK(); }
+  Result<uint64_t> ReadAt(uint64_t offset, std::span<std::byte> out) const override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (offset >= node_->current.size()) {
+      return uint64_t{0};
+    }
+    const uint64_t size = std::min<uint64_t>(out.size(), node_->current.size() - offset);
+    std::copy_n(node_->current.begin() + static_cast<std::ptrdiff_t>(offset), size, out.begin());
+    return size;
+  }
+
+ private:
+  Status CheckAlive() const {
+    if (generation_ != state_->generation) {
+      return Status::IOError(path_ + ": EIO (file opened before a simulated crash)");
+    }
+    return Status::OK();
+  }
+  Status Sync() {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    ++state_->syncs;
+    if (Status status = CheckAlive(); !status.ok()) {
+      return status;
+    }
+    if (State::Fires(&state_->sync_fault)) {
+      // As on Linux, the failed sync leaves the data visible but not durable.
+      return Error("fdatasync", path_, state_->sync_fault.error_number);
+    }
+    node_->synced = node_->current;
+    node_->pending.clear();
+    return Status::OK();
+  }
+
+  std::shared_ptr<State> state_;
+  std::shared_ptr<Node> node_;
+  std::string path_;
+  uint64_t generation_;
+};
+
+// Keeps the first keep_bytes bytes of the unsynced writes (truncates count as zero bytes).
+void KeepPrefix(Node* node, uint64_t keep_bytes) {
+  std::vector<std::byte> result = node->synced;
+  for (const Node::PendingWrite& write : node->pending) {
+    if (write.is_truncate) {
+      result.resize(write.offset);
+      continue;
+    }
+    const uint64_t size = std::min<uint64_t>(keep_bytes, write.data.size());
+    ApplyWrite(&result, write.offset, std::span(write.data).first(size));
+    keep_bytes -= size;
+    if (keep_bytes == 0) {
+      break;
+    }
+  }
+  node->synced = std::move(result);
+}
+
+class FaultLock final : public FileLock {
+ public:
+  FaultLock(std::shared_ptr<State> state, std::string path)
+      : state_(std::move(state)), path_(std::move(path)) {}
+  ~FaultLock() override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->locks.erase(path_);
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+  std::string path_;
+};
+
+}  // namespace
+
+FaultInjectionEnv::FaultInjectionEnv() : state_(std::make_shared<State>()) {}
+FaultInjectionEnv::~FaultInjectionEnv() = default;
+
+void FaultInjectionEnv::FailWrite(uint64_t nth, bool sticky, int error_number) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->write_fault = State::Fault{nth, sticky, false, error_number};
+}
+
+void FaultInjectionEnv::FailSync(uint64_t nth, bool sticky, int error_number) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->sync_fault = State::Fault{nth, sticky, false, error_number};
+}
+
+void FaultInjectionEnv::SetSpaceLimit(uint64_t limit_bytes) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->space_limit_bytes = limit_bytes;
+}
+
+void FaultInjectionEnv::SetShortWrites(bool enabled) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->short_writes = enabled;
+}
+
+void FaultInjectionEnv::ClearFaults() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->write_fault = State::Fault{};
+  state_->sync_fault = State::Fault{};
+  state_->space_limit_bytes = UINT64_MAX;
+  state_->short_writes = false;
+}
+
+void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  std::mt19937_64 random(seed);
+  std::set<Node*> done;
+  // Every node reachable now or after the crash gets the same treatment once.
+  for (auto* entries : {&state_->entries, &state_->durable_entries}) {
+    for (auto& [path, node] : *entries) {
+      if (!done.insert(node.get()).second) {
+        continue;
+      }
+      if (mode == CrashMode::kKeepAll) {
+        node->synced = node->current;
+      } else if (mode == CrashMode::kKeepRandomPrefix) {
+        uint64_t pending_bytes = 0;
+        for (const Node::PendingWrite& write : node->pending) {
+          pending_bytes += write.data.size();
+        }
+        KeepPrefix(node.get(), random() % (pending_bytes + 1));
+      }
+      node->current = node->synced;
+      node->pending.clear();
+    }
+  }
+  if (mode != CrashMode::kKeepAll) {
+    state_->entries = state_->durable_entries;
+  } else {
+    state_->durable_entries = state_->entries;
+  }
+  state_->locks.clear();
+  ++state_->generation;
+}
+
+uint64_t FaultInjectionEnv::write_count() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->writes;
+}
+uint64_t FaultInjectionEnv::sync_count() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->syncs;
+}
+uint64_t FaultInjectionEnv::dir_sync_count() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->dir_syncs;
+}
+void FaultInjectionEnv::ResetCounters() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->writes = state_->syncs = state_->dir_syncs = 0;
+}
+uint64_t FaultInjectionEnv::total_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->TotalBytes();
+}
+
+Result<std::vector<std::byte>> FaultInjectionEnv::ReadAll(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const auto found = state_->entries.find(path);
+  if (found == state_->entries.end()) {
+    return Error("read", path, ENOENT);
+  }
+  return found->second->current;
+}
+
+void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte> bytes) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  auto node = std::make_shared<Node>();
+  node->synced = bytes;
+  node->current = std::move(bytes);
+  state_->entries[path] = node;
+  state_->durable_entries[path] = node;
+}
+
+Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std::string& path,
+                                                                      OpenMode mode) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->dirs.count(Parent(path)) == 0) {
+    return Error("open", path, ENOENT);
+  }
+  auto found = state_->entries.find(path);
+  if (found != state_->entries.end() && mode == OpenMode::kCreateNew) {
+    return Error("open", path, EEXIST);
+  }
+  if (found == state_->entries.end()) {
+    if (mode == OpenMode::kOpenExisting) {
+      return Error("open", path, ENOENT);
+    }
+    found = state_->entries.emplace(path, std::make_shared<Node>()).first;
+  }
+  return std::unique_ptr<WritableFile>(std::make_unique<FaultFile>(state_, found->second, path));
+}
+
+Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const auto found = state_->entries.find(path);
+  if (found == state_->entries.end()) {
+    return Error("open", path, ENOENT);
+  }
+  return std::unique_ptr<ReadableFile>(std::make_unique<FaultFile>(state_, found->second, path));
+}
+
+Status FaultInjectionEnv::CreateDir(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->dirs.insert(path);  // Directories themselves are durable at once: a simplification.
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> FaultInjectionEnv::ListDir(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->dirs.count(path) == 0) {
+    return Error("opendir", path, ENOENT);
+  }
+  std::vector<std::string> names;
+  for (const auto& [entry, node] : state_->entries) {
+    if (Parent(entry) == path) {
+      names.push_back(entry.substr(path.size() + 1));
+    }
+  }
+  return names;
+}
+
+Status FaultInjectionEnv::DeleteFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->entries.erase(path) == 0) {
+    return Error("unlink", path, ENOENT);
+  }
+  return Status::OK();
+}
+
+Status FaultInjectionEnv::RenameFile(const std::string& source, const std::string& target) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const auto found = state_->entries.find(source);
+  if (found == state_->entries.end()) {
+    return Error("rename", source, ENOENT);
+  }
+  std::shared_ptr<Node> node = found->second;
+  state_->entries.erase(found);
+  state_->entries[target] = std::move(node);
+  return Status::OK();
+}
+
+Status FaultInjectionEnv::SyncDir(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  ++state_->dir_syncs;
+  std::erase_if(state_->durable_entries,
+                [&](const auto& entry) { return Parent(entry.first) == path; });
+  for (const auto& [entry, node] : state_->entries) {
+    if (Parent(entry) == path) {
+      state_->durable_entries[entry] = node;
+    }
+  }
+  return Status::OK();
+}
+
+bool FaultInjectionEnv::FileExists(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->entries.count(path) > 0 || state_->dirs.count(path) > 0;
+}
+
+Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (!state_->locks.insert(path).second) {
+    return Status::Busy("lock " + path + ": held by another Journal");
+  }
+  return std::unique_ptr<FileLock>(std::make_unique<FaultLock>(state_, path));
+}
+
+}  // namespace ringdb

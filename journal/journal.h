@@ -1,0 +1,119 @@
+// ringdb::journal::Journal: the write-ahead journal, ringdb's source of truth.
+//
+// The engine's one journaling thread calls Add for every transaction published in the ring and
+// not yet journaled, then Commit once: one write call and one fdatasync for the whole group. A
+// Commit that returns OK made every record Added before it durable; durable_sequence() then gates
+// the applier. The journal's sequences are the persistent transaction numbers: contiguous, starting
+// after the last one on disk. Recovery (Open) checks every checksum and the hash chain across all
+// segments and tells a torn tail (truncated) from corruption (an error naming segment, offset and
+// sequence) according to JournalOptions::recovery_mode. The format is in docs/journal_format.md.
+//
+// Faults: a failed write or sync is never retried. The failed group and every later Add and
+// Commit fail with IOError until the journal is reopened, when recovery decides from the disk.
+//
+// Thread safety: Add, Commit, Retire and Replay from one thread (the journaling consumer);
+// durable_sequence(), last_sequence() and Info() from any thread. One Journal per directory: a
+// LOCK file refuses a second, in this process or another.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "journal/journal_options.h"
+
+namespace ringdb::journal {
+
+class SegmentManager;
+class SegmentWriter;
+struct ScanOutcome;
+
+class Journal {
+ public:
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  // Stops the background pre-writer. Records Added but not Committed are dropped.
+  ~Journal();
+
+  // Opens the journal in dir (creating dir when options.create_if_missing), scans every segment,
+  // truncates a torn tail (logged) or returns Corruption, per options.recovery_mode, and positions
+  // the writer after the last valid record. report may be null.
+  static Status Open(const JournalOptions& options, const std::string& dir, RecoveryReport* report,
+                     std::unique_ptr<Journal>* journal);
+
+  // Calls fn for every record holding a sequence above after_sequence, in order, reading the disk
+  // (a record of several transactions that straddles after_sequence is included: the caller skips
+  // the ones it has).
+  // Corruption if the records just after after_sequence were retired. The Record's spans are valid
+  // during the call only.
+  Status Replay(uint64_t after_sequence, const std::function<Status(const Record&)>& fn);
+
+  // Last sequence handed out by Add (durable or not).
+  uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
+  // Last sequence made durable by Commit.
+  uint64_t durable_sequence() const { return durable_sequence_.load(std::memory_order_acquire); }
+
+  // Buffers one record of count transactions (count >= 1) whose payload is the concatenation of
+  // pieces; no I/O, no allocation. *first_sequence receives its first sequence; the record covers
+  // first_sequence .. first_sequence + count - 1. Busy when the group is full (or the segment
+  // cannot take it): Commit, then Add again; nothing changed. InvalidArgument for count 0 or a
+  // payload over record_bytes_max. IOError after a failed Commit.
+  Status Add(uint32_t count, std::span<const std::span<const std::byte>> pieces,
+             uint64_t* first_sequence);
+  // Convenience for a payload in one piece.
+  Status Add(uint32_t count, std::span<const std::byte> payload, uint64_t* first_sequence);
+
+  // Writes the buffered group with one write call and makes it durable with one fdatasync (per
+  // sync_mode), rolling to a new segment first when Add said so (with a directory sync). OK with
+  // nothing buffered. Any failure is final: see the header comment.
+  Status Commit();
+
+  // Deletes (or recycles into the pre-written pool) every closed segment whose records are all at
+  // or below through_sequence - retention_sequences. Never the segment being written, nor the
+  // newest one on disk (it carries the last sequence across a reopen).
+  Status Retire(uint64_t through_sequence);
+
+  JournalInfo Info() const;
+  // True after a failed write or sync: everything but Info, Replay and Retire fails.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct SegmentState {
+    SegmentDescription description;
+    uint64_t file_size_bytes = 0;
+  };
+
+  Journal(const JournalOptions& options, std::string dir);
+  Status Recover(RecoveryReport* report);
+  Status ApplyRecoveryActions(const ScanOutcome& outcome, const RecoveryReport& report);
+  Status RollSegment();
+  Status Fail(const Status& cause, const std::string& what);
+
+  JournalOptions options_;
+  const std::string dir_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<SegmentManager> manager_;
+  std::unique_ptr<SegmentWriter> writer_;
+
+  // Written by the journaling thread (Add), read by any thread: acquire/release so that a reader
+  // seeing a sequence also sees the state that led to it.
+  alignas(64) std::atomic<uint64_t> last_sequence_{0};
+  // Written by the journaling thread after a successful sync (release); read by the applier and
+  // by producers waiting for durability (acquire). Its own cache line: it is the hot shared word.
+  alignas(64) std::atomic<uint64_t> durable_sequence_{0};
+  // Set once, by the journaling thread, when a write or sync fails; never cleared.
+  std::atomic<bool> failed_{false};
+  Status failure_;  // Journaling thread only.
+
+  mutable std::mutex mutex_;            // Guards segments_ for Info() from other threads.
+  std::vector<SegmentState> segments_;  // Guarded by mutex_; written by the journaling thread.
+};
+
+}  // namespace ringdb::journal

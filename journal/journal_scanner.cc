@@ -1,0 +1,298 @@
+#include "journal/journal_scanner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "journal/segment_reader.h"
+#include "util/assert.h"
+
+namespace ringdb::journal {
+namespace {
+
+std::string Describe(const std::string& segment, uint64_t offset, uint64_t sequence) {
+  return "segment " + segment + " at byte offset " + std::to_string(offset) + " (sequence " +
+         std::to_string(sequence) + ")";
+}
+
+// Why segment `current` cannot follow `previous`; empty when it can.
+std::string LinkError(const std::optional<ScannedSegment>& previous, const SegmentReader& reader,
+                      const SegmentName& name) {
+  const RecordHeader& header = reader.header_record();
+  if (header.first_sequence != name.first_sequence) {
+    return "the file name says first sequence " + std::to_string(name.first_sequence) +
+           ", the header " + std::to_string(header.first_sequence);
+  }
+  if (!previous.has_value()) {
+    return {};  // The first segment present: its predecessors were retired.
+  }
+  if (name.segment_id == previous->segment_id) {
+    return "duplicate segment id " + std::to_string(name.segment_id) + " (also " + previous->name +
+           ")";
+  }
+  if (name.segment_id != previous->segment_id + 1) {
+    return "segments " + std::to_string(previous->segment_id + 1) + " to " +
+           std::to_string(name.segment_id - 1) + " are missing";
+  }
+  const SegmentHeaderPayload& payload = reader.header_payload();
+  if (payload.previous_segment_id != previous->segment_id ||
+      payload.previous_last_sequence != previous->last_sequence ||
+      header.previous_checksum != previous->last_checksum) {
+    return "does not follow " + previous->name + ": it expects segment " +
+           std::to_string(payload.previous_segment_id) + " to end at sequence " +
+           std::to_string(payload.previous_last_sequence) + " with checksum " +
+           std::to_string(header.previous_checksum) + ", which ends at sequence " +
+           std::to_string(previous->last_sequence) + " with checksum " +
+           std::to_string(previous->last_checksum) + " (lost, truncated or replaced records)";
+  }
+  return {};
+}
+
+}  // namespace
+
+JournalScanner::JournalScanner(Env* env, std::string dir, uint32_t record_bytes_max,
+                               RecoveryMode mode, spdlog::logger* logger)
+    : env_(env),
+      dir_(std::move(dir)),
+      record_bytes_max_(record_bytes_max),
+      mode_(mode),
+      logger_(logger),
+      reader_(record_bytes_max) {
+  RINGDB_ASSERT(env_ != nullptr);
+  RINGDB_ASSERT(logger_ != nullptr);
+}
+
+Status JournalScanner::List(std::vector<Listed>* listed, ScanOutcome* outcome) {
+  Result<std::vector<std::string>> names = env_->ListDir(dir_);
+  if (!names.ok()) {
+    return names.status();
+  }
+  for (const std::string& name : *names) {
+    if (const std::optional<SegmentName> parsed = ParseSegmentName(name)) {
+      listed->push_back(Listed{name, *parsed});
+      outcome->max_segment_id_seen = std::max(outcome->max_segment_id_seen, parsed->segment_id);
+    } else if (name.ends_with(kQuarantineSuffix)) {
+      // Quarantined segments keep their ids reserved, so a new segment never reuses one.
+      const std::string base = name.substr(0, name.size() - kQuarantineSuffix.size());
+      if (const std::optional<SegmentName> quarantined = ParseSegmentName(base)) {
+        outcome->max_segment_id_seen =
+            std::max(outcome->max_segment_id_seen, quarantined->segment_id);
+      }
+    } else if (ParsePoolName(name).has_value()) {
+      outcome->pool_files.push_back(name);
+    }
+  }
+  std::sort(listed->begin(), listed->end(), [](const Listed& a, const Listed& b) {
+    return a.parsed.segment_id != b.parsed.segment_id
+               ? a.parsed.segment_id < b.parsed.segment_id
+               : a.parsed.first_sequence < b.parsed.first_sequence;
+  });
+  return Status::OK();
+}
+
+Status JournalScanner::Load(const std::string& name) {
+  Result<std::unique_ptr<ReadableFile>> file = env_->OpenReadable(JoinPath(dir_, name));
+  if (!file.ok()) {
+    return file.status();
+  }
+  Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) {
+    return size.status();
+  }
+  if (*size > (uint64_t{1} << 40)) {
+    return Status::Corruption("segment " + name + " is larger than 1 TiB");
+  }
+  buffer_.resize(*size);
+  Result<uint64_t> got = (*file)->ReadAt(0, buffer_);
+  if (!got.ok()) {
+    return got.status();
+  }
+  buffer_.resize(*got);  // A file shrinking under a live reader is read as what remains.
+  return Status::OK();
+}
+
+Status JournalScanner::Problem(const std::string& segment, uint64_t offset, uint64_t sequence,
+                               const std::string& reason, RecoveryReport* report, bool* stop) {
+  Status corruption = Status::Corruption(Describe(segment, offset, sequence) + ": " + reason);
+  if (mode_ == RecoveryMode::kAbsoluteConsistency || mode_ == RecoveryMode::kTolerateTornTail) {
+    return corruption;
+  }
+  if (report->corruption.ok()) {
+    report->corruption = corruption;
+  }
+  if (mode_ == RecoveryMode::kPointInTime) {
+    logger_->error("ringdb journal: {}; point-in-time recovery stops here and sets the rest aside",
+                   corruption.ToString());
+    report->stopped_early = true;
+    *stop = true;
+    return Status::OK();
+  }
+  logger_->error("ringdb journal: {}; skipping it (skip-corrupted salvage)", corruption.ToString());
+  ++report->records_skipped;
+  *stop = false;
+  return Status::OK();
+}
+
+void JournalScanner::NoteTornTail(const std::string& name, uint64_t offset, uint64_t dropped_bytes,
+                                  RecoveryReport* report) {
+  report->torn_tail_truncated = true;
+  report->torn_tail_segment = name;
+  report->torn_tail_offset = offset;
+  report->truncated_bytes = dropped_bytes;
+}
+
+Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
+                            RecoveryReport* report, ScanOutcome* outcome) {
+  RINGDB_ASSERT(report != nullptr);
+  RINGDB_ASSERT(outcome != nullptr);
+  *report = RecoveryReport{};
+  *outcome = ScanOutcome{};
+  std::vector<Listed> listed;
+  if (Status status = List(&listed, outcome); !status.ok()) {
+    return status;
+  }
+  for (size_t index = 0; index < listed.size(); ++index) {
+    bool stop = false;
+    Status status = ScanSegment(listed[index], index + 1 == listed.size(), after_sequence, fn,
+                                report, outcome, &stop);
+    if (!status.ok()) {
+      return status;
+    }
+    if (stop) {
+      // Point in time: whatever follows the stop point is set aside, not deleted.
+      for (size_t rest = index + 1; rest < listed.size(); ++rest) {
+        outcome->quarantine.push_back(listed[rest].name);
+      }
+      break;
+    }
+  }
+  report->quarantined_segments = outcome->quarantine;
+  report->segments_read = outcome->segments.size();
+  if (!outcome->segments.empty()) {
+    report->first_sequence = outcome->segments.front().first_sequence;
+    report->last_sequence = outcome->segments.back().last_sequence;
+  }
+  return Status::OK();
+}
+
+Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
+                                   const RecordCallback* fn, RecoveryReport* report,
+                                   ScanOutcome* outcome, bool* stop) {
+  if (Status status = Load(entry.name); !status.ok()) {
+    return status;
+  }
+  reader_.Reset(buffer_, entry.parsed.segment_id, entry.parsed.first_sequence);
+  std::optional<ScannedSegment> previous;
+  if (!outcome->segments.empty()) {
+    previous = outcome->segments.back();
+  }
+  if (!reader_.Begin()) {
+    const LaterRecords later = reader_.FindLaterRecords();
+    if (is_last && (!later.found || later.all_in_stopped_group)) {
+      // The segment was being created when the writer stopped: nothing in it was acknowledged.
+      if (mode_ == RecoveryMode::kAbsoluteConsistency) {
+        return Status::Corruption(Describe(entry.name, 0, entry.parsed.first_sequence) +
+                                  ": torn segment header (recovery mode absolute-consistency)");
+      }
+      outcome->delete_segment = entry.name;
+      NoteTornTail(entry.name, 0, buffer_.size(), report);
+      return Status::OK();
+    }
+    Status status = Problem(entry.name, 0, entry.parsed.first_sequence,
+                            "no valid segment header: " + reader_.end_reason(), report, stop);
+    if (*stop) {
+      outcome->quarantine.push_back(entry.name);  // Scan adds the segments after it.
+    }
+    return status;
+  }
+  const std::string link_error = LinkError(previous, reader_, entry.parsed);
+  if (!link_error.empty()) {
+    Status status =
+        Problem(entry.name, 0, reader_.header_record().first_sequence, link_error, report, stop);
+    if (!status.ok() || *stop) {
+      if (*stop) {
+        outcome->quarantine.push_back(entry.name);
+      }
+      return status;
+    }
+  }
+  return ReadRecords(entry, is_last, after_sequence, fn, report, outcome, stop);
+}
+
+Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t after_sequence,
+                                   const RecordCallback* fn, RecoveryReport* report,
+                                   ScanOutcome* outcome, bool* stop) {
+  DecodedRecord decoded;
+  uint64_t offset = 0;
+  // Bounded: each pass reads a record or resyncs strictly forward in a finite buffer.
+  while (true) {
+    while (reader_.Next(&decoded, &offset)) {
+      ++report->records_read;
+      if (fn != nullptr && decoded.header.last_sequence() > after_sequence) {
+        const Record record{decoded.header.first_sequence, decoded.header.count, decoded.payload,
+                            entry.name, offset};
+        if (Status status = (*fn)(record); !status.ok()) {
+          return status;
+        }
+      }
+    }
+    bool resynced = false;
+    Status status = Status::OK();
+    if (is_last) {
+      status = ClassifyLastEnd(entry, report, outcome, &resynced, stop);
+    } else if (reader_.end() == SegmentEnd::kBad) {
+      // A closed segment never ends in a torn write: its successor was created only after its
+      // last group was synced.
+      status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
+                       reader_.end_reason(), report, stop);
+      resynced = status.ok() && !*stop && reader_.Resync();
+    }
+    if (!status.ok()) {
+      return status;
+    }
+    if (!resynced) {
+      break;
+    }
+  }
+  outcome->segments.push_back(ScannedSegment{
+      entry.name, entry.parsed.segment_id, reader_.header_record().first_sequence,
+      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(), buffer_.size()});
+  if (*stop) {
+    outcome->truncate_tail = true;
+  }
+  return Status::OK();
+}
+
+Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* report,
+                                       ScanOutcome* outcome, bool* resynced, bool* stop) {
+  const SegmentEnd end = reader_.end();
+  if (end == SegmentEnd::kEndOfFile) {
+    return Status::OK();
+  }
+  const LaterRecords later = reader_.FindLaterRecords();
+  if (!later.found && end != SegmentEnd::kBad) {
+    return Status::OK();  // Zero fill or stale bytes of an earlier use: the clean end of the log.
+  }
+  if (!later.found || later.all_in_stopped_group) {
+    // The last commit group was being written when the writer stopped; it was never acknowledged.
+    const uint64_t torn_end = later.found ? later.last_end_offset : buffer_.size();
+    if (mode_ == RecoveryMode::kAbsoluteConsistency) {
+      return Status::Corruption(
+          Describe(entry.name, reader_.end_offset(), reader_.next_sequence()) + ": torn tail (" +
+          reader_.end_reason() + ") (recovery mode absolute-consistency)");
+    }
+    outcome->truncate_tail = true;
+    NoteTornTail(entry.name, reader_.end_offset(), torn_end - reader_.end_offset(), report);
+    return Status::OK();
+  }
+  Status status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
+                          reader_.end_reason() + ", yet valid records follow at byte offset " +
+                              std::to_string(later.first_offset) + " (sequence " +
+                              std::to_string(later.first_sequence) + ")",
+                          report, stop);
+  *resynced = status.ok() && !*stop && reader_.Resync();
+  return status;
+}
+
+}  // namespace ringdb::journal

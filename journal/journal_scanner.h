@@ -1,0 +1,99 @@
+// JournalScanner: reads every segment of a journal directory in order, checks that each segment
+// follows its predecessor (ids, sequences, chain), classifies the end of the log (clean, torn tail,
+// corruption), applies the recovery mode, and hands each record to a callback.
+//
+// It only reads: what to do about a torn tail or a quarantine (truncate, rename, delete) is
+// returned as a ScanOutcome and carried out by Journal::Open; JournalReader never does it.
+//
+// Thread safety: not thread-safe. Memory: one buffer of the largest segment's size, reused.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "journal/journal_options.h"
+#include "journal/segment_name.h"
+#include "journal/segment_reader.h"
+
+namespace ringdb::journal {
+
+struct ScannedSegment {
+  std::string name;
+  uint64_t segment_id = 0;
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;  // first_sequence - 1 when the segment holds no record.
+  uint32_t last_checksum = 0;
+  uint64_t end_offset = 0;  // Just past its last valid record.
+  uint64_t file_size_bytes = 0;
+};
+
+struct ScanOutcome {
+  // Segments that hold the valid log, in order; the last one is where the log ends.
+  std::vector<ScannedSegment> segments;
+  // A torn tail to truncate: segments.back() at its end_offset (or, when the last file had no valid
+  // header, delete_segment names that file).
+  bool truncate_tail = false;
+  std::string delete_segment;
+  // kPointInTime: files to rename to <name>.quarantined, and the valid segment to cut at
+  // end_offset.
+  std::vector<std::string> quarantine;
+  uint64_t max_segment_id_seen = 0;  // New segments take ids above every id ever seen.
+  std::vector<std::string> pool_files;
+};
+
+using RecordCallback = std::function<Status(const Record&)>;
+
+class JournalScanner {
+ public:
+  JournalScanner(Env* env, std::string dir, uint32_t record_bytes_max, RecoveryMode mode,
+                 spdlog::logger* logger);
+  JournalScanner(const JournalScanner&) = delete;
+  JournalScanner& operator=(const JournalScanner&) = delete;
+
+  // Scans the directory. Calls fn (if not null) for each record holding a sequence above
+  // after_sequence (last_sequence > after_sequence, so a record straddling it is included),
+  // stopping at the first non-OK status it returns. Fills *report (not null). Returns Corruption
+  // (naming segment, offset and sequence) when the mode does not tolerate what was found, or an I/O
+  // error.
+  Status Scan(uint64_t after_sequence, const RecordCallback* fn, RecoveryReport* report,
+              ScanOutcome* outcome);
+
+ private:
+  struct Listed {
+    std::string name;
+    SegmentName parsed;
+  };
+  Status List(std::vector<Listed>* listed, ScanOutcome* outcome);
+  Status Load(const std::string& name);
+  // Decides what a problem found at (segment, offset) means under the mode. Returns OK when the
+  // scan may go on (skip mode) or stop quietly (point in time); *stop tells which.
+  Status Problem(const std::string& segment, uint64_t offset, uint64_t sequence,
+                 const std::string& reason, RecoveryReport* report, bool* stop);
+
+  // Scans one segment: header, link to its predecessor, records, end. Appends it to
+  // outcome->segments when it holds part of the valid log.
+  Status ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
+                     const RecordCallback* fn, RecoveryReport* report, ScanOutcome* outcome,
+                     bool* stop);
+  Status ReadRecords(const Listed& entry, bool is_last, uint64_t after_sequence,
+                     const RecordCallback* fn, RecoveryReport* report, ScanOutcome* outcome,
+                     bool* stop);
+  // The end of the last segment: clean, torn tail, or corruption (valid records of a later commit
+  // group after the bad bytes).
+  Status ClassifyLastEnd(const Listed& entry, RecoveryReport* report, ScanOutcome* outcome,
+                         bool* resynced, bool* stop);
+  void NoteTornTail(const std::string& name, uint64_t offset, uint64_t dropped_bytes,
+                    RecoveryReport* report);
+
+  Env* const env_;
+  const std::string dir_;
+  const uint32_t record_bytes_max_;
+  const RecoveryMode mode_;
+  spdlog::logger* const logger_;
+  std::vector<std::byte> buffer_;
+  SegmentReader reader_;
+};
+
+}  // namespace ringdb::journal

@@ -1,0 +1,215 @@
+#include "journal/segment_reader.h"
+
+#include <cstring>
+
+#include "journal/coding.h"
+#include "journal/record_format.h"
+#include "util/assert.h"
+
+namespace ringdb::journal {
+
+const char* SegmentEndName(SegmentEnd end) {
+  switch (end) {
+    case SegmentEnd::kNotEnded:
+      return "not ended";
+    case SegmentEnd::kEndOfFile:
+      return "end of file";
+    case SegmentEnd::kZeroFill:
+      return "zero-filled space";
+    case SegmentEnd::kStale:
+      return "stale record of an earlier use of the file";
+    case SegmentEnd::kNoHeader:
+      return "no valid segment header";
+    case SegmentEnd::kBad:
+      return "bad record";
+  }
+  return "invalid";
+}
+
+void SegmentReader::Reset(std::span<const std::byte> bytes, uint64_t segment_id,
+                          uint64_t name_first_sequence) {
+  RINGDB_ASSERT(segment_id >= format::kFirstSegmentId);
+  RINGDB_ASSERT(name_first_sequence >= format::kFirstSequence);
+  bytes_ = bytes;
+  segment_id_ = segment_id;
+  offset_ = 0;
+  started_ = false;
+  has_header_ = false;
+  header_record_ = RecordHeader{};
+  header_payload_ = SegmentHeaderPayload{};
+  // Until a header is read, the file name is the best guess of where the segment starts; it only
+  // serves FindLaterRecords when the header is unreadable.
+  next_sequence_ = name_first_sequence;
+  group_first_sequence_ = name_first_sequence;
+  last_checksum_ = 0;
+  records_read_ = 0;
+  end_ = SegmentEnd::kNotEnded;
+  end_reason_.clear();
+}
+
+bool SegmentReader::Stop(SegmentEnd end, std::string reason) {
+  RINGDB_ASSERT(end != SegmentEnd::kNotEnded);
+  end_ = end;
+  end_reason_ = std::move(reason);
+  return false;
+}
+
+bool SegmentReader::ReadHeader() {
+  started_ = true;
+  DecodedRecord decoded;
+  const DecodeOutcome outcome = DecodeRecord(bytes_, record_bytes_max_, &decoded);
+  if (outcome != DecodeOutcome::kRecord) {
+    return Stop(SegmentEnd::kNoHeader, DecodeOutcomeName(outcome));
+  }
+  const RecordHeader& header = decoded.header;
+  if (header.type != format::kSegmentHeader) {
+    return Stop(SegmentEnd::kNoHeader, "first record is not a segment header");
+  }
+  if (header.segment_id != segment_id_) {
+    return Stop(SegmentEnd::kNoHeader, "header names segment " + std::to_string(header.segment_id) +
+                                           ", the file name " + std::to_string(segment_id_));
+  }
+  SegmentHeaderPayload payload;
+  if (!DecodeSegmentHeaderPayload(decoded.payload, &payload) ||
+      payload.previous_last_sequence + 1 != header.first_sequence) {
+    return Stop(SegmentEnd::kNoHeader, "segment header payload is malformed");
+  }
+  has_header_ = true;
+  header_record_ = header;
+  header_payload_ = payload;
+  next_sequence_ = header.first_sequence;
+  group_first_sequence_ = header.first_sequence;
+  last_checksum_ = header.checksum;
+  offset_ = decoded.size_bytes;
+  return true;
+}
+
+std::string SegmentReader::LinkError(const RecordHeader& header) const {
+  if (header.type == format::kSegmentHeader) {
+    return "a second segment header";
+  }
+  if (header.previous_checksum != last_checksum_) {
+    return "chain broken: previous_checksum " + std::to_string(header.previous_checksum) +
+           ", expected " + std::to_string(last_checksum_);
+  }
+  if (header.first_sequence != next_sequence_) {
+    return "sequence " + std::to_string(header.first_sequence) + ", expected " +
+           std::to_string(next_sequence_);
+  }
+  // A record continues the current commit group or starts the next one.
+  const uint64_t group = header.group_first_sequence();
+  if (group != group_first_sequence_ && group != next_sequence_) {
+    return "commit group " + std::to_string(group) + " does not follow group " +
+           std::to_string(group_first_sequence_);
+  }
+  return {};
+}
+
+void SegmentReader::Accept(const RecordHeader& header, uint64_t size_bytes) {
+  RINGDB_ASSERT(header.segment_id == segment_id_);
+  RINGDB_ASSERT(header.first_sequence == next_sequence_);
+  RINGDB_ASSERT(end_ == SegmentEnd::kNotEnded);
+  next_sequence_ = header.first_sequence + header.count;
+  group_first_sequence_ = header.group_first_sequence();
+  last_checksum_ = header.checksum;
+  offset_ += size_bytes;
+  RINGDB_ASSERT(offset_ <= bytes_.size());
+}
+
+bool SegmentReader::Next(DecodedRecord* record, uint64_t* offset) {
+  RINGDB_ASSERT(record != nullptr);
+  RINGDB_ASSERT(offset != nullptr);
+  if (end_ != SegmentEnd::kNotEnded) {
+    return false;
+  }
+  if (!started_ && !ReadHeader()) {
+    return false;
+  }
+  // Bounded: each pass consumes at least one record header of the segment or returns.
+  while (true) {
+    const DecodeOutcome outcome = DecodeRecord(bytes_.subspan(offset_), record_bytes_max_, record);
+    if (outcome == DecodeOutcome::kEndOfInput) {
+      return Stop(SegmentEnd::kEndOfFile, "end of file");
+    }
+    if (outcome == DecodeOutcome::kZeroHeader) {
+      return Stop(SegmentEnd::kZeroFill, "zero-filled space");
+    }
+    if (outcome != DecodeOutcome::kRecord) {
+      return Stop(SegmentEnd::kBad, DecodeOutcomeName(outcome));
+    }
+    if (record->header.segment_id != segment_id_) {
+      return Stop(SegmentEnd::kStale,
+                  "record of segment " + std::to_string(record->header.segment_id));
+    }
+    std::string link_error = LinkError(record->header);
+    if (!link_error.empty()) {
+      return Stop(SegmentEnd::kBad, std::move(link_error));
+    }
+    *offset = offset_;
+    Accept(record->header, record->size_bytes);
+    if (record->header.type == format::kTransaction) {
+      ++records_read_;
+      return true;
+    }
+    // A record of an unknown type with the safe-to-ignore bit: linked and checked, then skipped.
+  }
+}
+
+LaterRecords SegmentReader::FindLaterRecords() const {
+  RINGDB_ASSERT(end_ != SegmentEnd::kNotEnded);
+  LaterRecords later;
+  std::byte id_bytes[8];
+  coding::Put<uint64_t>(id_bytes, segment_id_);
+  const uint64_t limit = bytes_.size();
+  uint64_t position = offset_ + 1;
+  while (position + format::kRecordHeaderBytes <= limit) {  // Bounded: position grows every pass.
+    if (std::memcmp(bytes_.data() + position + format::kSegmentIdOffset, id_bytes, 8) != 0) {
+      ++position;
+      continue;
+    }
+    DecodedRecord decoded;
+    if (DecodeRecord(bytes_.subspan(position), record_bytes_max_, &decoded) !=
+            DecodeOutcome::kRecord ||
+        decoded.header.type == format::kSegmentHeader) {
+      ++position;
+      continue;
+    }
+    if (!later.found) {
+      later.found = true;
+      later.first_offset = position;
+      later.first_sequence = decoded.header.first_sequence;
+    }
+    // The group being written at the stop point began either with the group of the last accepted
+    // record or right after it; a record of any later group proves that group was synced.
+    const uint64_t group = decoded.header.group_first_sequence();
+    if (group != group_first_sequence_ && group != next_sequence_) {
+      later.all_in_stopped_group = false;
+    }
+    position += decoded.size_bytes;
+    later.last_end_offset = position;
+  }
+  return later;
+}
+
+bool SegmentReader::Resync() {
+  RINGDB_ASSERT(end_ == SegmentEnd::kBad || end_ == SegmentEnd::kNoHeader);
+  const LaterRecords later = FindLaterRecords();
+  if (!later.found) {
+    return false;
+  }
+  DecodedRecord decoded;
+  const DecodeOutcome outcome =
+      DecodeRecord(bytes_.subspan(later.first_offset), record_bytes_max_, &decoded);
+  RINGDB_ASSERT(outcome == DecodeOutcome::kRecord);
+  // Accept the record as the new start of the chain; the reader re-reads it as a normal record.
+  started_ = true;
+  offset_ = later.first_offset;
+  last_checksum_ = decoded.header.previous_checksum;
+  next_sequence_ = decoded.header.first_sequence;
+  group_first_sequence_ = decoded.header.group_first_sequence();
+  end_ = SegmentEnd::kNotEnded;
+  end_reason_.clear();
+  return true;
+}
+
+}  // namespace ringdb::journal

@@ -1,0 +1,176 @@
+// Goal: a failed write or sync is never retried and never reported as success. The failed group
+// and every later Add and Commit fail with IOError until the journal is reopened; ENOSPC says so;
+// short writes are completed; a crash after the failure recovers from what is on disk.
+// Method: the FaultInjectionEnv's armed faults and its write/sync counters.
+#include <gtest/gtest.h>
+
+#include "journal/journal.h"
+#include "journal_test_util.h"
+
+namespace ringdb::journal {
+namespace {
+
+using testing::CollectAll;
+using testing::Payload;
+using testing::Replayed;
+using testing::SmallOptions;
+
+const std::string kDir = "/journal";
+
+class FaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.prewritten_segments = 0;  // No background thread touching the counters.
+    ASSERT_TRUE(Journal::Open(options_, kDir, nullptr, &journal_).ok());
+    ASSERT_TRUE(AddOne().ok());
+    ASSERT_TRUE(journal_->Commit().ok());  // Sequence 1 is durable; segment created.
+  }
+  Status AddOne() {
+    uint64_t sequence = 0;
+    return journal_->Add(1, Payload(journal_->last_sequence() + 1, 32), &sequence);
+  }
+  // After a failure: nothing is durable beyond `durable`, nothing more is written or synced.
+  void ExpectRefusing(uint64_t durable) {
+    const uint64_t writes = env_.write_count();
+    const uint64_t syncs = env_.sync_count();
+    EXPECT_TRUE(journal_->failed());
+    EXPECT_EQ(journal_->durable_sequence(), durable);
+    EXPECT_TRUE(AddOne().IsIOError());
+    EXPECT_TRUE(journal_->Commit().IsIOError());
+    EXPECT_TRUE(journal_->Commit().IsIOError());
+    EXPECT_EQ(env_.write_count(), writes);
+    EXPECT_EQ(env_.sync_count(), syncs) << "a failed sync must never be retried";
+  }
+  void ExpectReopenRecovers(uint64_t durable) {
+    journal_.reset();
+    env_.ClearFaults();
+    env_.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 1);
+    ASSERT_TRUE(Journal::Open(options_, kDir, nullptr, &journal_).ok());
+    EXPECT_EQ(journal_->last_sequence(), durable);
+    ASSERT_TRUE(AddOne().ok());
+    ASSERT_TRUE(journal_->Commit().ok());
+    Replayed replayed;
+    ASSERT_TRUE(CollectAll(journal_.get(), 0, &replayed).ok());
+    EXPECT_EQ(replayed.sequences.size(), durable + 1);
+  }
+
+  FaultInjectionEnv env_;
+  JournalOptions options_ = SmallOptions(&env_);
+  std::unique_ptr<Journal> journal_;
+};
+
+TEST_F(FaultTest, FsyncEioOnceFailsTheGroupAndIsNeverRetried) {
+  ASSERT_TRUE(AddOne().ok());
+  ASSERT_TRUE(AddOne().ok());
+  env_.FailSync(1, false /*sticky*/);
+  const uint64_t syncs = env_.sync_count();
+  const Status status = journal_->Commit();
+  EXPECT_TRUE(status.IsIOError());
+  EXPECT_NE(status.message().find("fdatasync"), std::string_view::npos) << status.ToString();
+  EXPECT_NE(status.message().find("2..3"), std::string_view::npos) << status.ToString();
+  EXPECT_EQ(env_.sync_count(), syncs + 1);
+  // The disk would now accept a sync (the fault fired once), yet the journal does not try.
+  ExpectRefusing(1);
+  ExpectReopenRecovers(1);
+}
+
+TEST_F(FaultTest, FsyncEioAlwaysFailsAndReopenRecoversTheDurablePrefix) {
+  ASSERT_TRUE(AddOne().ok());
+  env_.FailSync(1, true /*sticky*/);
+  EXPECT_TRUE(journal_->Commit().IsIOError());
+  ExpectRefusing(1);
+  ExpectReopenRecovers(1);
+}
+
+TEST_F(FaultTest, WriteEioFailsTheGroupWithoutSyncing) {
+  ASSERT_TRUE(AddOne().ok());
+  env_.FailWrite(1, false);
+  const uint64_t syncs = env_.sync_count();
+  EXPECT_TRUE(journal_->Commit().IsIOError());
+  EXPECT_EQ(env_.sync_count(), syncs);
+  ExpectRefusing(1);
+  ExpectReopenRecovers(1);
+}
+
+TEST_F(FaultTest, EnospcSaysSoClearly) {
+  env_.SetSpaceLimit(env_.total_bytes() + 10);
+  ASSERT_TRUE(AddOne().ok());
+  const Status status = journal_->Commit();
+  EXPECT_TRUE(status.IsIOError());
+  EXPECT_TRUE(IsNoSpace(status));
+  EXPECT_NE(status.message().find("out of disk space (ENOSPC)"), std::string_view::npos)
+      << status.ToString();
+  ExpectRefusing(1);
+  ExpectReopenRecovers(1);
+}
+
+TEST_F(FaultTest, EnospcWhenRollingToANewSegmentFailsTheSameWay) {
+  // Fill the first segment, then forbid any growth: the roll's new file cannot be written.
+  while (true) {
+    Status status = AddOne();
+    if (status.IsBusy()) break;
+    ASSERT_TRUE(status.ok());
+  }
+  ASSERT_TRUE(journal_->Commit().ok());
+  const uint64_t durable = journal_->durable_sequence();
+  env_.SetSpaceLimit(env_.total_bytes());
+  ASSERT_TRUE(AddOne().ok());
+  EXPECT_TRUE(IsNoSpace(journal_->Commit()));
+  ExpectRefusing(durable);
+  ExpectReopenRecovers(durable);
+}
+
+TEST_F(FaultTest, ShortWritesAreCompleted) {
+  env_.SetShortWrites(true);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(AddOne().ok());
+  ASSERT_TRUE(journal_->Commit().ok());
+  ExpectReopenRecovers(21);
+}
+
+TEST_F(FaultTest, CrashAfterARollKeepsTheNewSegmentBecauseTheDirectoryWasSynced) {
+  uint64_t dir_syncs = env_.dir_sync_count();
+  // Bounded: a 16 KiB segment holds well under 1000 records of 72 bytes.
+  for (int i = 0; i < 1000 && journal_->Info().segments.size() == 1; ++i) {
+    Status status = AddOne();
+    if (status.IsBusy()) {
+      dir_syncs = env_.dir_sync_count();
+      ASSERT_TRUE(journal_->Commit().ok());  // May roll: new file, directory sync.
+    }
+  }
+  ASSERT_EQ(journal_->Info().segments.size(), 2u);
+  EXPECT_GT(env_.dir_sync_count(), dir_syncs);
+  ExpectReopenRecovers(journal_->durable_sequence());
+}
+
+TEST_F(FaultTest, NoSyncModeNeverSyncsAndSaysSo) {
+  journal_.reset();
+  options_.sync_mode = SyncMode::kNoSyncNotDurable;
+  ASSERT_TRUE(Journal::Open(options_, kDir, nullptr, &journal_).ok());
+  const uint64_t syncs = env_.sync_count();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(AddOne().ok());
+    ASSERT_TRUE(journal_->Commit().ok());
+  }
+  EXPECT_EQ(env_.sync_count(), syncs + 0) << "only the directory may be synced (new segment)";
+  EXPECT_STREQ(SyncModeName(options_.sync_mode), "no-sync-NOT-DURABLE");
+}
+
+TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/d").ok());
+  auto file = env.OpenWritable("/d/a", OpenMode::kCreateNew);
+  ASSERT_TRUE(file.ok());
+  const std::byte data[4] = {};
+  ASSERT_TRUE(WriteFully(file->get(), 0, data).ok());
+  ASSERT_TRUE((*file)->SyncData().ok());
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kKeepAll, 0);
+  EXPECT_TRUE(env.FileExists("/d/a"));  // kKeepAll: a process crash keeps everything.
+  auto second = env.OpenWritable("/d/b", OpenMode::kCreateNew);
+  ASSERT_TRUE((*second)->SyncData().ok());
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
+  EXPECT_FALSE(env.FileExists("/d/b"));  // Synced data, but the entry was never dir-synced.
+  EXPECT_TRUE((*second)->SyncData().IsIOError());  // Handles from before the crash are dead.
+}
+
+}  // namespace
+}  // namespace ringdb::journal

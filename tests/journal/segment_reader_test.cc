@@ -1,0 +1,137 @@
+// Goal: the segment reader accepts only records of its own segment that link to their predecessor,
+// and in particular never accepts a record left from an earlier use of a recycled file, even one
+// whose sequence would fit. Method: segments built by hand with the codec.
+#include "journal/segment_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "journal/record_format.h"
+
+namespace ringdb::journal {
+namespace {
+
+// Builds a segment: header record, then transactions of one byte each, chained.
+class SegmentBuilder {
+ public:
+  SegmentBuilder(uint64_t segment_id, uint64_t first_sequence, uint32_t previous_checksum)
+      : segment_id_(segment_id), next_sequence_(first_sequence), last_checksum_(previous_checksum) {
+    RecordHeader header;
+    header.length = format::kSegmentHeaderPayloadBytes;
+    header.type = format::kSegmentHeader;
+    header.previous_checksum = previous_checksum;
+    header.segment_id = segment_id;
+    header.first_sequence = first_sequence;
+    std::byte payload[format::kSegmentHeaderPayloadBytes];
+    EncodeSegmentHeaderPayload(payload, SegmentHeaderPayload{segment_id - 1, first_sequence - 1});
+    Put(header, payload);
+  }
+  void AddTransaction(std::byte value) {
+    RecordHeader header;
+    header.length = 1;
+    header.type = format::kTransaction;
+    header.previous_checksum = last_checksum_;
+    header.segment_id = segment_id_;
+    header.first_sequence = next_sequence_++;
+    header.count = 1;
+    Put(header, std::span(&value, 1));
+  }
+  std::vector<std::byte> bytes;
+  uint32_t last_checksum() const { return last_checksum_; }
+
+ private:
+  void Put(const RecordHeader& header, std::span<const std::byte> payload) {
+    const size_t at = bytes.size();
+    bytes.resize(at + format::kRecordHeaderBytes + payload.size());
+    const std::span<const std::byte> pieces[] = {payload};
+    last_checksum_ = EncodeRecord(bytes.data() + at, header, pieces);
+  }
+  uint64_t segment_id_;
+  uint64_t next_sequence_;
+  uint32_t last_checksum_;
+};
+
+std::vector<uint64_t> ReadAll(SegmentReader* reader) {
+  std::vector<uint64_t> sequences;
+  DecodedRecord record;
+  uint64_t offset = 0;
+  while (reader->Next(&record, &offset)) {
+    sequences.push_back(record.header.first_sequence);
+  }
+  return sequences;
+}
+
+TEST(SegmentReaderTest, ReadsAChainedSegmentToItsEnd) {
+  SegmentBuilder segment(2, 10, 77);
+  for (int i = 0; i < 3; ++i) segment.AddTransaction(std::byte(i));
+  SegmentReader reader(1024);
+  reader.Reset(segment.bytes, 2, 10);
+  EXPECT_EQ(ReadAll(&reader), (std::vector<uint64_t>{10, 11, 12}));
+  EXPECT_EQ(reader.end(), SegmentEnd::kEndOfFile);
+  EXPECT_EQ(reader.last_checksum(), segment.last_checksum());
+  EXPECT_EQ(reader.header_record().previous_checksum, 77u);
+}
+
+TEST(SegmentReaderTest, StaleRecordInARecycledSegmentIsRejected) {
+  // Method: segment 3 (sequences 1..6) is the earlier use of a file now reused as segment 9,
+  // whose own records (sequences 1..2 after a header naming first sequence 1, so the stale
+  // sequences even fit) are shorter. Every stale record after the new ones must be refused.
+  SegmentBuilder old_use(3, 1, 0);
+  for (int i = 0; i < 6; ++i) old_use.AddTransaction(std::byte{0xee});
+  SegmentBuilder new_use(9, 1, 0);
+  for (int i = 0; i < 2; ++i) new_use.AddTransaction(std::byte{0x11});
+  std::vector<std::byte> file = old_use.bytes;
+  std::copy(new_use.bytes.begin(), new_use.bytes.end(), file.begin());
+  SegmentReader reader(1024);
+  reader.Reset(file, 9, 1);
+  EXPECT_EQ(ReadAll(&reader), (std::vector<uint64_t>{1, 2}));
+  EXPECT_NE(reader.end(), SegmentEnd::kEndOfFile);
+  EXPECT_FALSE(reader.FindLaterRecords().found);
+}
+
+TEST(SegmentReaderTest, StaleRecordAlignedAfterTheEndIsStale) {
+  // The new use ends exactly where an old record of segment 3 begins.
+  SegmentBuilder new_use(9, 1, 0);
+  new_use.AddTransaction(std::byte{1});
+  SegmentBuilder old_use(3, 1, 0);
+  old_use.AddTransaction(std::byte{2});
+  std::vector<std::byte> file = new_use.bytes;
+  file.insert(file.end(), old_use.bytes.begin() + format::kSegmentHeaderRecordBytes,
+              old_use.bytes.end());
+  SegmentReader reader(1024);
+  reader.Reset(file, 9, 1);
+  EXPECT_EQ(ReadAll(&reader), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(reader.end(), SegmentEnd::kStale);
+}
+
+TEST(SegmentReaderTest, HeaderOfAnotherSegmentIsNoHeader) {
+  SegmentBuilder segment(4, 1, 0);
+  SegmentReader reader(1024);
+  reader.Reset(segment.bytes, 5, 1);
+  EXPECT_TRUE(ReadAll(&reader).empty());
+  EXPECT_EQ(reader.end(), SegmentEnd::kNoHeader);
+}
+
+TEST(SegmentReaderTest, ReorderedRecordsBreakTheChain) {
+  SegmentBuilder segment(1, 1, 0);
+  segment.AddTransaction(std::byte{1});
+  const size_t first_end = segment.bytes.size();
+  segment.AddTransaction(std::byte{2});
+  const size_t record_bytes = segment.bytes.size() - first_end;
+  // Swap the two transaction records.
+  std::vector<std::byte> swapped(segment.bytes.begin(),
+                                 segment.bytes.begin() + format::kSegmentHeaderRecordBytes);
+  swapped.insert(swapped.end(), segment.bytes.begin() + first_end, segment.bytes.end());
+  swapped.insert(swapped.end(), segment.bytes.begin() + format::kSegmentHeaderRecordBytes,
+                 segment.bytes.begin() + first_end);
+  ASSERT_EQ(swapped.size(), segment.bytes.size());
+  (void)record_bytes;
+  SegmentReader reader(1024);
+  reader.Reset(swapped, 1, 1);
+  EXPECT_TRUE(ReadAll(&reader).empty());
+  EXPECT_EQ(reader.end(), SegmentEnd::kBad);
+}
+
+}  // namespace
+}  // namespace ringdb::journal
