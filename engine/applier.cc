@@ -102,16 +102,34 @@ Status Applier::StageWrites(std::span<const std::byte> transaction) {
   return Status::OK();
 }
 
+namespace {
+
+void EncodeMarker(uint64_t sequence, char (&marker)[8]) {
+  for (int index = 0; index < 8; ++index) {
+    marker[index] = static_cast<char>((sequence >> (8 * index)) & 0xffu);
+  }
+}
+
+}  // namespace
+
+Status Applier::WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                            uint64_t sequence) {
+  char marker[8];
+  EncodeMarker(sequence, marker);
+  rocksdb::WriteOptions write_options;
+  write_options.disableWAL = true;
+  const rocksdb::Status status =
+      db->Put(write_options, meta, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
+  return status.ok() ? Status::OK() : Status::IOError("writing the marker: " + status.ToString());
+}
+
 Status Applier::Commit() {
   if (judged_sequence_ == committed_sequence_) {
     return Status::OK();
   }
-  std::byte marker[8];
-  for (int index = 0; index < 8; ++index) {
-    marker[index] = static_cast<std::byte>((judged_sequence_ >> (8 * index)) & 0xffu);
-  }
-  rocksdb::Status status = batch_.Put(
-      meta_, kMarkerKey, rocksdb::Slice(reinterpret_cast<const char*>(marker), sizeof(marker)));
+  char marker[8];
+  EncodeMarker(judged_sequence_, marker);
+  rocksdb::Status status = batch_.Put(meta_, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
   if (status.ok()) {
     status = db_->Write(write_options_, batch_.GetWriteBatch());
   }

@@ -46,6 +46,8 @@ class Applier {
   static constexpr const char* kMarkerKey = "applied_sequence";
   static Status ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
                            uint64_t* sequence);
+  // Sets the marker alone (salvage renumbers the journal and must say where RocksDB stands).
+  static Status WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence);
 
  private:
   Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence);

@@ -74,7 +74,7 @@ Status EngineImpl::Backup(const std::string& dir) {
     }
   }
   const Status status = CopyJournal(path_ + "/journal", dir + "/journal");
-  return status.ok() ? WriteOptionsFile(dir, options_) : status;
+  return status.ok() ? WriteOptionsFile(dir, options_, journal_record_bytes_max_) : status;
 }
 
 }  // namespace ringdb

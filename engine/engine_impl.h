@@ -116,6 +116,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<Applier> applier_;
 
   std::unique_ptr<journal::Journal> journal_;
+  uint32_t journal_record_bytes_max_ = 0;  // recorded in OPTIONS; never shrinks
   std::unique_ptr<RingBuffer> ring_;
   Consumer* journal_consumer_ = nullptr;
   Consumer* apply_consumer_ = nullptr;

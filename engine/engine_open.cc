@@ -8,6 +8,7 @@
 #include <rocksdb/options.h>
 
 #include "engine/engine_impl.h"
+#include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "util/assert.h"
 
@@ -18,16 +19,6 @@ namespace {
 constexpr const char* kMetaColumnFamily = "ringdb_meta";
 // Transactions replayed between two RocksDB writes during recovery: bounds the write batch.
 constexpr uint64_t kReplayCommitEvery = 1024;
-
-journal::RecoveryMode ToJournalMode(RecoveryMode mode) {
-  switch (mode) {
-    case RecoveryMode::kAbsoluteConsistency: return journal::RecoveryMode::kAbsoluteConsistency;
-    case RecoveryMode::kPointInTime: return journal::RecoveryMode::kPointInTime;
-    case RecoveryMode::kSkipCorrupted: return journal::RecoveryMode::kSkipCorrupted;
-    case RecoveryMode::kTolerateTornTail: break;
-  }
-  return journal::RecoveryMode::kTolerateTornTail;
-}
 
 WaitStrategyKind ToRingWait(WaitStrategy wait) {
   switch (wait) {
@@ -86,7 +77,7 @@ Status EngineImpl::OpenAll() {
     status = Replay();
   }
   if (status.ok()) {
-    status = WriteOptionsFile(path_, options_);
+    status = WriteOptionsFile(path_, options_, journal_record_bytes_max_);
   }
   if (status.ok()) {
     status = StartRing();
@@ -162,21 +153,13 @@ Status EngineImpl::OpenRocksDb() {
 }
 
 Status EngineImpl::OpenJournal() {
-  journal::JournalOptions journal_options;
-  journal_options.segment_size_bytes_max = options_.journal_segment_bytes_max;
-  journal_options.record_bytes_max = options_.transaction_bytes_max;
-  // A group holds at least one whole transaction and at most a few MiB, so one write call and
-  // one fdatasync cover it; the segment must hold a whole group.
-  journal_options.group_bytes_max = std::min<uint64_t>(
-      std::max<uint64_t>(uint64_t{4} << 20, uint64_t{options_.transaction_bytes_max} * 2),
-      options_.journal_segment_bytes_max / 2);
-  journal_options.sync_mode = options_.sync_mode == SyncMode::kFdatasync
-                                  ? journal::SyncMode::kFdatasync
-                                  : journal::SyncMode::kNoSyncNotDurable;
-  journal_options.recovery_mode = ToJournalMode(options_.recovery_mode);
-  journal_options.prewritten_segments = options_.journal_prewritten_segments;
-  journal_options.retention_sequences = options_.journal_retention_transactions;
-  journal_options.env = options_.env;
+  Options previous;
+  uint32_t record_bytes_max_seen = 0;
+  // Absent on a new database; a damaged file only loses the floor, which Validate reports if
+  // it matters.
+  ReadOptionsFile(path_, &previous, &record_bytes_max_seen).PermitUnchecked();
+  journal::JournalOptions journal_options = JournalOptionsFor(options_, record_bytes_max_seen);
+  journal_record_bytes_max_ = journal_options.record_bytes_max;
   journal_options.logger = logger_;
   journal::RecoveryReport report;
   Status status = journal::Journal::Open(journal_options, path_ + "/journal", &report, &journal_);

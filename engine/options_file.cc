@@ -46,7 +46,9 @@ const Field kFields[] = {
 
 }  // namespace
 
-std::string FormatOptions(const Options& options) {
+constexpr const char* kJournalRecordField = "journal_record_bytes_max";
+
+std::string FormatOptions(const Options& options, uint32_t journal_record_bytes_max) {
   std::string text = "# ringdb options in force at the last Open\n";
   for (const Field& field : kFields) {
     text += field.name;
@@ -54,10 +56,16 @@ std::string FormatOptions(const Options& options) {
     text += std::to_string(field.get(options));
     text += '\n';
   }
+  if (journal_record_bytes_max != 0) {
+    text += std::string(kJournalRecordField) + " = " + std::to_string(journal_record_bytes_max) + "\n";
+  }
   return text;
 }
 
-Status ParseOptions(std::string_view text, Options* options) {
+Status ParseOptions(std::string_view text, Options* options, uint32_t* journal_record_bytes_max) {
+  if (journal_record_bytes_max != nullptr) {
+    *journal_record_bytes_max = 0;
+  }
   std::istringstream lines{std::string(text)};
   std::string line;
   while (std::getline(lines, line)) {
@@ -70,11 +78,15 @@ Status ParseOptions(std::string_view text, Options* options) {
     }
     const std::string name = line.substr(0, equals);
     const std::string value = line.substr(equals + 3);
+    char* end = nullptr;
+    const unsigned long long parsed = std::strtoull(value.c_str(), &end, 10);
+    const bool well_formed = !value.empty() && end != nullptr && *end == '\0';
+    if (name == kJournalRecordField && journal_record_bytes_max != nullptr && well_formed) {
+      *journal_record_bytes_max = static_cast<uint32_t>(parsed);
+    }
     for (const Field& field : kFields) {
       if (name == field.name) {
-        char* end = nullptr;
-        const unsigned long long parsed = std::strtoull(value.c_str(), &end, 10);
-        if (value.empty() || end == nullptr || *end != '\0') {
+        if (!well_formed) {
           return Status::InvalidArgument("OPTIONS: " + name + " has a malformed value '" +
                                          value + "'");
         }
@@ -85,12 +97,13 @@ Status ParseOptions(std::string_view text, Options* options) {
   return Status::OK();
 }
 
-Status WriteOptionsFile(const std::string& db_path, const Options& options) {
+Status WriteOptionsFile(const std::string& db_path, const Options& options,
+                        uint32_t journal_record_bytes_max) {
   const std::string target = db_path + "/OPTIONS";
   const std::string temporary = target + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << FormatOptions(options);
+    out << FormatOptions(options, journal_record_bytes_max);
     if (!out.flush()) {
       return Status::IOError("cannot write " + temporary);
     }
@@ -101,14 +114,15 @@ Status WriteOptionsFile(const std::string& db_path, const Options& options) {
   return Status::OK();
 }
 
-Status ReadOptionsFile(const std::string& db_path, Options* options) {
+Status ReadOptionsFile(const std::string& db_path, Options* options,
+                       uint32_t* journal_record_bytes_max) {
   std::ifstream in(db_path + "/OPTIONS");
   if (!in) {
     return Status::NotFound(db_path + "/OPTIONS is missing");
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseOptions(text.str(), options);
+  return ParseOptions(text.str(), options, journal_record_bytes_max);
 }
 
 }  // namespace ringdb

@@ -10,11 +10,17 @@
 
 namespace ringdb {
 
-std::string FormatOptions(const Options& options);
-// Reads the fields FormatOptions writes into *options (others keep their values). Unknown names
-// are ignored, so that a newer file still loads; a malformed value is InvalidArgument naming it.
-Status ParseOptions(std::string_view text, Options* options);
-Status WriteOptionsFile(const std::string& db_path, const Options& options);
-Status ReadOptionsFile(const std::string& db_path, Options* options);
+// The file also records journal_record_bytes_max: the largest record the journal may hold, which
+// only ever grows, so that a later Open with a smaller transaction_bytes_max still reads it.
+std::string FormatOptions(const Options& options, uint32_t journal_record_bytes_max = 0);
+// Reads the fields FormatOptions writes into *options (others keep their values) and, when
+// asked, journal_record_bytes_max (0 when absent). Unknown names are ignored, so that a newer
+// file still loads; a malformed value is InvalidArgument naming it.
+Status ParseOptions(std::string_view text, Options* options,
+                    uint32_t* journal_record_bytes_max = nullptr);
+Status WriteOptionsFile(const std::string& db_path, const Options& options,
+                        uint32_t journal_record_bytes_max = 0);
+Status ReadOptionsFile(const std::string& db_path, Options* options,
+                       uint32_t* journal_record_bytes_max = nullptr);
 
 }  // namespace ringdb

@@ -26,5 +26,7 @@ int JournalVerify(const CommonArgs& args);
 int Recover(const CommonArgs& args, const std::string& mode);
 int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence);
 int Backup(const CommonArgs& args, const std::string& target);
+// recover --mode skip-corrupted (tools/commands_salvage.cc).
+int Salvage(const CommonArgs& args);
 
 }  // namespace ringdb::tool

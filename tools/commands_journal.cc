@@ -31,13 +31,7 @@ const char* OpName(txn::OpType type) {
 }
 
 Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReader>* reader) {
-  Status status = CheckDatabase(path);
-  if (!status.ok()) {
-    return status;
-  }
-  journal::JournalOptions options;
-  options.create_if_missing = false;
-  return journal::JournalReader::Open(options, path + "/journal", reader);
+  return OpenJournalReader(path, RecoveryMode::kTolerateTornTail, reader);
 }
 
 // The applied marker, from RocksDB opened read-only (no lock, no writes).

@@ -87,6 +87,9 @@ int Recover(const CommonArgs& args, const std::string& mode_text) {
   if (!status.ok()) {
     return Fail("recover", status);
   }
+  if (mode == RecoveryMode::kSkipCorrupted) {
+    return Salvage(args);
+  }
   Options options;
   status = LoadOptions(args.path, &options);
   if (!status.ok()) {
@@ -128,9 +131,7 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
     return Fail("replay", Status::InvalidArgument("--into " + into + " exists and is not empty"));
   }
   std::unique_ptr<journal::JournalReader> reader;
-  journal::JournalOptions journal_options;
-  journal_options.create_if_missing = false;
-  status = journal::JournalReader::Open(journal_options, args.path + "/journal", &reader);
+  status = OpenJournalReader(args.path, RecoveryMode::kTolerateTornTail, &reader);
   if (!status.ok()) {
     return Fail("replay", status);
   }

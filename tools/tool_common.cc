@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "journal/journal_reader.h"
 
 namespace ringdb::tool {
 
@@ -61,6 +63,21 @@ Status LoadOptions(const std::string& path, Options* options) {
   }();
   options->logger = logger;
   return Status::OK();
+}
+
+Status OpenJournalReader(const std::string& path, RecoveryMode mode,
+                         std::unique_ptr<journal::JournalReader>* reader) {
+  Options options;
+  Status status = LoadOptions(path, &options);
+  if (!status.ok()) {
+    return status;
+  }
+  uint32_t record_bytes_max = 0;
+  ReadOptionsFile(path, &options, &record_bytes_max).PermitUnchecked();
+  options.recovery_mode = mode;
+  journal::JournalOptions journal_options = JournalOptionsFor(options, record_bytes_max);
+  journal_options.create_if_missing = false;
+  return journal::JournalReader::Open(journal_options, path + "/journal", reader);
 }
 
 std::string Escape(std::string_view bytes, bool json) {

@@ -4,11 +4,16 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "ringdb/options.h"
 #include "ringdb/status.h"
+
+namespace ringdb::journal {
+class JournalReader;
+}  // namespace ringdb::journal
 
 namespace ringdb::tool {
 
@@ -33,6 +38,11 @@ Status CheckDatabase(const std::string& path);
 // opened with (its OPTIONS file), never creating anything, and a logger that only reports
 // warnings (RINGDB_VERBOSE=1 shows everything).
 Status LoadOptions(const std::string& path, Options* options);
+
+// A read-only reader of the database's journal with the limits it was written with; takes no
+// lock and changes nothing, so it works beside a live engine.
+Status OpenJournalReader(const std::string& path, RecoveryMode mode,
+                         std::unique_ptr<journal::JournalReader>* reader);
 
 // Printable form of arbitrary bytes: printable ASCII as is, the rest as \xNN; for JSON, also
 // escapes quotes and backslashes.

@@ -124,6 +124,12 @@ TEST_F(RingdbToolTest, AFlippedByteInAMiddleSegmentIsNamed) {
   EXPECT_EQ(Ringdb("recover " + dir_.path()).exit_code, 4);
   ToolRun salvage = Ringdb("recover " + dir_.path() + " --mode skip-corrupted --json");
   EXPECT_EQ(salvage.exit_code, 0) << salvage.output;
+  EXPECT_NE(salvage.output.find("\"skipped\": "), std::string::npos) << salvage.output;
+  EXPECT_EQ(salvage.output.find("\"skipped\": 0,"), std::string::npos) << salvage.output;
+  // The salvaged database opens normally and takes writes again.
+  EXPECT_EQ(Ringdb("journal verify " + dir_.path()).exit_code, 0);
+  EXPECT_EQ(Ringdb("put " + dir_.path() + " after-salvage yes").exit_code, 0);
+  EXPECT_EQ(Ringdb("get " + dir_.path() + " txn/1200").exit_code, 0);
 }
 
 TEST_F(RingdbToolTest, ATornTailIsTruncatedAndReported) {
