@@ -8,7 +8,9 @@
 // sees part of one.
 //
 // Thread safety: every method may be called from any number of threads at once, Close included.
-// Lifetimes: iterators and snapshots must be released before the engine is destroyed.
+// Lifetimes: iterators and snapshots must be released before the engine is destroyed (Close waits
+// for live iterators to be destroyed). A Token is a ring sequence and a pointer to the ring, not
+// an allocation: wait on it before destroying the engine, never after.
 #pragma once
 
 #include <chrono>
