@@ -36,18 +36,27 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
   RINGDB_ASSERT(sequence > judged_sequence_);
   Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX);
   if (!status.ok()) {
+    judged_sequence_ = sequence;  // Undecodable bytes are judged failed, live and in replay.
     return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
                               std::string(status.message()));
   }
-  judged_sequence_ = sequence;
   status = CheckPreconditions(transaction, sequence);
-  if (!status.ok()) {
+  if (status.IsConflict()) {
+    judged_sequence_ = sequence;  // Judged: the marker may cover it, replay judges it the same.
     return status;
   }
-  status = StageWrites(transaction);
-  if (status.ok()) {
-    ++staged_count_;
+  if (!status.ok()) {
+    return status;  // Not judged: the marker must not cover a transaction never applied.
   }
+  // A save point makes the transaction's writes all-or-nothing within the group's batch.
+  batch_.SetSavePoint();
+  status = StageWrites(transaction);
+  if (!status.ok()) {
+    batch_.RollbackToSavePoint().PermitUncheckedError();
+    return status;
+  }
+  judged_sequence_ = sequence;
+  ++staged_count_;
   return status;
 }
 

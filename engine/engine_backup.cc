@@ -3,43 +3,111 @@
 // Order matters. The checkpoint holds RocksDB as of some applied marker M; every transaction
 // after M is already in the journal (the applier only sees journaled transactions), and the
 // journal copied afterwards holds at least up to M plus everything since. Retirement is held off
-// while copying, so no segment holding a transaction after M can be deleted mid-copy. A segment
-// copied while being appended to ends, at worst, in a torn record, which recovery truncates.
+// while copying, so no segment holding a transaction after M can be deleted mid-copy. Each
+// segment is copied only up to what its committed groups wrote, with the journal's zero end
+// marker after it, so a copy never catches a group half-written; everything is fsync'd.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include <rocksdb/utilities/checkpoint.h>
 
 #include "engine/engine_impl.h"
 #include "engine/options_file.h"
+#include "journal/record_format.h"
 
 namespace ringdb {
 
 namespace {
 
-Status CopyJournal(const std::string& source, const std::string& target) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  fs::create_directories(target, error);
-  if (error) {
-    return Status::IOError("backup: cannot create " + target + ": " + error.message());
+Status SyncPath(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::IOError("backup: cannot open " + path + " to sync it: " + std::strerror(errno));
   }
-  for (const fs::directory_entry& entry : fs::directory_iterator(source, error)) {
-    if (!entry.is_regular_file() || entry.path().filename() == "LOCK") {
-      continue;
+  const int result = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  return result == 0 ? Status::OK()
+                     : Status::IOError("backup: fsync " + path + ": " + std::strerror(error));
+}
+
+// Copies the first `length` bytes of a segment (what its committed groups wrote), then the zero
+// end marker the journal ends every group with, and syncs the copy. Bytes past `length` may be
+// changing under the live journaler and are not needed.
+Status CopySegmentPrefix(const std::string& source, const std::string& target, uint64_t length) {
+  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    return Status::IOError("backup: cannot open " + source + ": " + std::strerror(errno));
+  }
+  const int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0) {
+    ::close(in);
+    return Status::IOError("backup: cannot create " + target + ": " + std::strerror(errno));
+  }
+  std::vector<char> buffer(1 << 20);
+  Status status;
+  for (uint64_t offset = 0; offset < length && status.ok();) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - offset));
+    const ssize_t got = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
+    if (got <= 0 || ::write(out, buffer.data(), static_cast<size_t>(got)) != got) {
+      status = Status::IOError("backup: copying " + source + " at byte " + std::to_string(offset));
     }
-    fs::copy_file(entry.path(), fs::path(target) / entry.path().filename(), error);
-    if (error) {
-      return Status::IOError("backup: copying " + entry.path().string() + ": " + error.message());
-    }
+    offset += got > 0 ? static_cast<uint64_t>(got) : 0;
   }
-  if (error) {
-    return Status::IOError("backup: listing " + source + ": " + error.message());
+  const std::vector<char> end_marker(journal::format::kEndMarkerBytes, 0);
+  if (status.ok() && ::write(out, end_marker.data(), end_marker.size()) !=
+                         static_cast<ssize_t>(end_marker.size())) {
+    status = Status::IOError("backup: writing the end of " + target);
   }
-  return Status::OK();
+  if (status.ok() && ::fsync(out) != 0) {
+    status = Status::IOError("backup: fsync " + target + ": " + std::strerror(errno));
+  }
+  ::close(in);
+  ::close(out);
+  return status;
 }
 
 }  // namespace
+
+Status EngineImpl::CopyJournal(const std::string& dir) {
+  // The segments as the journal knows them (the newest one included, up to what its last
+  // commit wrote); the pool of pre-written files is not part of the journal and is skipped.
+  std::vector<journal::SegmentDescription> segments;
+  {
+    std::shared_lock<std::shared_mutex> db_lock(db_mutex_);
+    if (journal_ == nullptr) {
+      return Status::Aborted("backup: the engine is closed");
+    }
+    segments = journal_->Info().segments;
+  }
+  const std::string target = dir + "/journal";
+  std::error_code error;
+  std::filesystem::create_directories(target, error);
+  if (error) {
+    return Status::IOError("backup: cannot create " + target + ": " + error.message());
+  }
+  for (const journal::SegmentDescription& segment : segments) {
+    const Status status = CopySegmentPrefix(path_ + "/journal/" + segment.name,
+                                            target + "/" + segment.name, segment.size_bytes);
+    if (!status.ok()) {
+      return status;
+    }
+  }
+  Status status = WriteOptionsFile(dir, options_, journal_record_bytes_max_);
+  for (const std::string& synced : {target, dir}) {
+    if (status.ok()) {
+      status = SyncPath(synced, true /*directory*/);
+    }
+  }
+  return status;
+}
 
 Status EngineImpl::Backup(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -73,8 +141,7 @@ Status EngineImpl::Backup(const std::string& dir) {
                              status.ToString());
     }
   }
-  const Status status = CopyJournal(path_ + "/journal", dir + "/journal");
-  return status.ok() ? WriteOptionsFile(dir, options_, journal_record_bytes_max_) : status;
+  return CopyJournal(dir);
 }
 
 }  // namespace ringdb

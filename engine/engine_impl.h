@@ -60,6 +60,8 @@ class EngineImpl final : public Engine {
   void ReleaseSnapshot(const Snapshot* snapshot) override;
 
   Status Backup(const std::string& dir) override;
+  // Backup's second half: the journal's segments (committed bytes only), OPTIONS, fsyncs.
+  Status CopyJournal(const std::string& dir);
   EngineInfo Info() const override;
   EngineStats Stats() const override;
   const RecoveryInfo& recovery() const override { return recovery_; }
@@ -141,8 +143,9 @@ class EngineImpl final : public Engine {
   mutable std::mutex fault_mutex_;
   Status fault_;
 
-  // Sequences, each written by one thread and read by any (relaxed: they are reported, never
-  // used to order memory).
+  // Sequences, each written by one thread and read by any. committed_sequence_ is stored with
+  // release after the RocksDB write and loaded with acquire by the checkpointer and snapshots,
+  // which rely on RocksDB holding everything up to it; the others are only reported (relaxed).
   std::atomic<uint64_t> committed_sequence_{0};   // applier
   std::atomic<uint64_t> checkpoint_sequence_{0};  // checkpointer
   std::atomic<uint64_t> retire_request_{0};       // checkpointer → journaler

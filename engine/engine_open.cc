@@ -182,7 +182,11 @@ Status EngineImpl::OpenJournal() {
 Status EngineImpl::Replay() {
   applier_->ResetTo(recovery_.marker_sequence);
   Status status = journal_->Replay(recovery_.marker_sequence, [this](const journal::Record& record) {
-    RINGDB_ASSERT(record.count == 1);
+    if (record.count != 1) {
+      return Status::Corruption(fmt::format(
+          "journal record at {} offset {} holds {} transactions; this engine writes one per "
+          "record", record.segment, record.offset, record.count));
+    }
     Status staged = applier_->Stage(record.payload, record.first_sequence);
     if (staged.IsConflict() || staged.IsCorruption()) {
       // Live apply failed this transaction's token the same way; replay must agree.
@@ -199,7 +203,7 @@ Status EngineImpl::Replay() {
   if (status.ok()) {
     status = applier_->Commit();
   }
-  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_relaxed);
+  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_release);
   return status;
 }
 
@@ -250,7 +254,8 @@ Status EngineImpl::Close() {
     } else if (journal_ != nullptr) {
       // Everything applied is now in RocksDB's files: the journal below it is not needed to
       // reopen. The journaler has stopped, so this thread may use the journal.
-      const uint64_t committed = committed_sequence_.load(std::memory_order_relaxed);
+      const uint64_t committed = committed_sequence_.load(std::memory_order_acquire);
+      std::lock_guard<std::mutex> no_backup(retire_mutex_);  // A backup may still be copying.
       const Status retired = journal_->Retire(committed);
       if (!retired.ok()) {
         logger_->warn("ringdb: retiring the journal through {} at close: {}", committed,

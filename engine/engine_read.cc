@@ -169,7 +169,7 @@ const Snapshot* EngineImpl::GetSnapshot() {
   }
   // The committed sequence is read before the RocksDB snapshot, so the snapshot holds at least
   // everything up to it (the applier only moves forward).
-  const uint64_t sequence = committed_sequence_.load(std::memory_order_relaxed);
+  const uint64_t sequence = committed_sequence_.load(std::memory_order_acquire);
   return new SnapshotImpl(db_->GetSnapshot(), sequence);
 }
 
@@ -206,7 +206,7 @@ EngineInfo EngineImpl::Info() const {
           {segment.name, segment.first_sequence, segment.last_sequence, segment.size_bytes});
     }
   }
-  info.committed_sequence = committed_sequence_.load(std::memory_order_relaxed);
+  info.committed_sequence = committed_sequence_.load(std::memory_order_acquire);
   info.checkpoint_sequence = checkpoint_sequence_.load(std::memory_order_relaxed);
   const Status writable = CheckWritable();
   info.writable = writable.ok();

@@ -207,7 +207,7 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
     failed_.fetch_add(staged, std::memory_order_relaxed);
     return;
   }
-  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_relaxed);
+  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_release);
   committed_.fetch_add(staged, std::memory_order_relaxed);
   if (staged > 0) {
     apply_latency_us_.Record(MicrosSince(started));
@@ -257,7 +257,7 @@ void EngineImpl::CheckpointerLoop() {
       }
     }
     // Everything committed before the flush starts is in RocksDB's files once it returns.
-    const uint64_t covered = committed_sequence_.load(std::memory_order_relaxed);
+    const uint64_t covered = committed_sequence_.load(std::memory_order_acquire);
     journal_bytes_since_checkpoint_.store(0, std::memory_order_relaxed);
     rocksdb::FlushOptions flush;
     flush.wait = true;

@@ -3,12 +3,16 @@
 //
 // 1. Every readable record past RocksDB's marker is applied (damaged records are skipped and
 //    counted), and RocksDB is flushed.
-// 2. The damaged journal is kept aside as journal.damaged-<seconds since the epoch>/, and a new
-//    journal is written holding every readable record again, renumbered without holes (a journal
-//    is contiguous by construction).
+// 2. A new journal holding every readable record again, renumbered from 1 without holes (a
+//    journal is contiguous by construction), is built beside the damaged one and swapped in; the
+//    damaged journal is kept as journal.damaged-<seconds since the epoch>/.
 // 3. The marker is set to the new journal's last sequence, so the next Open replays nothing and
-//    new transactions continue after it.
+//    new transactions continue after it. Sequence numbers therefore restart: anything keyed on
+//    them outside the database must be rebuilt.
 // Transactions after a skipped one may have depended on it: this is salvage, not recovery.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -103,14 +107,69 @@ Status Rewrite(journal::JournalReader* reader, const journal::JournalOptions& op
   return status;
 }
 
+Status SyncDirectory(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const Status status = Status::IOError("cannot sync directory " + path);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return status;
+  }
+  ::close(fd);
+  return Status::OK();
+}
+
+// Step 2 and 3: a new journal with every readable record of the current one, built beside it,
+// then swapped in. The old one is kept as journal.damaged-<seconds>.
+Status RebuildJournal(const std::string& path, const journal::JournalOptions& base,
+                      std::string* kept, uint64_t* last) {
+  namespace fs = std::filesystem;
+  const std::string building = path + "/journal.salvage";
+  std::error_code error;
+  fs::remove_all(building, error);  // A leftover of an interrupted salvage.
+  journal::JournalOptions read_options = base;
+  read_options.recovery_mode = journal::RecoveryMode::kSkipCorrupted;
+  read_options.create_if_missing = false;
+  std::unique_ptr<journal::JournalReader> reader;
+  Status status = journal::JournalReader::Open(read_options, path + "/journal", &reader);
+  if (status.ok()) {
+    journal::JournalOptions write_options = base;
+    write_options.recovery_mode = journal::RecoveryMode::kTolerateTornTail;
+    write_options.create_if_missing = true;
+    status = Rewrite(reader.get(), write_options, building, last);
+  }
+  if (!status.ok()) {
+    return status;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  *kept = path + "/journal.damaged-" +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  fs::rename(path + "/journal", *kept, error);
+  if (!error) {
+    fs::rename(building, path + "/journal", error);
+  }
+  if (error) {
+    return Status::IOError("swapping in the rebuilt journal: " + error.message());
+  }
+  return SyncDirectory(path);
+}
+
 }  // namespace
 
+// The order makes an interrupted salvage safe to run again: the marker is rewritten only after
+// the new journal is in place. Until then the marker (old numbering) is at or above the new
+// journal's end, so either the numbering did not change or Open refuses with "journal ends
+// before the marker", and a second salvage completes the job.
 int Salvage(const CommonArgs& args) {
   Options options;
   Status status = LoadOptions(args.path, &options);
   if (!status.ok()) {
     return Fail("recover", status);
   }
+  uint32_t record_bytes_max = 0;
+  ReadOptionsFile(args.path, &options, &record_bytes_max).PermitUnchecked();
+  const journal::JournalOptions journal_options = JournalOptionsFor(options, record_bytes_max);
   LockFile lock;
   status = lock.Acquire(args.path + "/LOCK");
   if (!status.ok()) {
@@ -124,7 +183,10 @@ int Salvage(const CommonArgs& args) {
   }
   std::unique_ptr<journal::JournalReader> reader;
   if (status.ok()) {
-    status = OpenJournalReader(args.path, RecoveryMode::kSkipCorrupted, &reader);
+    journal::JournalOptions read_options = journal_options;
+    read_options.recovery_mode = journal::RecoveryMode::kSkipCorrupted;
+    read_options.create_if_missing = false;
+    status = journal::JournalReader::Open(read_options, args.path + "/journal", &reader);
   }
   uint64_t applied = 0;
   journal::RecoveryReport report;
@@ -134,27 +196,10 @@ int Salvage(const CommonArgs& args) {
   if (status.ok()) {
     status = Flush(&database);
   }
-  if (!status.ok()) {
-    return Fail("recover --mode skip-corrupted", status);
-  }
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const std::string kept = args.path + "/journal.damaged-" +
-                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
-  std::error_code error;
-  std::filesystem::rename(args.path + "/journal", kept, error);
-  if (error) {
-    return Fail("recover", Status::IOError("moving the damaged journal aside: " + error.message()));
-  }
-  std::unique_ptr<journal::JournalReader> old_reader;
-  journal::JournalOptions journal_options = JournalOptionsFor(options, 0);
-  journal_options.recovery_mode = journal::RecoveryMode::kSkipCorrupted;
-  journal_options.create_if_missing = false;
-  status = journal::JournalReader::Open(journal_options, kept, &old_reader);
+  std::string kept;
   uint64_t last = 0;
   if (status.ok()) {
-    journal::JournalOptions writer_options = JournalOptionsFor(options, 0);
-    writer_options.create_if_missing = true;
-    status = Rewrite(old_reader.get(), writer_options, args.path + "/journal", &last);
+    status = RebuildJournal(args.path, journal_options, &kept, &last);
   }
   if (status.ok()) {
     status = Applier::WriteMarker(database.db.get(), database.handles[1], last);
@@ -163,13 +208,14 @@ int Salvage(const CommonArgs& args) {
     status = Flush(&database);
   }
   if (!status.ok()) {
-    return Fail("recover --mode skip-corrupted: rewriting the journal", status);
+    return Fail("recover --mode skip-corrupted", status);
   }
   const std::string summary =
       "salvaged: applied " + std::to_string(applied) + " record(s) past marker " +
       std::to_string(marker) + ", skipped " + std::to_string(report.records_skipped) +
       " damaged record(s); the damaged journal is kept in " + kept +
-      "; the new journal holds " + std::to_string(last) + " record(s)";
+      "; the new journal holds the " + std::to_string(last) +
+      " readable record(s), renumbered from 1";
   if (args.json) {
     std::printf("%s\n", JsonObject()
                             .Add("salvaged", true)

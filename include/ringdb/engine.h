@@ -8,8 +8,8 @@
 // sees part of one.
 //
 // Thread safety: every method may be called from any number of threads at once, Close included.
-// Lifetimes: iterators and snapshots must be released before the engine is destroyed (Close waits
-// for live iterators to be destroyed). A Token is a ring sequence and a pointer to the ring, not
+// Lifetimes: iterators and snapshots must be released before the engine is destroyed, and Close
+// waits for live iterators to be destroyed, so a thread must drop its iterators before calling it. A Token is a ring sequence and a pointer to the ring, not
 // an allocation: wait on it before destroying the engine, never after.
 #pragma once
 
@@ -84,7 +84,9 @@ class EngineImpl;
 
 // A transaction being written in place into claimed ring slots (the zero-copy path). Move-only.
 // Add operations, then Publish (a Token) or Abort (consumers skip it). Destroying an active one
-// aborts it. Each operation method returns InvalidArgument (and writes nothing) when the claimed
+// aborts it. Close waits for claims in progress to be published or aborted (a claim published
+// after Close starts is turned into an abort and its token fails), so hold a claim only while
+// filling it, and publish or abort it before destroying the engine. Each operation method returns InvalidArgument (and writes nothing) when the claimed
 // slots cannot hold it or a key or value breaks a limit; the transaction stays usable.
 class ClaimedTransaction {
  public:
