@@ -13,7 +13,9 @@ ringdb_install_dependencies
 jobs=$(nproc 2>/dev/null || echo 2)
 
 ringdb_build "$RINGDB_ROOT/build"
-ctest --test-dir "$RINGDB_ROOT/build" --output-on-failure -j "$jobs" --timeout 900
+# The kill -9 crash test runs 200 cycles here (RINGDB_CRASH_CYCLES), 5 in the sanitizer builds.
+RINGDB_CRASH_CYCLES="${RINGDB_CRASH_CYCLES:-200}" \
+  ctest --test-dir "$RINGDB_ROOT/build" --output-on-failure -j "$jobs" --timeout 900
 
 if [[ "${RINGDB_TEST_SANITIZERS:-1}" != "0" ]]; then
   ringdb_build "$RINGDB_ROOT/build-tsan" -DRINGDB_SANITIZE=thread -DRINGDB_BUILD_BENCHMARKS=OFF \
