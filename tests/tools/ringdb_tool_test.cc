@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 
 #include <rocksdb/db.h>
@@ -150,12 +149,16 @@ TEST_F(RingdbToolTest, ATornTailIsTruncatedAndReported) {
     ASSERT_TRUE(journal->Commit().ok());
   }
   ToolRun dump = Ringdb("journal dump " + dir_.path() + " --from-seq 300 --json");
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(dump.output, match,
-                                std::regex("\"segment\": \"([^\"]+)\", \"offset\": ([0-9]+)")))
-      << dump.output;
-  const std::string segment = dir_.path() + "/journal/" + match[1].str();
-  const auto offset = std::stoull(match[2].str());
+  // The JSON line names the record's segment and offset: "segment": "<name>", "offset": <n>.
+  const size_t segment_at = dump.output.find("\"segment\": \"");
+  const size_t offset_at = dump.output.find("\"offset\": ");
+  ASSERT_NE(segment_at, std::string::npos) << dump.output;
+  ASSERT_NE(offset_at, std::string::npos) << dump.output;
+  const size_t name_begin = segment_at + 12;
+  const std::string segment =
+      dir_.path() + "/journal/" +
+      dump.output.substr(name_begin, dump.output.find('"', name_begin) - name_begin);
+  const auto offset = std::stoull(dump.output.substr(offset_at + 10));
   {
     std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(static_cast<std::streamoff>(offset + 40));
