@@ -74,7 +74,13 @@ Figures RocksDbWriters(const std::string& dir, int threads, int puts, bool sync,
   write_options.disableWAL = disable_wal;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> total{0};
-  std::vector<Latencies> latencies(static_cast<size_t>(threads), Latencies(1 << 18));
+  // One sampler per thread, each constructed in place: copies would not keep the reserved
+  // capacity, and a sampler never grows while recording.
+  std::vector<Latencies> latencies;
+  latencies.reserve(static_cast<size_t>(threads));
+  for (int thread = 0; thread < threads; ++thread) {
+    latencies.emplace_back(1 << 18);
+  }
   std::vector<std::thread> workers;
   const auto started = Clock::now();
   for (int thread = 0; thread < threads; ++thread) {
