@@ -302,7 +302,7 @@ void RingCore::Close() {
   for (uint32_t index = 0; index < count; ++index) {
     consumers_[index]->lot.WakeAll();
   }
-  logger_->info("ring closed: consumers drain up to sequence {}", final_sequence);
+  logger_->debug("ring closed: consumers drain up to sequence {}", final_sequence);
 }
 
 }  // namespace ringdb::internal
