@@ -13,6 +13,7 @@
 #include <rocksdb/db.h>
 
 #include "bench/engine/bench_util.h"
+#include "bench/engine/timed_run.h"
 #include "bench/engine/workloads.h"
 
 namespace ringdb::bench {
@@ -72,50 +73,17 @@ Figures RocksDbWriters(const std::string& dir, int threads, int puts, bool sync,
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   write_options.disableWAL = disable_wal;
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> total{0};
-  // One sampler per thread, each constructed in place: copies would not keep the reserved
-  // capacity, and a sampler never grows while recording.
-  std::vector<Latencies> latencies;
-  latencies.reserve(static_cast<size_t>(threads));
-  for (int thread = 0; thread < threads; ++thread) {
-    latencies.emplace_back(1 << 18);
-  }
-  std::vector<std::thread> workers;
-  const auto started = Clock::now();
-  for (int thread = 0; thread < threads; ++thread) {
-    workers.emplace_back([&, thread] {
-      Random random(static_cast<uint64_t>(thread) + 1);
-      std::string key;
-      rocksdb::WriteBatch batch;
-      uint64_t count = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        batch.Clear();
-        for (int put = 0; put < puts; ++put) {
-          random.Key(&key);
-          batch.Put(key, kValue);
-        }
-        const auto before = Clock::now();
-        if (!db->Write(write_options, &batch).ok()) {
-          std::exit(1);
-        }
-        latencies[static_cast<size_t>(thread)].Add(Clock::now() - before);
-        ++count;
+  return RunTimed(threads, seconds, [&](int thread) {
+    return [&, random = Random(static_cast<uint64_t>(thread) + 1), key = std::string(),
+            batch = rocksdb::WriteBatch()]() mutable {
+      batch.Clear();
+      for (int put = 0; put < puts; ++put) {
+        random.Key(&key);
+        batch.Put(key, kValue);
       }
-      total += count;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (std::thread& worker : workers) {
-    worker.join();
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  for (size_t index = 1; index < latencies.size(); ++index) {
-    latencies[0].Merge(latencies[index]);
-  }
-  return {static_cast<double>(total) / elapsed, latencies[0].QuantileUs(0.5),
-          latencies[0].QuantileUs(0.99), total};
+      return db->Write(write_options, &batch).ok();
+    };
+  });
 }
 
 double RocksDbReopenMs(const std::string& dir, uint64_t transactions) {
@@ -155,35 +123,14 @@ Figures RocksDbYcsbA(const std::string& dir, int threads, uint64_t keys, double 
   rocksdb::WriteOptions durable;
   durable.sync = true;
   const Zipfian zipfian(keys);
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> total{0};
-  std::vector<std::thread> workers;
-  const auto started = Clock::now();
-  for (int thread = 0; thread < threads; ++thread) {
-    workers.emplace_back([&, thread] {
-      Random random(static_cast<uint64_t>(thread) + 100);
-      std::string value;
-      uint64_t count = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        const std::string key = "user" + std::to_string(zipfian.Next(&random));
-        const bool ok = (random.Next() & 1) != 0
-                            ? db->Get(rocksdb::ReadOptions(), key, &value).ok()
-                            : db->Put(durable, key, kValue).ok();
-        if (!ok) {
-          std::exit(1);
-        }
-        ++count;
-      }
-      total += count;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (std::thread& worker : workers) {
-    worker.join();
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  return {static_cast<double>(total) / elapsed, 0, 0, total};
+  return RunTimed(threads, seconds, [&](int thread) {
+    return [&, random = Random(static_cast<uint64_t>(thread) + 100),
+            value = std::string()]() mutable {
+      const std::string key = "user" + std::to_string(zipfian.Next(&random));
+      return (random.Next() & 1) != 0 ? db->Get(rocksdb::ReadOptions(), key, &value).ok()
+                                       : db->Put(durable, key, kValue).ok();
+    };
+  });
 }
 
 }  // namespace ringdb::bench

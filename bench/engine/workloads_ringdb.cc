@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/engine/bench_util.h"
+#include "bench/engine/timed_run.h"
 #include "bench/engine/workloads.h"
 #include "ringdb/ringdb.h"
 
@@ -51,46 +52,13 @@ void FillBatch(Random* random, int puts, std::string* key, WriteBatch* batch) {
 
 Figures RingdbWriters(const std::string& dir, int threads, int puts, double seconds) {
   std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> total{0};
-  // One sampler per thread, each constructed in place: copies would not keep the reserved
-  // capacity, and a sampler never grows while recording.
-  std::vector<Latencies> latencies;
-  latencies.reserve(static_cast<size_t>(threads));
-  for (int thread = 0; thread < threads; ++thread) {
-    latencies.emplace_back(1 << 18);
-  }
-  std::vector<std::thread> workers;
-  const auto started = Clock::now();
-  for (int thread = 0; thread < threads; ++thread) {
-    workers.emplace_back([&, thread] {
-      Random random(static_cast<uint64_t>(thread) + 1);
-      std::string key;
-      WriteBatch batch;
-      uint64_t count = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        FillBatch(&random, puts, &key, &batch);
-        const auto before = Clock::now();
-        if (!engine->Write(batch).ok()) {
-          std::exit(1);
-        }
-        latencies[static_cast<size_t>(thread)].Add(Clock::now() - before);
-        ++count;
-      }
-      total += count;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (std::thread& worker : workers) {
-    worker.join();
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  for (size_t index = 1; index < latencies.size(); ++index) {
-    latencies[0].Merge(latencies[index]);
-  }
-  return {static_cast<double>(total) / elapsed, latencies[0].QuantileUs(0.5),
-          latencies[0].QuantileUs(0.99), total};
+  return RunTimed(threads, seconds, [&](int thread) {
+    return [&, random = Random(static_cast<uint64_t>(thread) + 1), key = std::string(),
+            batch = WriteBatch()]() mutable {
+      FillBatch(&random, puts, &key, &batch);
+      return engine->Write(batch).ok();
+    };
+  });
 }
 
 PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double seconds) {
@@ -183,41 +151,18 @@ Figures RingdbYcsbA(const std::string& dir, int threads, uint64_t keys, double s
     }
   }
   const Zipfian zipfian(keys);
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> total{0};
-  std::vector<std::thread> workers;
-  const auto started = Clock::now();
-  for (int thread = 0; thread < threads; ++thread) {
-    workers.emplace_back([&, thread] {
-      Random random(static_cast<uint64_t>(thread) + 100);
-      std::string value;
-      WriteBatch batch;
-      uint64_t count = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        const std::string key = "user" + std::to_string(zipfian.Next(&random));
-        bool ok = true;
-        if ((random.Next() & 1) != 0) {
-          ok = engine->Get(key, &value).ok();
-        } else {
-          batch.Clear();
-          batch.Put(key, kValue);
-          ok = engine->Write(batch).ok();
-        }
-        if (!ok) {
-          std::exit(1);
-        }
-        ++count;
+  return RunTimed(threads, seconds, [&](int thread) {
+    return [&, random = Random(static_cast<uint64_t>(thread) + 100), value = std::string(),
+            batch = WriteBatch()]() mutable {
+      const std::string key = "user" + std::to_string(zipfian.Next(&random));
+      if ((random.Next() & 1) != 0) {
+        return engine->Get(key, &value).ok();
       }
-      total += count;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (std::thread& worker : workers) {
-    worker.join();
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  return {static_cast<double>(total) / elapsed, 0, 0, total};
+      batch.Clear();
+      batch.Put(key, kValue);
+      return engine->Write(batch).ok();
+    };
+  });
 }
 
 }  // namespace ringdb::bench
