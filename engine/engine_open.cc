@@ -7,6 +7,7 @@
 
 #include <rocksdb/options.h>
 
+#include "engine/column_families.h"
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
@@ -16,7 +17,6 @@ namespace ringdb {
 
 namespace {
 
-constexpr const char* kMetaColumnFamily = "ringdb_meta";
 // Transactions replayed between two RocksDB writes during recovery: bounds the write batch.
 constexpr uint64_t kReplayCommitEvery = 1024;
 
@@ -134,9 +134,8 @@ Status EngineImpl::OpenRocksDb() {
   // families at the same point, so the marker never runs ahead of (or behind) the data on disk.
   db_options.atomic_flush = true;
   db_options.avoid_flush_during_shutdown = false;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options)},
-      {kMetaColumnFamily, rocksdb::ColumnFamilyOptions(db_options)}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families =
+      RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status =

@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/column_families.h"
 #include "engine/applier.h"
 #include "engine/options_file.h"
 #include "engine/txn_codec.h"
@@ -37,9 +38,7 @@ Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReade
 // The applied marker, from RocksDB opened read-only (no lock, no writes).
 Status ReadMarkerReadOnly(const std::string& path, uint64_t* marker) {
   rocksdb::Options options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ringdb_meta", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status opened =

@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/column_families.h"
 #include "engine/applier.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -42,9 +43,7 @@ Status OpenFreshRocksDb(const std::string& path, std::unique_ptr<rocksdb::DB>* d
   options.error_if_exists = true;
   options.create_missing_column_families = true;
   options.atomic_flush = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ringdb_meta", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status = rocksdb::DB::Open(options, path, families, handles, &raw);
   if (!status.ok()) {

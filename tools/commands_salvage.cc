@@ -19,6 +19,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/column_families.h"
 #include "engine/applier.h"
 #include "engine/journal_options_for.h"
 #include "engine/lock_file.h"
@@ -45,9 +46,7 @@ struct Database {
 Status OpenDatabase(const std::string& path, Database* database) {
   rocksdb::Options options;
   options.atomic_flush = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ringdb_meta", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status =
       rocksdb::DB::Open(options, path + "/db", families, &database->handles, &raw);

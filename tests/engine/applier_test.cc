@@ -1,6 +1,7 @@
 // Goal: the applier judges preconditions against the serial state, including transactions staged
 // earlier in the same group; a conflict writes nothing; the marker lands with the data. Method: a
 // real RocksDB in a temporary directory, transactions built with WriteBatch.
+#include "engine/column_families.h"
 #include "engine/applier.h"
 
 #include <gtest/gtest.h>
@@ -28,9 +29,7 @@ class ApplierTest : public ::testing::Test {
     options.create_if_missing = true;
     options.create_missing_column_families = true;
     options.atomic_flush = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-        {"ringdb_meta", rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), families, &handles_, &raw).ok());
     db_.reset(raw);

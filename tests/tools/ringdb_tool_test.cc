@@ -13,6 +13,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/column_families.h"
 #include "journal/journal.h"
 #include "test_util/engine_fixture.h"
 
@@ -180,9 +181,7 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ringdb_meta", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into, families, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   int keys = 0;
