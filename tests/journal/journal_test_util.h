@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util/temp_dir.h"
 #include "journal/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
@@ -75,19 +76,7 @@ inline Status CollectAll(Journal* journal, uint64_t after, Replayed* out) {
   });
 }
 
-// A directory under $TMPDIR (or /tmp), removed when the object dies.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/ringdb-journal-XXXXXX";
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// The shared temporary directory of ringdb's tests.
+using ::ringdb::TempDir;
 
 }  // namespace ringdb::journal::testing
