@@ -36,12 +36,16 @@ struct FaultInjectionEnv::State {
   uint64_t generation = 0;  // Bumped by a crash; older files go dead.
   Fault write_fault;
   Fault sync_fault;
+  std::string fault_scope;  // Path suffix; empty = every file.
   uint64_t space_limit_bytes = UINT64_MAX;
   bool short_writes = false;
   uint64_t writes = 0;
   uint64_t syncs = 0;
   uint64_t dir_syncs = 0;
 
+  bool InScope(const std::string& path) const {
+    return path.ends_with(fault_scope);
+  }
   // True when the armed fault fires on this call.
   static bool Fires(Fault* fault) {
     if (fault->firing) {
@@ -98,11 +102,12 @@ class FaultFile final : public WritableFile, public ReadableFile {
 
   Result<uint64_t> WriteAt(uint64_t offset, std::span<const std::byte> data) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    ++state_->writes;
+    const bool in_scope = state_->InScope(path_);
+    state_->writes += in_scope ? 1 : 0;
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
     }
-    if (State::Fires(&state_->write_fault)) {
+    if (in_scope && State::Fires(&state_->write_fault)) {
       return Error("write", path_, state_->write_fault.error_number);
     }
     uint64_t size = data.size();
@@ -155,11 +160,12 @@ class FaultFile final : public WritableFile, public ReadableFile {
   }
   Status Sync() {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    ++state_->syncs;
+    const bool in_scope = state_->InScope(path_);
+    state_->syncs += in_scope ? 1 : 0;
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
     }
-    if (State::Fires(&state_->sync_fault)) {
+    if (in_scope && State::Fires(&state_->sync_fault)) {
       // As on Linux, the failed sync leaves the data visible but not durable.
       return Error("fdatasync", path_, state_->sync_fault.error_number);
     }
@@ -231,8 +237,14 @@ void FaultInjectionEnv::SetShortWrites(bool enabled) {
   state_->short_writes = enabled;
 }
 
+void FaultInjectionEnv::SetFaultScope(std::string path_suffix) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->fault_scope = std::move(path_suffix);
+}
+
 void FaultInjectionEnv::ClearFaults() {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->fault_scope.clear();
   state_->write_fault = State::Fault{};
   state_->sync_fault = State::Fault{};
   state_->space_limit_bytes = UINT64_MAX;

@@ -162,6 +162,9 @@ Status Journal::Fail(const Status& cause, const std::string& what) {
              "appends until it is reopened (" + cause.ToString() + ")";
   failure_ = Status::IOError(message);
   failed_.store(true, std::memory_order_release);
+  if (manager_) {
+    manager_->StopPrewriting();
+  }
   logger_->error("ringdb {}", message);
   return failure_;
 }

@@ -81,8 +81,16 @@ uint32_t SegmentManager::ready_count() const {
   return static_cast<uint32_t>(ready_.size());
 }
 
+void SegmentManager::StopPrewriting() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+}
+
 void SegmentManager::Run() {
-  // Runs until the destructor sets stop_; each pass prepares one file or waits for work.
+  // Runs until stop_ is set (destructor, StopPrewriting); each pass prepares one file or waits for work.
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);

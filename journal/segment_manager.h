@@ -44,6 +44,9 @@ class SegmentManager {
   Status RetireFile(const std::string& name, uint64_t file_size_bytes);
   Status SyncDir();
   uint32_t ready_count() const;
+  // Stops pre-writing without waiting (the journal failed and takes no more segments); the
+  // background thread ends after the file it is on. Any thread.
+  void StopPrewriting();
 
  private:
   void Run();

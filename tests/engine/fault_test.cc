@@ -33,6 +33,9 @@ void RunCase(const FaultCase& fault) {
   options.sync_mode = SyncMode::kFdatasync;
   std::unique_ptr<Engine> engine;
   ASSERT_TRUE(Engine::Open(options, dir.path(), &engine).ok());
+  // Segment files only: the pool files are pre-written by a background thread at moments this
+  // loop cannot predict, which would make "the n-th sync" and the sync count racy.
+  env.SetFaultScope(".journal");
   env.ResetCounters();
   if (fault.fail_write) {
     env.FailWrite(fault.nth, fault.sticky);
@@ -61,7 +64,8 @@ void RunCase(const FaultCase& fault) {
   if (first_failure == -1) {
     return;  // The workload made fewer writes or syncs than n: nothing failed.
   }
-  EXPECT_EQ(env.sync_count(), syncs_at_failure) << "a sync was retried after a failure";
+  EXPECT_EQ(env.sync_count(), syncs_at_failure)
+      << "a segment was synced again after a failure (a retry)";
   EXPECT_FALSE(engine->Info().writable);
   std::string value;
   if (!acknowledged.empty()) {
