@@ -23,14 +23,19 @@ struct StateDigest {
   bool operator==(const StateDigest&) const = default;
 };
 
+// Keys must be added in order.
+inline void AddToDigest(StateDigest* digest, std::string_view key, std::string_view value) {
+  digest->hash = Fnv1a(digest->hash, key);
+  digest->hash = Fnv1a(digest->hash, std::string_view("\x00\x01", 2));  // Key/value boundary.
+  digest->hash = Fnv1a(digest->hash, value);
+  ++digest->keys;
+}
+
 inline StateDigest DigestOf(Engine* engine) {
   StateDigest digest;
   auto iterator = engine->NewIterator();
   for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
-    digest.hash = Fnv1a(digest.hash, iterator->key());
-    digest.hash = Fnv1a(digest.hash, "\x00\x01");
-    digest.hash = Fnv1a(digest.hash, iterator->value());
-    ++digest.keys;
+    AddToDigest(&digest, iterator->key(), iterator->value());
   }
   return digest;
 }

@@ -3,9 +3,7 @@
 // live engine beside read-only commands, and bad arguments. Method: run the built binary and
 // check its exit code and output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,31 +14,10 @@
 #include "engine/column_families.h"
 #include "journal/journal.h"
 #include "test_util/engine_fixture.h"
+#include "tool_run.h"
 
 namespace ringdb {
 namespace {
-
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-ToolRun Ringdb(const std::string& arguments) {
-  const std::string command = std::string(RINGDB_TOOL_PATH) + " " + arguments + " 2>&1";
-  ToolRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return run;
-  }
-  std::array<char, 4096> buffer{};
-  size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    run.output.append(buffer.data(), read);
-  }
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 // A database of `count` transactions (key txn/<i> = value-<i>) across several journal segments,
 // closed, with the whole journal kept.
