@@ -15,10 +15,7 @@ rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(
 
 Applier::Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
                  rocksdb::ColumnFamilyHandle* meta)
-    : db_(db),
-      data_(data),
-      meta_(meta),
-      batch_(rocksdb::BytewiseComparator(), 0 /*reserved_bytes*/, true /*overwrite_key*/) {
+    : db_(db), data_(data), meta_(meta) {
   RINGDB_ASSERT(db_ != nullptr);
   RINGDB_ASSERT(data_ != nullptr && meta_ != nullptr);
   // The journal is the log: RocksDB's own WAL would only add a second sync.
@@ -40,7 +37,10 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
     return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
                               std::string(status.message()));
   }
-  status = CheckPreconditions(transaction, sequence);
+  status = CommitIfPreconditionsReadStagedKeys(transaction);
+  if (status.ok()) {
+    status = CheckPreconditions(transaction, sequence);
+  }
   if (status.IsConflict()) {
     judged_sequence_ = sequence;  // Judged: the marker may cover it, replay judges it the same.
     return status;
@@ -55,9 +55,26 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
     batch_.RollbackToSavePoint().PermitUncheckedError();
     return status;
   }
+  batch_.PopSavePoint().PermitUncheckedError();
   judged_sequence_ = sequence;
   ++staged_count_;
   return status;
+}
+
+Status Applier::CommitIfPreconditionsReadStagedKeys(std::span<const std::byte> transaction) {
+  if (staged_count_ == 0) {
+    return Status::OK();
+  }
+  txn::Decoder decoder;
+  Status status = txn::Decoder::Open(transaction, &decoder);
+  RINGDB_ASSERT(status.ok());  // Validate passed.
+  txn::Op op{};
+  while (decoder.Next(&op)) {
+    if (txn::IsPrecondition(op.type) && staged_keys_.MayContain(op.key)) {
+      return Commit();
+    }
+  }
+  return Status::OK();
 }
 
 Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence) {
@@ -70,8 +87,7 @@ Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint6
       continue;
     }
     read_value_.Reset();
-    const rocksdb::Status read =
-        batch_.GetFromBatchAndDB(db_, read_options_, data_, ToSlice(op.key), &read_value_);
+    const rocksdb::Status read = db_->Get(read_options_, data_, ToSlice(op.key), &read_value_);
     if (!read.ok() && !read.IsNotFound()) {
       return Status::IOError("reading precondition key of transaction " +
                              std::to_string(sequence) + ": " + read.ToString());
@@ -101,8 +117,10 @@ Status Applier::StageWrites(std::span<const std::byte> transaction) {
     rocksdb::Status staged;
     if (op.type == txn::OpType::kPut) {
       staged = batch_.Put(data_, ToSlice(op.key), ToSlice(op.value));
+      staged_keys_.Insert(op.key);
     } else if (op.type == txn::OpType::kDelete) {
       staged = batch_.Delete(data_, ToSlice(op.key));
+      staged_keys_.Insert(op.key);
     }
     if (!staged.ok()) {
       return Status::IOError("staging a write: " + staged.ToString());
@@ -140,11 +158,13 @@ Status Applier::Commit() {
   EncodeMarker(judged_sequence_, marker);
   rocksdb::Status status = batch_.Put(meta_, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
   if (status.ok()) {
-    status = db_->Write(write_options_, batch_.GetWriteBatch());
+    status = db_->Write(write_options_, &batch_);
   }
   batch_.Clear();
+  staged_keys_.Clear();
   staged_count_ = 0;
   if (!status.ok()) {
+    judged_sequence_ = committed_sequence_;  // Lost with the batch: no later marker covers them.
     return Status::IOError("RocksDB write of transactions through " +
                            std::to_string(judged_sequence_) + " failed: " + status.ToString());
   }

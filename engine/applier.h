@@ -1,11 +1,11 @@
 // The applier turns journaled transactions into RocksDB writes. It is the only writer of the
 // database, so the state it reads preconditions against is exactly the serial order of the journal.
 //
-// Transactions are staged into one rocksdb::WriteBatchWithIndex per group; a precondition reads
-// through the staged batch and the database (GetFromBatchAndDB), so it sees the effects of every
-// earlier transaction of the same group without a write per transaction. Commit writes the group,
-// together with the applied-sequence marker, as one RocksDB write with RocksDB's WAL disabled: the
-// journal is the log. Live apply and recovery replay share this code, which is why replay reaches
+// Transactions are staged into one rocksdb::WriteBatch per group. A precondition must see the
+// effects of every earlier transaction, including those of its own group: it reads the database
+// directly when no staged write may touch its key (StagedKeys), and otherwise commits the group
+// staged so far first. Commit writes the group, together with the applied-sequence marker, as one
+// RocksDB write with RocksDB's WAL disabled: the journal is the log. Live apply and recovery replay share this code, which is why replay reaches
 // exactly the live state.
 //
 // Thread safety: one thread (the applier consumer, or recovery before the engine starts).
@@ -15,8 +15,9 @@
 #include <span>
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
+#include "engine/staged_keys.h"
 #include "ringdb/status.h"
 
 namespace ringdb {
@@ -29,12 +30,15 @@ class Applier {
   Applier(const Applier&) = delete;
   Applier& operator=(const Applier&) = delete;
 
-  // Judges the transaction (by the format's limits, never the options': see txn_format.h) with journal sequence `sequence` against the state so far. OK: its
-  // writes are staged. Conflict: a precondition failed, nothing is staged. Corruption: the bytes
-  // do not decode, nothing is staged. Sequences must increase.
+  // Judges the transaction with journal sequence `sequence` (by the format's limits, never the
+  // options': see txn_format.h) against the state so far. OK: its writes are staged. Conflict: a
+  // precondition failed, nothing is staged. Corruption: the bytes do not decode, nothing is
+  // staged. IOError: the database could not be read, or an early commit of the group (needed to
+  // read a key the group wrote) failed; the transaction is not judged. Sequences must increase.
   Status Stage(std::span<const std::byte> transaction, uint64_t sequence);
   // Writes every staged transaction and the marker (the last judged sequence) in one RocksDB
-  // write. A no-op when nothing was judged since the last commit. IOError names RocksDB's error.
+  // write. A no-op when nothing was judged since the last commit. IOError names RocksDB's error;
+  // the staged transactions are then dropped and no later commit's marker covers them.
   Status Commit();
 
   uint64_t staged_transaction_count() const { return staged_count_; }
@@ -50,13 +54,16 @@ class Applier {
   static Status WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence);
 
  private:
+  // Commits the group first when a precondition's key may have been written by it.
+  Status CommitIfPreconditionsReadStagedKeys(std::span<const std::byte> transaction);
   Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence);
   Status StageWrites(std::span<const std::byte> transaction);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_;
   rocksdb::ColumnFamilyHandle* meta_;
-  rocksdb::WriteBatchWithIndex batch_;
+  rocksdb::WriteBatch batch_;
+  StagedKeys staged_keys_;
   rocksdb::PinnableSlice read_value_;
   rocksdb::ReadOptions read_options_;
   rocksdb::WriteOptions write_options_;

@@ -197,7 +197,11 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
       conflicted_.fetch_add(1, std::memory_order_relaxed);
     } else {
       SetFault(status);
-      failed_.fetch_add(1, std::memory_order_relaxed);
+      // The failure may have been an early commit of this run's staged writes (Applier::Stage),
+      // lost with it: none of the run so far is acknowledged.
+      FailRun(apply_consumer_, first, batch_last, status);
+      failed_.fetch_add(staged + 1, std::memory_order_relaxed);
+      staged = 0;
     }
   }
   const Status status = applier_->Commit();

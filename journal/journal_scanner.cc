@@ -103,12 +103,17 @@ Status JournalScanner::Load(const std::string& name) {
   if (*size > (uint64_t{1} << 40)) {
     return Status::Corruption("segment " + name + " is larger than 1 TiB");
   }
-  buffer_.resize(*size);
-  Result<uint64_t> got = (*file)->ReadAt(0, buffer_);
+  if (*size > buffer_capacity_) {
+    buffer_.reset(new std::byte[*size]);  // Default-initialised: no zero-fill.
+    buffer_capacity_ = *size;
+  }
+  loaded_ = {};
+  Result<uint64_t> got = (*file)->ReadAt(0, std::span<std::byte>(buffer_.get(), *size));
   if (!got.ok()) {
     return got.status();
   }
-  buffer_.resize(*got);  // A file shrinking under a live reader is read as what remains.
+  // A file shrinking under a live reader is read as what remains.
+  loaded_ = std::span<const std::byte>(buffer_.get(), *got);
   return Status::OK();
 }
 
@@ -182,7 +187,7 @@ Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t a
   if (Status status = Load(entry.name); !status.ok()) {
     return status;
   }
-  reader_.Reset(buffer_, entry.parsed.segment_id, entry.parsed.first_sequence);
+  reader_.Reset(loaded_, entry.parsed.segment_id, entry.parsed.first_sequence);
   std::optional<ScannedSegment> previous;
   if (!outcome->segments.empty()) {
     previous = outcome->segments.back();
@@ -196,7 +201,7 @@ Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t a
                                   ": torn segment header (recovery mode absolute-consistency)");
       }
       outcome->delete_segment = entry.name;
-      NoteTornTail(entry.name, 0, buffer_.size(), report);
+      NoteTornTail(entry.name, 0, loaded_.size(), report);
       return Status::OK();
     }
     Status status = Problem(entry.name, 0, entry.parsed.first_sequence,
@@ -257,7 +262,7 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
   }
   outcome->segments.push_back(ScannedSegment{
       entry.name, entry.parsed.segment_id, reader_.header_record().first_sequence,
-      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(), buffer_.size()});
+      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(), loaded_.size()});
   if (*stop) {
     outcome->truncate_tail = true;
   }
@@ -276,7 +281,7 @@ Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* repo
   }
   if (!later.found || later.all_in_stopped_group) {
     // The last commit group was being written when the writer stopped; it was never acknowledged.
-    const uint64_t torn_end = later.found ? later.last_end_offset : buffer_.size();
+    const uint64_t torn_end = later.found ? later.last_end_offset : loaded_.size();
     if (mode_ == RecoveryMode::kAbsoluteConsistency) {
       return Status::Corruption(
           Describe(entry.name, reader_.end_offset(), reader_.next_sequence()) + ": torn tail (" +

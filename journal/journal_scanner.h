@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,7 +94,10 @@ class JournalScanner {
   const uint32_t record_bytes_max_;
   const RecoveryMode mode_;
   spdlog::logger* const logger_;
-  std::vector<std::byte> buffer_;
+  // The loaded segment: allocated without zero-filling (it is read over at once), grown only.
+  std::unique_ptr<std::byte[]> buffer_;
+  uint64_t buffer_capacity_ = 0;
+  std::span<const std::byte> loaded_;
   SegmentReader reader_;
 };
 

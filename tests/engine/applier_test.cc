@@ -3,6 +3,7 @@
 // real RocksDB in a temporary directory, transactions built with WriteBatch.
 #include "engine/column_families.h"
 #include "engine/applier.h"
+#include "engine/staged_keys.h"
 
 #include <gtest/gtest.h>
 
@@ -92,6 +93,77 @@ TEST_F(ApplierTest, PreconditionsSeeEarlierTransactionsOfTheSameGroup) {
   ASSERT_TRUE(applier_->Commit().ok());
   EXPECT_EQ(Read("account"), "90");
   EXPECT_EQ(applier_->committed_sequence(), 4u) << "conflicts advance the marker too";
+}
+
+// A group is written in one piece unless a precondition reads a key the group wrote: then what
+// was staged before it is committed first, so the read sees it.
+TEST_F(ApplierTest, OnlyAReadOfAStagedKeyCommitsTheGroupEarly) {
+  WriteBatch first;
+  first.Put("a", "1");
+  first.Delete("gone");
+  WriteBatch unrelated;
+  unrelated.ExpectAbsent("b");
+  unrelated.Put("c", "3");
+  ASSERT_TRUE(applier_->Stage(Bytes(first), 1).ok());
+  ASSERT_TRUE(applier_->Stage(Bytes(unrelated), 2).ok());
+  EXPECT_EQ(applier_->committed_sequence(), 0u) << "no precondition read a staged key";
+  EXPECT_EQ(Read("a"), "<absent>") << "nothing is written before Commit";
+  WriteBatch reads_staged;
+  reads_staged.ExpectAbsent("gone");
+  reads_staged.ExpectEqual("c", "3");
+  reads_staged.Put("d", "4");
+  ASSERT_TRUE(applier_->Stage(Bytes(reads_staged), 3).ok());
+  EXPECT_EQ(applier_->committed_sequence(), 2u) << "the group before it was committed first";
+  EXPECT_EQ(Read("c"), "3");
+  EXPECT_EQ(Read("d"), "<absent>");
+  ASSERT_TRUE(applier_->Commit().ok());
+  EXPECT_EQ(Read("d"), "4");
+  EXPECT_EQ(applier_->committed_sequence(), 3u);
+}
+
+// More writes than the staged-key set holds: every later precondition commits first, and
+// preconditions on any of those keys still see them.
+TEST_F(ApplierTest, AGroupLargerThanTheStagedKeySetStaysCorrect) {
+  WriteBatch many;
+  const uint32_t count = StagedKeys::kMaxEntries + 10;
+  for (uint32_t index = 0; index < count; ++index) {
+    many.Put("many/" + std::to_string(index), "v");
+  }
+  ASSERT_TRUE(applier_->Stage(Bytes(many), 1).ok());
+  WriteBatch last_key;
+  last_key.ExpectPresent("many/" + std::to_string(count - 1));
+  last_key.Put("seen", "yes");
+  ASSERT_TRUE(applier_->Stage(Bytes(last_key), 2).ok());
+  EXPECT_EQ(applier_->committed_sequence(), 1u);
+  WriteBatch absent;
+  absent.ExpectPresent("many/" + std::to_string(count));
+  EXPECT_TRUE(applier_->Stage(Bytes(absent), 3).IsConflict());
+  ASSERT_TRUE(applier_->Commit().ok());
+  EXPECT_EQ(Read("seen"), "yes");
+}
+
+TEST(StagedKeysTest, HoldsEveryInsertedKeyUntilCleared) {
+  StagedKeys keys;
+  std::vector<std::string> inserted;
+  for (uint32_t index = 0; index < StagedKeys::kMaxEntries; ++index) {
+    inserted.push_back(std::string(index % 20, 'k') + std::to_string(index));
+  }
+  inserted.push_back("");
+  EXPECT_FALSE(keys.MayContain(""));
+  for (const std::string& key : inserted) {
+    keys.Insert(key);
+  }
+  for (const std::string& key : inserted) {
+    EXPECT_TRUE(keys.MayContain(key)) << key;
+  }
+  keys.Clear();
+  uint32_t false_positives = 0;
+  for (const std::string& key : inserted) {
+    false_positives += keys.MayContain(key) ? 1 : 0;
+  }
+  EXPECT_EQ(false_positives, 0u);
+  EXPECT_NE(StagedKeys::Hash("ab"), StagedKeys::Hash(std::string_view("ab\0", 3)))
+      << "the length is part of the hash";
 }
 
 TEST_F(ApplierTest, AConflictWritesNothingOfItsTransaction) {
