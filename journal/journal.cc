@@ -262,6 +262,7 @@ Status Journal::Replay(uint64_t after_sequence, const std::function<Status(const
   RINGDB_ASSERT(fn != nullptr);
   JournalScanner scanner(options_.env, dir_, options_.record_bytes_max, options_.recovery_mode,
                          logger_.get());
+  scanner.SkipSegmentsEndingBefore(after_sequence + 1);  // Open has read and checked them.
   bool first = true;
   // The records right after after_sequence must be there: if they were retired, replaying the
   // rest would silently skip transactions.

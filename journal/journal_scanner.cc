@@ -158,6 +158,10 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
     return status;
   }
   for (size_t index = 0; index < listed.size(); ++index) {
+    if (index + 1 < listed.size() &&
+        listed[index + 1].parsed.first_sequence <= skip_before_sequence_) {
+      continue;
+    }
     bool stop = false;
     Status status = ScanSegment(listed[index], index + 1 == listed.size(), after_sequence, fn,
                                 report, outcome, &stop);

@@ -61,6 +61,10 @@ class JournalScanner {
   // error.
   Status Scan(uint64_t after_sequence, const RecordCallback* fn, RecoveryReport* report,
               ScanOutcome* outcome);
+  // Scan then leaves out every segment whose successor (by file name) starts at or before
+  // `sequence`: none of its records is needed. Only for a journal that Open has already checked
+  // (a replay after recovery), since a left-out segment is neither read nor verified.
+  void SkipSegmentsEndingBefore(uint64_t sequence) { skip_before_sequence_ = sequence; }
 
  private:
   struct Listed {
@@ -95,6 +99,7 @@ class JournalScanner {
   const RecoveryMode mode_;
   spdlog::logger* const logger_;
   // The loaded segment: allocated without zero-filling (it is read over at once), grown only.
+  uint64_t skip_before_sequence_ = 0;
   std::unique_ptr<std::byte[]> buffer_;
   uint64_t buffer_capacity_ = 0;
   std::span<const std::byte> loaded_;

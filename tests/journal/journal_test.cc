@@ -106,6 +106,25 @@ TEST_F(JournalTest, RotationRollsSegmentsAndReplaysAcrossThem) {
   ExpectReplay(0, 600, 100);
 }
 
+// Replay after a sequence reads from the segment holding the next one: the earlier segments
+// (already applied) are neither read nor needed. Shown by damaging them after Open.
+TEST_F(JournalTest, ReplayAfterASequenceLeavesEarlierSegmentsUnread) {
+  OpenJournal();
+  Write(600, 100, 10);
+  OpenJournal();
+  const JournalInfo info = journal_->Info();
+  ASSERT_GE(info.segments.size(), 4u);
+  const auto& kept = info.segments[2];
+  for (size_t i = 0; i < 2; ++i) {
+    env_.WriteAll(kDir + "/" + info.segments[i].name, std::vector<std::byte>(64, std::byte{0x5a}));
+  }
+  ExpectReplay(kept.first_sequence - 1, 600, 100);
+  ExpectReplay(kept.first_sequence + 3, 600, 100);
+  Replayed replayed;
+  EXPECT_TRUE(CollectAll(journal_.get(), info.segments[1].first_sequence, &replayed).IsCorruption())
+      << "a replay that needs a damaged segment reads it and says so";
+}
+
 TEST_F(JournalTest, ActiveSegmentIsPrewrittenToFullSize) {
   OpenJournal();
   Write(5, 10, 5);
