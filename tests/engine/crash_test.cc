@@ -9,30 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <map>
 #include <random>
 #include <set>
-#include <thread>
-#include <vector>
 
 #include "test_util/engine_fixture.h"
 #include "test_util/seed.h"
+#include "test_util/verified_workload.h"
 
 namespace ringdb {
 namespace {
-
-struct Report {
-  uint64_t id;
-  uint64_t acknowledged;  // 0: about to submit, 1: token resolved OK
-};
-
-int KeysOf(uint64_t id) { return 1 + static_cast<int>(id % 4); }
-std::string KeyOf(uint64_t id, int index) {
-  return "txn/" + std::to_string(id) + "/" + std::to_string(index);
-}
-std::string ValueOf(uint64_t id, int index) {
-  return "value-" + std::to_string(id * 31 + static_cast<uint64_t>(index));
-}
 
 [[noreturn]] void RunChild(const std::string& path, const Options& options, uint64_t first_id,
                            int fd) {
@@ -42,76 +27,8 @@ std::string ValueOf(uint64_t id, int index) {
     std::fprintf(stderr, "child: %s\n", opened.ToString().c_str());
     _exit(3);
   }
-  std::vector<std::thread> writers;
-  for (uint64_t thread = 0; thread < 4; ++thread) {
-    writers.emplace_back([&, thread] {
-      for (uint64_t i = 0;; ++i) {
-        const uint64_t id = first_id + thread * 1000000 + i;
-        WriteBatch batch;
-        batch.ExpectAbsent(KeyOf(id, 0));
-        for (int index = 0; index < KeysOf(id); ++index) {
-          batch.Put(KeyOf(id, index), ValueOf(id, index));
-        }
-        Report report{id, 0};
-        if (write(fd, &report, sizeof(report)) != sizeof(report)) {
-          _exit(4);
-        }
-        if (engine->Write(batch).ok()) {
-          report.acknowledged = 1;
-          if (write(fd, &report, sizeof(report)) != sizeof(report)) {
-            _exit(4);
-          }
-        }
-      }
-    });
-  }
-  for (std::thread& writer : writers) {
-    writer.join();
-  }
+  RunWriters(engine.get(), first_id, fd, 4 /*thread_count*/, UINT64_MAX /*per thread*/);
   _exit(0);
-}
-
-struct CycleResult {
-  uint64_t acknowledged = 0;
-  uint64_t in_flight_whole = 0;
-  uint64_t in_flight_absent = 0;
-  uint64_t violations = 0;
-};
-
-CycleResult Verify(Engine* engine, const std::set<uint64_t>& submitted,
-                   const std::set<uint64_t>& acknowledged) {
-  CycleResult result;
-  std::map<uint64_t, int> found;
-  auto iterator = engine->NewIterator({.prefix = "txn/"});
-  for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
-    const std::string key(iterator->key());
-    const uint64_t id = std::stoull(key.substr(4, key.find('/', 4) - 4));
-    const int index = std::stoi(key.substr(key.rfind('/') + 1));
-    if (iterator->value() != ValueOf(id, index)) {
-      ADD_FAILURE() << "wrong value under " << key;
-      ++result.violations;
-    }
-    ++found[id];
-  }
-  for (const auto& [id, keys] : found) {
-    if (keys != KeysOf(id)) {
-      ADD_FAILURE() << "transaction " << id << " is partly present: " << keys << " keys";
-      ++result.violations;
-    }
-  }
-  for (const uint64_t id : submitted) {
-    const bool present = found.count(id) != 0;
-    if (acknowledged.count(id) != 0) {
-      ++result.acknowledged;
-      if (!present) {
-        ADD_FAILURE() << "acknowledged transaction " << id << " is missing";
-        ++result.violations;
-      }
-    } else {
-      ++(present ? result.in_flight_whole : result.in_flight_absent);
-    }
-  }
-  return result;
 }
 
 TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
@@ -122,7 +39,7 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
   TempDir dir;
   Options options = SmallOptions();
   options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints happen during the run too.
-  CycleResult total;
+  VerifyResult total;
   std::set<uint64_t> submitted;
   std::set<uint64_t> acknowledged;
   for (int cycle = 0; cycle < cycles; ++cycle) {
@@ -154,7 +71,7 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
     std::unique_ptr<Engine> engine;
     const Status opened = Engine::Open(options, dir.path(), &engine);
     ASSERT_TRUE(opened.ok()) << opened.ToString() << " (seed " << seed << ")";
-    const CycleResult result = Verify(engine.get(), submitted, acknowledged);
+    const VerifyResult result = Verify(engine.get(), submitted, acknowledged);
     ASSERT_EQ(result.violations, 0u) << "seed " << seed << ", cycle " << cycle;
     total = result;
     // What was found whole is now settled; what was absent stays absent in later cycles.
