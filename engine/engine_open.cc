@@ -12,6 +12,7 @@
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "util/assert.h"
+#include "util/crash_point.h"
 
 namespace ringdb {
 
@@ -194,10 +195,12 @@ Status EngineImpl::Replay() {
       return staged;
     }
     ++recovery_.transactions_replayed;
+    Status committed = Status::OK();
     if (recovery_.transactions_replayed % kReplayCommitEvery == 0) {
-      return applier_->Commit();
+      committed = applier_->Commit();
     }
-    return Status::OK();
+    RINGDB_CRASH_POINT("recovery.replay");
+    return committed;
   });
   if (status.ok()) {
     status = applier_->Commit();

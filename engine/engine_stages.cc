@@ -7,6 +7,7 @@
 #include "engine/engine_impl.h"
 #include "engine/txn_codec.h"
 #include "util/assert.h"
+#include "util/crash_point.h"
 
 namespace ringdb {
 
@@ -211,6 +212,7 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
     failed_.fetch_add(staged, std::memory_order_relaxed);
     return;
   }
+  RINGDB_CRASH_POINT("apply.after_write");
   committed_sequence_.store(applier_->committed_sequence(), std::memory_order_release);
   committed_.fetch_add(staged, std::memory_order_relaxed);
   if (staged > 0) {
@@ -243,6 +245,7 @@ void EngineImpl::MaybeRetire() {
   if (!backup_guard.owns_lock()) {
     return;  // A backup is copying the journal; retire after it.
   }
+  RINGDB_CRASH_POINT("checkpoint.before_retire");
   const Status status = journal_->Retire(request);
   if (!status.ok()) {
     logger_->warn("ringdb: retiring journal segments through {}: {}", request, status.ToString());

@@ -8,6 +8,7 @@
 #include "journal/segment_name.h"
 #include "journal/segment_writer.h"
 #include "util/assert.h"
+#include "util/crash_point.h"
 
 namespace ringdb::journal {
 
@@ -209,12 +210,14 @@ Status Journal::Commit() {
   if (Status status = writer_->WriteGroup(); !status.ok()) {
     return Fail(status, "writing segment " + segments_.back().description.name);
   }
+  RINGDB_CRASH_POINT("journal.before_sync");
   if (options_.sync_mode == SyncMode::kFdatasync) {
     // One sync per group, never retried: see Fail().
     if (Status status = writer_->file()->SyncData(); !status.ok()) {
       return Fail(status, "fdatasync of segment " + segments_.back().description.name);
     }
   }
+  RINGDB_CRASH_POINT("journal.after_sync");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     SegmentState& current = segments_.back();

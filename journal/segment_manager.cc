@@ -6,6 +6,7 @@
 
 #include "journal/segment_name.h"
 #include "util/assert.h"
+#include "util/crash_point.h"
 
 namespace ringdb::journal {
 namespace {
@@ -187,6 +188,7 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
   if (!file.ok()) {
     return file.status();
   }
+  RINGDB_CRASH_POINT("journal.segment_before_dir_sync");
   if (Status status = SyncDir(); !status.ok()) {
     return status;
   }

@@ -1,117 +1,46 @@
 // Goal: an acknowledged transaction survives kill -9 and an unacknowledged one is whole or
-// absent. Method: a child process runs the engine under four writer threads; it reports each
-// transaction id when submitting and again when its token resolves OK, through a pipe. The parent
-// kills it with SIGKILL at a random moment, reopens the directory and checks every key against
-// what was reported. RINGDB_CRASH_CYCLES sets the number of cycles (default 5);
+// absent. Method: a child process (this binary started again, test_util/child_process.h) runs the
+// engine under four writer threads; it reports each transaction id when submitting and again when
+// its token resolves OK, through a pipe. The parent kills it with SIGKILL at a random moment,
+// reopens the directory and checks every key against what was reported. RINGDB_CRASH_CYCLES sets the number of cycles (default 5);
 // RINGDB_TEST_SEED replays a run.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <map>
 #include <random>
 #include <set>
-#include <thread>
+#include <string>
 #include <vector>
 
+#include "test_util/child_process.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/seed.h"
+#include "test_util/verified_workload.h"
 
 namespace ringdb {
 namespace {
 
-struct Report {
-  uint64_t id;
-  uint64_t acknowledged;  // 0: about to submit, 1: token resolved OK
-};
-
-int KeysOf(uint64_t id) { return 1 + static_cast<int>(id % 4); }
-std::string KeyOf(uint64_t id, int index) {
-  return "txn/" + std::to_string(id) + "/" + std::to_string(index);
-}
-std::string ValueOf(uint64_t id, int index) {
-  return "value-" + std::to_string(id * 31 + static_cast<uint64_t>(index));
+Options CrashOptions() {
+  Options options = SmallOptions();
+  options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints happen during the run too.
+  return options;
 }
 
-[[noreturn]] void RunChild(const std::string& path, const Options& options, uint64_t first_id,
-                           int fd) {
+// The child: "<dir> <first id>"; writes until it is killed.
+[[noreturn]] void ChildMain(int report_fd, const std::vector<std::string>& arguments) {
+  if (arguments.size() != 2) {
+    _exit(2);
+  }
   std::unique_ptr<Engine> engine;
-  const Status opened = Engine::Open(options, path, &engine);
+  const Status opened = Engine::Open(CrashOptions(), arguments[0], &engine);
   if (!opened.ok()) {
     std::fprintf(stderr, "child: %s\n", opened.ToString().c_str());
     _exit(3);
   }
-  std::vector<std::thread> writers;
-  for (uint64_t thread = 0; thread < 4; ++thread) {
-    writers.emplace_back([&, thread] {
-      for (uint64_t i = 0;; ++i) {
-        const uint64_t id = first_id + thread * 1000000 + i;
-        WriteBatch batch;
-        batch.ExpectAbsent(KeyOf(id, 0));
-        for (int index = 0; index < KeysOf(id); ++index) {
-          batch.Put(KeyOf(id, index), ValueOf(id, index));
-        }
-        Report report{id, 0};
-        if (write(fd, &report, sizeof(report)) != sizeof(report)) {
-          _exit(4);
-        }
-        if (engine->Write(batch).ok()) {
-          report.acknowledged = 1;
-          if (write(fd, &report, sizeof(report)) != sizeof(report)) {
-            _exit(4);
-          }
-        }
-      }
-    });
-  }
-  for (std::thread& writer : writers) {
-    writer.join();
-  }
+  RunWriters(engine.get(), std::stoull(arguments[1]), report_fd, 4 /*thread_count*/,
+             UINT64_MAX /*per thread*/);
   _exit(0);
-}
-
-struct CycleResult {
-  uint64_t acknowledged = 0;
-  uint64_t in_flight_whole = 0;
-  uint64_t in_flight_absent = 0;
-  uint64_t violations = 0;
-};
-
-CycleResult Verify(Engine* engine, const std::set<uint64_t>& submitted,
-                   const std::set<uint64_t>& acknowledged) {
-  CycleResult result;
-  std::map<uint64_t, int> found;
-  auto iterator = engine->NewIterator({.prefix = "txn/"});
-  for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
-    const std::string key(iterator->key());
-    const uint64_t id = std::stoull(key.substr(4, key.find('/', 4) - 4));
-    const int index = std::stoi(key.substr(key.rfind('/') + 1));
-    if (iterator->value() != ValueOf(id, index)) {
-      ADD_FAILURE() << "wrong value under " << key;
-      ++result.violations;
-    }
-    ++found[id];
-  }
-  for (const auto& [id, keys] : found) {
-    if (keys != KeysOf(id)) {
-      ADD_FAILURE() << "transaction " << id << " is partly present: " << keys << " keys";
-      ++result.violations;
-    }
-  }
-  for (const uint64_t id : submitted) {
-    const bool present = found.count(id) != 0;
-    if (acknowledged.count(id) != 0) {
-      ++result.acknowledged;
-      if (!present) {
-        ADD_FAILURE() << "acknowledged transaction " << id << " is missing";
-        ++result.violations;
-      }
-    } else {
-      ++(present ? result.in_flight_whole : result.in_flight_absent);
-    }
-  }
-  return result;
 }
 
 TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
@@ -120,41 +49,34 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
   const char* cycles_text = std::getenv("RINGDB_CRASH_CYCLES");
   const int cycles = cycles_text != nullptr ? std::atoi(cycles_text) : 5;
   TempDir dir;
-  Options options = SmallOptions();
-  options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints happen during the run too.
-  CycleResult total;
+  const Options options = CrashOptions();
+  VerifyResult total;
   std::set<uint64_t> submitted;
   std::set<uint64_t> acknowledged;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    int pipe_fds[2];
-    ASSERT_EQ(pipe(pipe_fds), 0);
     const uint64_t first_id = static_cast<uint64_t>(cycle + 1) * 100000000;
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      close(pipe_fds[0]);
-      RunChild(dir.path(), options, first_id, pipe_fds[1]);
-    }
-    close(pipe_fds[1]);
+    ChildProcess child =
+        SpawnChild({dir.path(), std::to_string(first_id)}, {}, dir.path() + "/child.stderr");
+    ASSERT_GT(child.pid, 0);
     const uint64_t kill_after = 20 + random() % 3000;  // Acknowledgements before the kill.
     uint64_t seen = 0;
     Report report{};
     bool killed = false;
-    while (read(pipe_fds[0], &report, sizeof(report)) == sizeof(report)) {
+    while (read(child.report_fd, &report, sizeof(report)) == sizeof(report)) {
       (report.acknowledged != 0 ? acknowledged : submitted).insert(report.id);
       if (report.acknowledged != 0 && ++seen == kill_after && !killed) {
-        ASSERT_EQ(kill(child, SIGKILL), 0);
+        ASSERT_EQ(kill(child.pid, SIGKILL), 0);
         killed = true;
       }
     }
-    close(pipe_fds[0]);
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+    const int wait_status = WaitForChild(&child);
+    ASSERT_TRUE(killed && KilledBySigkill(wait_status))
+        << "child " << DescribeWaitStatus(wait_status) << "; its stderr:\n"
+        << ReadWholeFile(child.stderr_path);
     std::unique_ptr<Engine> engine;
     const Status opened = Engine::Open(options, dir.path(), &engine);
     ASSERT_TRUE(opened.ok()) << opened.ToString() << " (seed " << seed << ")";
-    const CycleResult result = Verify(engine.get(), submitted, acknowledged);
+    const VerifyResult result = Verify(engine.get(), submitted, acknowledged);
     ASSERT_EQ(result.violations, 0u) << "seed " << seed << ", cycle " << cycle;
     total = result;
     // What was found whole is now settled; what was absent stays absent in later cycles.
@@ -175,3 +97,11 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
 
 }  // namespace
 }  // namespace ringdb
+
+int main(int argc, char** argv) {
+  if (ringdb::IsChild(argc, argv)) {
+    ringdb::ChildMain(ringdb::ChildReportFd(argv), ringdb::ChildArguments(argc, argv));
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
