@@ -164,9 +164,11 @@ Status Applier::Commit() {
   staged_keys_.Clear();
   staged_count_ = 0;
   if (!status.ok()) {
+    const uint64_t lost_through = judged_sequence_;
     judged_sequence_ = committed_sequence_;  // Lost with the batch: no later marker covers them.
-    return Status::IOError("RocksDB write of transactions through " +
-                           std::to_string(judged_sequence_) + " failed: " + status.ToString());
+    return Status::IOError("RocksDB write of transactions " +
+                           std::to_string(committed_sequence_ + 1) + ".." +
+                           std::to_string(lost_through) + " failed: " + status.ToString());
   }
   committed_sequence_ = judged_sequence_;
   return Status::OK();

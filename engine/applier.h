@@ -5,8 +5,8 @@
 // effects of every earlier transaction, including those of its own group: it reads the database
 // directly when no staged write may touch its key (StagedKeys), and otherwise commits the group
 // staged so far first. Commit writes the group, together with the applied-sequence marker, as one
-// RocksDB write with RocksDB's WAL disabled: the journal is the log. Live apply and recovery replay share this code, which is why replay reaches
-// exactly the live state.
+// RocksDB write with RocksDB's WAL disabled: the journal is the log. Live apply and recovery
+// replay share this code, which is why replay reaches exactly the live state.
 //
 // Thread safety: one thread (the applier consumer, or recovery before the engine starts).
 #pragma once
