@@ -6,7 +6,7 @@ add_library(ringdb_engine_bench STATIC
   ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_peers.cc
   ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_ringdb.cc)
 target_include_directories(ringdb_engine_bench PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(ringdb_engine_bench PUBLIC ringdb::ringdb RocksDB::rocksdb)
+target_link_libraries(ringdb_engine_bench PUBLIC ringdb::ringdb ${RINGDB_ROCKSDB})
 ringdb_warnings(ringdb_engine_bench)
 ringdb_sanitize(ringdb_engine_bench)
 
