@@ -34,6 +34,7 @@ struct FaultInjectionEnv::State {
   std::set<std::string> dirs;
   std::set<std::string> locks;
   uint64_t generation = 0;  // Bumped by a crash; older files go dead.
+  bool power_cut = false;   // Set by CutPower, cleared by SimulateCrash.
   Fault write_fault;
   Fault sync_fault;
   std::string fault_scope;  // Path suffix; empty = every file.
@@ -82,6 +83,11 @@ Status Error(const std::string& operation, const std::string& path, int error_nu
                          strerrordesc_np(error_number) + ", injected)");
 }
 
+// EIO for a call that would change the files after CutPower.
+Status PowerCutError(const std::string& operation, const std::string& path) {
+  return Status::IOError(operation + " " + path + ": EIO (Input/output error, power cut)");
+}
+
 void ApplyWrite(std::vector<std::byte>* bytes, uint64_t offset, std::span<const std::byte> data) {
   if (bytes->size() < offset + data.size()) {
     bytes->resize(offset + data.size());
@@ -107,6 +113,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
     }
+    if (state_->power_cut) {
+      return PowerCutError("write", path_);
+    }
     if (in_scope && State::Fires(&state_->write_fault)) {
       return Error("write", path_, state_->write_fault.error_number);
     }
@@ -131,6 +140,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
+    }
+    if (state_->power_cut) {
+      return PowerCutError("ftruncate", path_);
     }
     node_->current.resize(size_bytes);
     node_->pending.push_back(Node::PendingWrite{true, size_bytes, {}});
@@ -164,6 +176,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     state_->syncs += in_scope ? 1 : 0;
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
+    }
+    if (state_->power_cut) {
+      return PowerCutError("fdatasync", path_);
     }
     if (in_scope && State::Fires(&state_->sync_fault)) {
       // As on Linux, the failed sync leaves the data visible but not durable.
@@ -251,6 +266,11 @@ void FaultInjectionEnv::ClearFaults() {
   state_->short_writes = false;
 }
 
+void FaultInjectionEnv::CutPower() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->power_cut = true;
+}
+
 void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   std::mt19937_64 random(seed);
@@ -261,7 +281,7 @@ void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
       if (!done.insert(node.get()).second) {
         continue;
       }
-      if (mode == CrashMode::kKeepAll) {
+      if (mode == CrashMode::kKeepAll || mode == CrashMode::kLoseUnsyncedEntries) {
         node->synced = node->current;
       } else if (mode == CrashMode::kKeepRandomPrefix) {
         uint64_t pending_bytes = 0;
@@ -280,6 +300,7 @@ void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
     state_->durable_entries = state_->entries;
   }
   state_->locks.clear();
+  state_->power_cut = false;
   ++state_->generation;
 }
 
@@ -325,6 +346,9 @@ void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte>
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std::string& path,
                                                                       OpenMode mode) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("open", path);
+  }
   if (state_->dirs.count(Parent(path)) == 0) {
     return Error("open", path, ENOENT);
   }
@@ -352,6 +376,9 @@ Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std:
 
 Status FaultInjectionEnv::CreateDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("mkdir", path);
+  }
   state_->dirs.insert(path);  // Directories themselves are durable at once: a simplification.
   return Status::OK();
 }
@@ -372,6 +399,9 @@ Result<std::vector<std::string>> FaultInjectionEnv::ListDir(const std::string& p
 
 Status FaultInjectionEnv::DeleteFile(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("unlink", path);
+  }
   if (state_->entries.erase(path) == 0) {
     return Error("unlink", path, ENOENT);
   }
@@ -380,6 +410,9 @@ Status FaultInjectionEnv::DeleteFile(const std::string& path) {
 
 Status FaultInjectionEnv::RenameFile(const std::string& source, const std::string& target) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("rename", source);
+  }
   const auto found = state_->entries.find(source);
   if (found == state_->entries.end()) {
     return Error("rename", source, ENOENT);
@@ -393,6 +426,9 @@ Status FaultInjectionEnv::RenameFile(const std::string& source, const std::strin
 Status FaultInjectionEnv::SyncDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   ++state_->dir_syncs;
+  if (state_->power_cut) {
+    return PowerCutError("fsync", path);
+  }
   std::erase_if(state_->durable_entries,
                 [&](const auto& entry) { return Parent(entry.first) == path; });
   for (const auto& [entry, node] : state_->entries) {
