@@ -1,6 +1,7 @@
 // Goal: an acknowledged transaction survives kill -9 and an unacknowledged one is whole or
-// absent. Method: a child process runs the engine under four writer threads; it reports each
-// transaction id when submitting and again when its token resolves OK, through a pipe. The parent
+// absent. Method: a child process runs the engine under four writer threads making the
+// self-verifying transactions of test_util/verified_workload.h; it reports each transaction id
+// when submitting and again when its token resolves (OK or Conflict), through a pipe. The parent
 // kills it with SIGKILL at a random moment, reopens the directory and checks every key against
 // what was reported. RINGDB_CRASH_CYCLES sets the number of cycles (default 5);
 // RINGDB_TEST_SEED replays a run.
@@ -9,33 +10,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <map>
 #include <random>
-#include <set>
 #include <thread>
 #include <vector>
 
 #include "test_util/engine_fixture.h"
 #include "test_util/seed.h"
+#include "test_util/verified_workload.h"
 
 namespace ringdb {
 namespace {
 
+using workload::BatchOf;
+using workload::IdOf;
+using workload::Ledger;
+using workload::VerifyResult;
+
+enum class Outcome : uint64_t { kSubmitting = 0, kOk = 1, kConflict = 2 };
+
 struct Report {
   uint64_t id;
-  uint64_t acknowledged;  // 0: about to submit, 1: token resolved OK
+  Outcome outcome;
 };
 
-int KeysOf(uint64_t id) { return 1 + static_cast<int>(id % 4); }
-std::string KeyOf(uint64_t id, int index) {
-  return "txn/" + std::to_string(id) + "/" + std::to_string(index);
-}
-std::string ValueOf(uint64_t id, int index) {
-  return "value-" + std::to_string(id * 31 + static_cast<uint64_t>(index));
-}
-
-[[noreturn]] void RunChild(const std::string& path, const Options& options, uint64_t first_id,
-                           int fd) {
+[[noreturn]] void RunChild(const std::string& path, const Options& options, uint64_t round, int fd) {
   std::unique_ptr<Engine> engine;
   const Status opened = Engine::Open(options, path, &engine);
   if (!opened.ok()) {
@@ -46,18 +44,14 @@ std::string ValueOf(uint64_t id, int index) {
   for (uint64_t thread = 0; thread < 4; ++thread) {
     writers.emplace_back([&, thread] {
       for (uint64_t i = 0;; ++i) {
-        const uint64_t id = first_id + thread * 1000000 + i;
-        WriteBatch batch;
-        batch.ExpectAbsent(KeyOf(id, 0));
-        for (int index = 0; index < KeysOf(id); ++index) {
-          batch.Put(KeyOf(id, index), ValueOf(id, index));
-        }
-        Report report{id, 0};
+        const uint64_t id = IdOf(round, thread, i);
+        Report report{id, Outcome::kSubmitting};
         if (write(fd, &report, sizeof(report)) != sizeof(report)) {
           _exit(4);
         }
-        if (engine->Write(batch).ok()) {
-          report.acknowledged = 1;
+        const Status status = engine->Write(BatchOf(id));
+        if (status.ok() || status.IsConflict()) {
+          report.outcome = status.ok() ? Outcome::kOk : Outcome::kConflict;
           if (write(fd, &report, sizeof(report)) != sizeof(report)) {
             _exit(4);
           }
@@ -71,49 +65,6 @@ std::string ValueOf(uint64_t id, int index) {
   _exit(0);
 }
 
-struct CycleResult {
-  uint64_t acknowledged = 0;
-  uint64_t in_flight_whole = 0;
-  uint64_t in_flight_absent = 0;
-  uint64_t violations = 0;
-};
-
-CycleResult Verify(Engine* engine, const std::set<uint64_t>& submitted,
-                   const std::set<uint64_t>& acknowledged) {
-  CycleResult result;
-  std::map<uint64_t, int> found;
-  auto iterator = engine->NewIterator({.prefix = "txn/"});
-  for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
-    const std::string key(iterator->key());
-    const uint64_t id = std::stoull(key.substr(4, key.find('/', 4) - 4));
-    const int index = std::stoi(key.substr(key.rfind('/') + 1));
-    if (iterator->value() != ValueOf(id, index)) {
-      ADD_FAILURE() << "wrong value under " << key;
-      ++result.violations;
-    }
-    ++found[id];
-  }
-  for (const auto& [id, keys] : found) {
-    if (keys != KeysOf(id)) {
-      ADD_FAILURE() << "transaction " << id << " is partly present: " << keys << " keys";
-      ++result.violations;
-    }
-  }
-  for (const uint64_t id : submitted) {
-    const bool present = found.count(id) != 0;
-    if (acknowledged.count(id) != 0) {
-      ++result.acknowledged;
-      if (!present) {
-        ADD_FAILURE() << "acknowledged transaction " << id << " is missing";
-        ++result.violations;
-      }
-    } else {
-      ++(present ? result.in_flight_whole : result.in_flight_absent);
-    }
-  }
-  return result;
-}
-
 TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
   const uint64_t seed = TestSeed();
   std::mt19937_64 random(seed);
@@ -122,18 +73,16 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
   TempDir dir;
   Options options = SmallOptions();
   options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints happen during the run too.
-  CycleResult total;
-  std::set<uint64_t> submitted;
-  std::set<uint64_t> acknowledged;
+  VerifyResult total;
+  Ledger ledger;
   for (int cycle = 0; cycle < cycles; ++cycle) {
     int pipe_fds[2];
     ASSERT_EQ(pipe(pipe_fds), 0);
-    const uint64_t first_id = static_cast<uint64_t>(cycle + 1) * 100000000;
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
       close(pipe_fds[0]);
-      RunChild(dir.path(), options, first_id, pipe_fds[1]);
+      RunChild(dir.path(), options, static_cast<uint64_t>(cycle), pipe_fds[1]);
     }
     close(pipe_fds[1]);
     const uint64_t kill_after = 20 + random() % 3000;  // Acknowledgements before the kill.
@@ -141,8 +90,12 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
     Report report{};
     bool killed = false;
     while (read(pipe_fds[0], &report, sizeof(report)) == sizeof(report)) {
-      (report.acknowledged != 0 ? acknowledged : submitted).insert(report.id);
-      if (report.acknowledged != 0 && ++seen == kill_after && !killed) {
+      if (report.outcome == Outcome::kSubmitting) {
+        ledger.submitted.insert(report.id);
+        continue;
+      }
+      (report.outcome == Outcome::kOk ? ledger.present : ledger.absent).insert(report.id);
+      if (report.outcome == Outcome::kOk && ++seen == kill_after && !killed) {
         ASSERT_EQ(kill(child, SIGKILL), 0);
         killed = true;
       }
@@ -154,20 +107,18 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
     std::unique_ptr<Engine> engine;
     const Status opened = Engine::Open(options, dir.path(), &engine);
     ASSERT_TRUE(opened.ok()) << opened.ToString() << " (seed " << seed << ")";
-    const CycleResult result = Verify(engine.get(), submitted, acknowledged);
+    // What was in flight is settled as found: whole now, whole forever; absent, absent forever.
+    const VerifyResult result = workload::Verify(engine.get(), &ledger);
     ASSERT_EQ(result.violations, 0u) << "seed " << seed << ", cycle " << cycle;
-    total = result;
-    // What was found whole is now settled; what was absent stays absent in later cycles.
-    for (const uint64_t id : std::set<uint64_t>(submitted)) {
-      std::string value;
-      if (engine->Get(KeyOf(id, 0), &value).ok()) {
-        acknowledged.insert(id);
-      }
-    }
+    total.present_verified = result.present_verified;
+    total.absent_verified = result.absent_verified;
+    total.in_flight_whole += result.in_flight_whole;
+    total.in_flight_absent += result.in_flight_absent;
   }
-  std::printf("crash: %d cycles, %llu acknowledged verified, in flight: %llu whole / %llu absent, "
-              "0 violations, seed %llu\n",
-              cycles, static_cast<unsigned long long>(total.acknowledged),
+  std::printf("crash: %d cycles, %llu present verified (acknowledged or settled), %llu absent "
+              "verified, in flight: %llu whole / %llu absent, 0 violations, seed %llu\n",
+              cycles, static_cast<unsigned long long>(total.present_verified),
+              static_cast<unsigned long long>(total.absent_verified),
               static_cast<unsigned long long>(total.in_flight_whole),
               static_cast<unsigned long long>(total.in_flight_absent),
               static_cast<unsigned long long>(seed));
