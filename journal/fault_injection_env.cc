@@ -31,7 +31,8 @@ struct FaultInjectionEnv::State {
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<Node>> entries;          // Visible directory entries.
   std::map<std::string, std::shared_ptr<Node>> durable_entries;  // As of the last SyncDir.
-  std::set<std::string> dirs;
+  std::set<std::string> dirs;          // Visible directories.
+  std::set<std::string> durable_dirs;  // As of the last SyncDir of each one's parent.
   std::set<std::string> locks;
   uint64_t generation = 0;  // Bumped by a crash; older files go dead.
   bool power_cut = false;   // Set by CutPower, cleared by SimulateCrash.
@@ -74,7 +75,10 @@ namespace {
 
 std::string Parent(const std::string& path) {
   const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? std::string("/") : path.substr(0, slash);
 }
 
 Status Error(const std::string& operation, const std::string& path, int error_number) {
@@ -296,8 +300,15 @@ void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
   }
   if (mode != CrashMode::kKeepAll) {
     state_->entries = state_->durable_entries;
+    state_->dirs = state_->durable_dirs;
+    // A lost directory takes its entries with it.
+    for (auto* entries : {&state_->entries, &state_->durable_entries}) {
+      std::erase_if(*entries,
+                    [&](const auto& entry) { return state_->dirs.count(Parent(entry.first)) == 0; });
+    }
   } else {
     state_->durable_entries = state_->entries;
+    state_->durable_dirs = state_->dirs;
   }
   state_->locks.clear();
   state_->power_cut = false;
@@ -341,6 +352,9 @@ void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte>
   node->current = std::move(bytes);
   state_->entries[path] = node;
   state_->durable_entries[path] = node;
+  if (state_->dirs.count(Parent(path)) != 0) {
+    state_->durable_dirs.insert(Parent(path));
+  }
 }
 
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std::string& path,
@@ -379,7 +393,7 @@ Status FaultInjectionEnv::CreateDir(const std::string& path) {
   if (state_->power_cut) {
     return PowerCutError("mkdir", path);
   }
-  state_->dirs.insert(path);  // Directories themselves are durable at once: a simplification.
+  state_->dirs.insert(path);  // Durable once its parent is synced, like any other entry.
   return Status::OK();
 }
 
@@ -434,6 +448,11 @@ Status FaultInjectionEnv::SyncDir(const std::string& path) {
   for (const auto& [entry, node] : state_->entries) {
     if (Parent(entry) == path) {
       state_->durable_entries[entry] = node;
+    }
+  }
+  for (const std::string& dir : state_->dirs) {
+    if (Parent(dir) == path) {
+      state_->durable_dirs.insert(dir);
     }
   }
   return Status::OK();

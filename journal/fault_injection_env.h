@@ -6,7 +6,7 @@
 //   written since; SimulateCrash drops the unsynced writes, keeps all of them, or keeps a random
 //   prefix of them (a torn write: the last write kept only in part).
 // - Directory entries created, renamed or deleted since the directory's last SyncDir are undone by
-//   a crash.
+//   a crash; so is a directory created since its parent's last SyncDir, with everything in it.
 // - CutPower freezes the files at one instant: every later write, sync, truncate, create, rename,
 //   delete and directory sync fails with EIO, so nothing a dying process does afterwards persists.
 //   SimulateCrash then decides what of the frozen state survives, and lifts the freeze.
@@ -73,8 +73,8 @@ class FaultInjectionEnv final : public Env {
   uint64_t dir_sync_count() const;  // SyncDir calls.
   void ResetCounters();
 
-  // Test helpers: read or replace a file's bytes directly (a replacement counts as synced and its
-  // directory entry as durable).
+  // Test helpers: read or replace a file's bytes directly (a replacement counts as synced, and its
+  // directory entry and directory as durable).
   Result<std::vector<std::byte>> ReadAll(const std::string& path);
   void WriteAll(const std::string& path, std::vector<std::byte> bytes);
   uint64_t total_bytes() const;
