@@ -301,7 +301,7 @@ void PowerLossTest::RunCycle(uint64_t round, Mode mode) {
 
 TEST_F(PowerLossTest, AcknowledgedTransactionsSurviveAndTheRestIsWholeOrAbsent) {
   const char* cycles_text = std::getenv("RINGDB_POWER_LOSS_CYCLES");
-  const int cycles = cycles_text != nullptr ? std::atoi(cycles_text) : 40;
+  const int cycles = cycles_text != nullptr ? std::atoi(cycles_text) : 30;
   for (cycle_ = 0; cycle_ < cycles; ++cycle_) {
     ASSERT_NO_FATAL_FAILURE(RunCycle(static_cast<uint64_t>(cycle_), kModes[random_() % 3]));
   }
