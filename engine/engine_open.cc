@@ -11,6 +11,7 @@
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
 
@@ -116,11 +117,29 @@ Status EngineImpl::PrepareDirectories() {
   if (fs::exists(path_, error) && !fs::is_directory(path_, error)) {
     return Status::InvalidArgument(path_ + " exists and is not a directory");
   }
-  for (const char* sub : {"", "journal", "db"}) {
+  // Every directory this creates, deepest first; each one's entry is durable only once its parent
+  // is synced, and a power loss must not take the journal or RocksDB away with its directory.
+  std::vector<fs::path> created;
+  for (const char* sub : {"journal", "db"}) {
+    if (!fs::exists(fs::path(path_) / sub, error)) {
+      created.push_back(fs::path(path_) / sub);
+    }
+  }
+  for (fs::path dir = fs::absolute(path_, error); !error && !dir.empty() && !fs::exists(dir, error);
+       dir = dir.parent_path()) {
+    created.push_back(dir);
+  }
+  for (const char* sub : {"journal", "db"}) {
     fs::create_directories(fs::path(path_) / sub, error);
     if (error) {
       return Status::IOError("cannot create " + (fs::path(path_) / sub).string() + ": " +
                              error.message());
+    }
+  }
+  for (const fs::path& dir : created) {
+    const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+    if (Status status = Env::Default()->SyncDir(parent.string()); !status.ok()) {
+      return status;
     }
   }
   return Status::OK();

@@ -31,9 +31,11 @@ struct FaultInjectionEnv::State {
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<Node>> entries;          // Visible directory entries.
   std::map<std::string, std::shared_ptr<Node>> durable_entries;  // As of the last SyncDir.
-  std::set<std::string> dirs;
+  std::set<std::string> dirs;          // Visible directories.
+  std::set<std::string> durable_dirs;  // As of the last SyncDir of each one's parent.
   std::set<std::string> locks;
   uint64_t generation = 0;  // Bumped by a crash; older files go dead.
+  bool power_cut = false;   // Set by CutPower, cleared by SimulateCrash.
   Fault write_fault;
   Fault sync_fault;
   std::string fault_scope;  // Path suffix; empty = every file.
@@ -73,13 +75,21 @@ namespace {
 
 std::string Parent(const std::string& path) {
   const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? std::string("/") : path.substr(0, slash);
 }
 
 Status Error(const std::string& operation, const std::string& path, int error_number) {
   const char* name = strerrorname_np(error_number);
   return Status::IOError(operation + " " + path + ": " + (name != nullptr ? name : "E?") + " (" +
                          strerrordesc_np(error_number) + ", injected)");
+}
+
+// EIO for a call that would change the files after CutPower.
+Status PowerCutError(const std::string& operation, const std::string& path) {
+  return Status::IOError(operation + " " + path + ": EIO (Input/output error, power cut)");
 }
 
 void ApplyWrite(std::vector<std::byte>* bytes, uint64_t offset, std::span<const std::byte> data) {
@@ -107,6 +117,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
     }
+    if (state_->power_cut) {
+      return PowerCutError("write", path_);
+    }
     if (in_scope && State::Fires(&state_->write_fault)) {
       return Error("write", path_, state_->write_fault.error_number);
     }
@@ -131,6 +144,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
+    }
+    if (state_->power_cut) {
+      return PowerCutError("ftruncate", path_);
     }
     node_->current.resize(size_bytes);
     node_->pending.push_back(Node::PendingWrite{true, size_bytes, {}});
@@ -164,6 +180,9 @@ class FaultFile final : public WritableFile, public ReadableFile {
     state_->syncs += in_scope ? 1 : 0;
     if (Status status = CheckAlive(); !status.ok()) {
       return status;
+    }
+    if (state_->power_cut) {
+      return PowerCutError("fdatasync", path_);
     }
     if (in_scope && State::Fires(&state_->sync_fault)) {
       // As on Linux, the failed sync leaves the data visible but not durable.
@@ -251,6 +270,11 @@ void FaultInjectionEnv::ClearFaults() {
   state_->short_writes = false;
 }
 
+void FaultInjectionEnv::CutPower() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->power_cut = true;
+}
+
 void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   std::mt19937_64 random(seed);
@@ -261,7 +285,7 @@ void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
       if (!done.insert(node.get()).second) {
         continue;
       }
-      if (mode == CrashMode::kKeepAll) {
+      if (mode == CrashMode::kKeepAll || mode == CrashMode::kLoseUnsyncedEntries) {
         node->synced = node->current;
       } else if (mode == CrashMode::kKeepRandomPrefix) {
         uint64_t pending_bytes = 0;
@@ -276,10 +300,18 @@ void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
   }
   if (mode != CrashMode::kKeepAll) {
     state_->entries = state_->durable_entries;
+    state_->dirs = state_->durable_dirs;
+    // A lost directory takes its entries with it.
+    for (auto* entries : {&state_->entries, &state_->durable_entries}) {
+      std::erase_if(*entries,
+                    [&](const auto& entry) { return state_->dirs.count(Parent(entry.first)) == 0; });
+    }
   } else {
     state_->durable_entries = state_->entries;
+    state_->durable_dirs = state_->dirs;
   }
   state_->locks.clear();
+  state_->power_cut = false;
   ++state_->generation;
 }
 
@@ -320,11 +352,17 @@ void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte>
   node->current = std::move(bytes);
   state_->entries[path] = node;
   state_->durable_entries[path] = node;
+  if (state_->dirs.count(Parent(path)) != 0) {
+    state_->durable_dirs.insert(Parent(path));
+  }
 }
 
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std::string& path,
                                                                       OpenMode mode) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("open", path);
+  }
   if (state_->dirs.count(Parent(path)) == 0) {
     return Error("open", path, ENOENT);
   }
@@ -352,7 +390,10 @@ Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std:
 
 Status FaultInjectionEnv::CreateDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->dirs.insert(path);  // Directories themselves are durable at once: a simplification.
+  if (state_->power_cut) {
+    return PowerCutError("mkdir", path);
+  }
+  state_->dirs.insert(path);  // Durable once its parent is synced, like any other entry.
   return Status::OK();
 }
 
@@ -372,6 +413,9 @@ Result<std::vector<std::string>> FaultInjectionEnv::ListDir(const std::string& p
 
 Status FaultInjectionEnv::DeleteFile(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("unlink", path);
+  }
   if (state_->entries.erase(path) == 0) {
     return Error("unlink", path, ENOENT);
   }
@@ -380,6 +424,9 @@ Status FaultInjectionEnv::DeleteFile(const std::string& path) {
 
 Status FaultInjectionEnv::RenameFile(const std::string& source, const std::string& target) {
   std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("rename", source);
+  }
   const auto found = state_->entries.find(source);
   if (found == state_->entries.end()) {
     return Error("rename", source, ENOENT);
@@ -393,11 +440,19 @@ Status FaultInjectionEnv::RenameFile(const std::string& source, const std::strin
 Status FaultInjectionEnv::SyncDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   ++state_->dir_syncs;
+  if (state_->power_cut) {
+    return PowerCutError("fsync", path);
+  }
   std::erase_if(state_->durable_entries,
                 [&](const auto& entry) { return Parent(entry.first) == path; });
   for (const auto& [entry, node] : state_->entries) {
     if (Parent(entry) == path) {
       state_->durable_entries[entry] = node;
+    }
+  }
+  for (const std::string& dir : state_->dirs) {
+    if (Parent(dir) == path) {
+      state_->durable_dirs.insert(dir);
     }
   }
   return Status::OK();

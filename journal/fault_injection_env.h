@@ -6,7 +6,10 @@
 //   written since; SimulateCrash drops the unsynced writes, keeps all of them, or keeps a random
 //   prefix of them (a torn write: the last write kept only in part).
 // - Directory entries created, renamed or deleted since the directory's last SyncDir are undone by
-//   a crash.
+//   a crash; so is a directory created since its parent's last SyncDir, with everything in it.
+// - CutPower freezes the files at one instant: every later write, sync, truncate, create, rename,
+//   delete and directory sync fails with EIO, so nothing a dying process does afterwards persists.
+//   SimulateCrash then decides what of the frozen state survives, and lifts the freeze.
 // - The n-th write or sync (counted from when the fault is armed) fails with EIO (or any errno),
 //   once or from then on; a space limit makes writes fail with ENOSPC; short writes make every
 //   WriteAt write at most half of what it was given.
@@ -35,6 +38,9 @@ class FaultInjectionEnv final : public Env {
     kDropUnsynced,      // Power loss after the last sync: unsynced bytes are gone.
     kKeepRandomPrefix,  // Power loss mid-write: a random prefix of the unsynced writes survives.
     kKeepAll,           // Process crash: the kernel keeps everything written.
+    // Power loss after the kernel wrote the data back but before the directory changes were made
+    // durable: every byte written survives, entries not covered by a SyncDir do not.
+    kLoseUnsyncedEntries,
   };
 
   FaultInjectionEnv();
@@ -55,8 +61,11 @@ class FaultInjectionEnv final : public Env {
   void SetFaultScope(std::string path_suffix);
   void ClearFaults();  // Also clears the scope.
 
-  // Applies the crash to every file and to the directory entries, and invalidates open files.
-  // seed drives kKeepRandomPrefix.
+  // The instant of a power loss: from now on every call that would change a file or a directory
+  // fails with EIO (reads go on, and see what was written), until SimulateCrash.
+  void CutPower();
+  // Applies the crash to every file and to the directory entries, invalidates open files and lifts
+  // a CutPower. seed drives kKeepRandomPrefix.
   void SimulateCrash(CrashMode mode, uint64_t seed);
 
   uint64_t write_count() const;     // WriteAt calls in scope, failed ones included.
@@ -64,8 +73,8 @@ class FaultInjectionEnv final : public Env {
   uint64_t dir_sync_count() const;  // SyncDir calls.
   void ResetCounters();
 
-  // Test helpers: read or replace a file's bytes directly (a replacement counts as synced and its
-  // directory entry as durable).
+  // Test helpers: read or replace a file's bytes directly (a replacement counts as synced, and its
+  // directory entry and directory as durable).
   Result<std::vector<std::byte>> ReadAll(const std::string& path);
   void WriteAll(const std::string& path, std::vector<std::byte> bytes);
   uint64_t total_bytes() const;

@@ -37,8 +37,13 @@ Status Journal::Open(const JournalOptions& options, const std::string& dir, Reco
   }
   std::unique_ptr<Journal> opened(new Journal(options, dir));
   Env* env = opened->options_.env;
-  if (options.create_if_missing) {
+  if (options.create_if_missing && !env->FileExists(dir)) {
     if (Status status = env->CreateDir(dir); !status.ok()) {
+      return status;
+    }
+    // The new directory's own entry lives in its parent: until the parent is synced, a power loss
+    // may take the directory away with every record made durable in it.
+    if (Status status = env->SyncDir(ParentDir(dir)); !status.ok()) {
       return status;
     }
   }

@@ -36,4 +36,13 @@ inline std::string JoinPath(const std::string& dir, std::string_view name) {
   return dir + "/" + std::string(name);
 }
 
+// The directory holding path: "." for a bare name, "/" for an entry of the root.
+inline std::string ParentDir(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
 }  // namespace ringdb::journal

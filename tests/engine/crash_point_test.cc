@@ -18,7 +18,6 @@
 
 #include <filesystem>
 #include <random>
-#include <set>
 
 #include "test_util/child_process.h"
 #include "test_util/digest.h"
@@ -28,6 +27,10 @@
 
 namespace ringdb {
 namespace {
+
+using workload::Ledger;
+using workload::Report;
+using workload::VerifyResult;
 
 struct PointCase {
   const char* point;
@@ -67,7 +70,7 @@ Options OptionsFor(const PointCase& point_case) {
   return options;
 }
 
-// The child's roles. "write <case> <dir> <first id>": run the workload, close, exit 0.
+// The child's roles. "write <case> <dir> <round>": run the workload, close, exit 0.
 // "open <case> <dir>": open the directory, exit 5. Both exit 3 when the open fails.
 [[noreturn]] void ChildMain(int report_fd, const std::vector<std::string>& arguments) {
   if (arguments.size() < 3) {
@@ -82,19 +85,13 @@ Options OptionsFor(const PointCase& point_case) {
   }
   if (arguments[0] == "write" && arguments.size() == 4) {
     const PointCase& point_case = kCases[std::stoul(arguments[1])];
-    RunWriters(engine.get(), std::stoull(arguments[3]), report_fd, kWriterThreads,
-               point_case.transactions_per_thread);
+    workload::RunWriters(engine.get(), std::stoull(arguments[3]), report_fd, kWriterThreads,
+                         point_case.transactions_per_thread);
     const Status closed = engine->Close();
     _exit(closed.ok() ? 0 : 6);
   }
   _exit(5);
 }
-
-// What the children reported over all cycles on one directory.
-struct Ledger {
-  std::set<uint64_t> submitted;
-  std::set<uint64_t> acknowledged;
-};
 
 // Runs a child with RINGDB_CRASH_POINT=<point>:<hit> to its death, adding its reports to the
 // ledger, and requires that it died of SIGKILL at that point.
@@ -105,7 +102,7 @@ void RunChildToCrash(const std::vector<std::string>& arguments, const std::strin
   ASSERT_GT(child.pid, 0) << "cannot start the child for " << spec;
   Report report{};
   while (read(child.report_fd, &report, sizeof(report)) == sizeof(report)) {
-    (report.acknowledged != 0 ? ledger->acknowledged : ledger->submitted).insert(report.id);
+    workload::RecordReport(report, ledger);
   }
   const int wait_status = WaitForChild(&child);
   const std::string child_stderr = ReadWholeFile(stderr_path);
@@ -126,8 +123,8 @@ struct Checked {
   bool replay_compared = false;
 };
 
-// Reopens the crashed directory and checks it against the ledger; what was found whole is
-// settled for later cycles. With replay_check, the state must equal a replay of a copy of the
+// Reopens the crashed directory and checks it against the ledger, which settles what was in
+// flight for later cycles. With replay_check, the state must equal a replay of a copy of the
 // journal into an empty directory.
 void CheckRecovered(const std::string& dir, const Options& options, bool replay_check,
                     Ledger* ledger, Checked* checked) {
@@ -135,14 +132,8 @@ void CheckRecovered(const std::string& dir, const Options& options, bool replay_
   const Status opened = Engine::Open(options, dir, &engine);
   ASSERT_TRUE(opened.ok()) << opened.ToString();
   checked->replayed = engine->recovery().transactions_replayed;
-  checked->verified = Verify(engine.get(), ledger->submitted, ledger->acknowledged);
+  checked->verified = workload::Verify(engine.get(), ledger);
   ASSERT_EQ(checked->verified.violations, 0u);
-  for (const uint64_t id : ledger->submitted) {
-    std::string value;
-    if (engine->Get(KeyOf(id, 0), &value).ok()) {
-      ledger->acknowledged.insert(id);
-    }
-  }
   const StateDigest recovered = DigestOf(engine.get());
   checked->keys = recovered.keys;
   ASSERT_TRUE(engine->Close().ok());
@@ -165,11 +156,12 @@ void CheckRecovered(const std::string& dir, const Options& options, bool replay_
 void PrintFigures(const std::string& spec, uint64_t cycle, const Checked& checked,
                   uint64_t seed) {
   std::printf(
-      "crash point %s, cycle %llu: %llu acknowledged verified, in flight %llu whole / %llu "
-      "absent, 0 violations, %llu replayed on reopen, %llu keys, replay of the journal %s, "
+      "crash point %s, cycle %llu: %llu present verified (acknowledged or settled), %llu absent "
+      "verified, in flight %llu whole / %llu absent, 0 violations, %llu replayed on reopen, %llu keys, replay of the journal %s, "
       "seed %llu\n",
       spec.c_str(), static_cast<unsigned long long>(cycle),
-      static_cast<unsigned long long>(checked.verified.acknowledged),
+      static_cast<unsigned long long>(checked.verified.present_verified),
+      static_cast<unsigned long long>(checked.verified.absent_verified),
       static_cast<unsigned long long>(checked.verified.in_flight_whole),
       static_cast<unsigned long long>(checked.verified.in_flight_absent),
       static_cast<unsigned long long>(checked.replayed),
@@ -191,8 +183,7 @@ TEST_P(CrashPointTest, CrashAtThePointKeepsEveryPromise) {
   for (uint64_t cycle = 1; cycle <= kCycles; ++cycle) {
     const uint64_t hit =
         point_case.hit_min + random() % (point_case.hit_max - point_case.hit_min + 1);
-    const uint64_t first_id = cycle * 100000000;
-    RunChildToCrash({"write", std::to_string(GetParam()), dir.path(), std::to_string(first_id)},
+    RunChildToCrash({"write", std::to_string(GetParam()), dir.path(), std::to_string(cycle)},
                     point_case.point, hit, dir.path() + "/child.stderr", &ledger);
     ASSERT_FALSE(HasFatalFailure()) << "seed " << seed << ", cycle " << cycle;
     Checked checked;
@@ -224,10 +215,10 @@ TEST(CrashPointReplayTest, RecoveryCrashesTwiceMidReplay) {
   // Checkpoints are off and RocksDB's WAL is off, so nothing written reaches RocksDB's files:
   // every journaled transaction, and so every acknowledged one, is replayed on the next open.
   const uint64_t apply_hit = 300 + random() % 700;
-  RunChildToCrash({"write", std::to_string(kReplayCase), dir.path(), "100000000"},
+  RunChildToCrash({"write", std::to_string(kReplayCase), dir.path(), "0"},
                   "apply.after_write", apply_hit, stderr_path, &ledger);
   ASSERT_FALSE(HasFatalFailure()) << "seed " << seed;
-  const uint64_t replayable = ledger.acknowledged.size();
+  const uint64_t replayable = ledger.present.size();
   ASSERT_GT(replayable, 0u);
   std::string crashes;
   for (int crash = 0; crash < 2; ++crash) {

@@ -1,15 +1,15 @@
 // Goal: an acknowledged transaction survives kill -9 and an unacknowledged one is whole or
 // absent. Method: a child process (this binary started again, test_util/child_process.h) runs the
-// engine under four writer threads; it reports each transaction id when submitting and again when
-// its token resolves OK, through a pipe. The parent kills it with SIGKILL at a random moment,
-// reopens the directory and checks every key against what was reported. RINGDB_CRASH_CYCLES sets the number of cycles (default 5);
-// RINGDB_TEST_SEED replays a run.
+// engine under four writer threads making the self-verifying transactions of
+// test_util/verified_workload.h; it reports each transaction id when submitting and again when
+// its token resolves (OK or Conflict), through a pipe. The parent kills it with SIGKILL at a
+// random moment, reopens the directory and checks every key against what was reported.
+// RINGDB_CRASH_CYCLES sets the number of cycles (default 5); RINGDB_TEST_SEED replays a run.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -21,13 +21,17 @@
 namespace ringdb {
 namespace {
 
+using workload::Ledger;
+using workload::Report;
+using workload::VerifyResult;
+
 Options CrashOptions() {
   Options options = SmallOptions();
   options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints happen during the run too.
   return options;
 }
 
-// The child: "<dir> <first id>"; writes until it is killed.
+// The child: "<dir> <round>"; writes until it is killed.
 [[noreturn]] void ChildMain(int report_fd, const std::vector<std::string>& arguments) {
   if (arguments.size() != 2) {
     _exit(2);
@@ -38,8 +42,8 @@ Options CrashOptions() {
     std::fprintf(stderr, "child: %s\n", opened.ToString().c_str());
     _exit(3);
   }
-  RunWriters(engine.get(), std::stoull(arguments[1]), report_fd, 4 /*thread_count*/,
-             UINT64_MAX /*per thread*/);
+  workload::RunWriters(engine.get(), std::stoull(arguments[1]), report_fd, 4 /*writers*/,
+                       workload::kIdsPerWriter);
   _exit(0);
 }
 
@@ -51,20 +55,17 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
   TempDir dir;
   const Options options = CrashOptions();
   VerifyResult total;
-  std::set<uint64_t> submitted;
-  std::set<uint64_t> acknowledged;
+  Ledger ledger;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    const uint64_t first_id = static_cast<uint64_t>(cycle + 1) * 100000000;
     ChildProcess child =
-        SpawnChild({dir.path(), std::to_string(first_id)}, {}, dir.path() + "/child.stderr");
+        SpawnChild({dir.path(), std::to_string(cycle)}, {}, dir.path() + "/child.stderr");
     ASSERT_GT(child.pid, 0);
     const uint64_t kill_after = 20 + random() % 3000;  // Acknowledgements before the kill.
     uint64_t seen = 0;
     Report report{};
     bool killed = false;
     while (read(child.report_fd, &report, sizeof(report)) == sizeof(report)) {
-      (report.acknowledged != 0 ? acknowledged : submitted).insert(report.id);
-      if (report.acknowledged != 0 && ++seen == kill_after && !killed) {
+      if (workload::RecordReport(report, &ledger) && ++seen == kill_after && !killed) {
         ASSERT_EQ(kill(child.pid, SIGKILL), 0);
         killed = true;
       }
@@ -76,20 +77,19 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
     std::unique_ptr<Engine> engine;
     const Status opened = Engine::Open(options, dir.path(), &engine);
     ASSERT_TRUE(opened.ok()) << opened.ToString() << " (seed " << seed << ")";
-    const VerifyResult result = Verify(engine.get(), submitted, acknowledged);
+    // What was in flight is settled as found: whole now, whole forever; absent, absent forever.
+    const VerifyResult result = workload::Verify(engine.get(), &ledger);
     ASSERT_EQ(result.violations, 0u) << "seed " << seed << ", cycle " << cycle;
-    total = result;
-    // What was found whole is now settled; what was absent stays absent in later cycles.
-    for (const uint64_t id : std::set<uint64_t>(submitted)) {
-      std::string value;
-      if (engine->Get(KeyOf(id, 0), &value).ok()) {
-        acknowledged.insert(id);
-      }
-    }
+    total.present_verified = result.present_verified;
+    total.absent_verified = result.absent_verified;
+    total.in_flight_whole += result.in_flight_whole;
+    total.in_flight_absent += result.in_flight_absent;
   }
-  std::printf("crash: %d cycles, %llu acknowledged verified, in flight: %llu whole / %llu absent, "
+  std::printf("crash: %d cycles, %llu present verified (acknowledged or settled), %llu absent "
+              "verified (conflicted or settled), in flight: %llu whole / %llu absent, "
               "0 violations, seed %llu\n",
-              cycles, static_cast<unsigned long long>(total.acknowledged),
+              cycles, static_cast<unsigned long long>(total.present_verified),
+              static_cast<unsigned long long>(total.absent_verified),
               static_cast<unsigned long long>(total.in_flight_whole),
               static_cast<unsigned long long>(total.in_flight_absent),
               static_cast<unsigned long long>(seed));

@@ -172,5 +172,89 @@ TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
   EXPECT_TRUE((*second)->SyncData().IsIOError());  // Handles from before the crash are dead.
 }
 
+TEST(FaultInjectionEnvTest, CutPowerFreezesEveryChangeUntilTheCrash) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/d").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  auto file = env.OpenWritable("/d/a", OpenMode::kCreateNew);
+  ASSERT_TRUE(file.ok());
+  const std::byte data[4] = {};
+  ASSERT_TRUE(WriteFully(file->get(), 0, data).ok());
+  ASSERT_TRUE((*file)->SyncData().ok());
+  ASSERT_TRUE(env.SyncDir("/d").ok());
+  env.CutPower();
+  EXPECT_TRUE(WriteFully(file->get(), 4, data).IsIOError());
+  EXPECT_TRUE((*file)->SyncData().IsIOError());
+  EXPECT_TRUE((*file)->Truncate(0).IsIOError());
+  EXPECT_FALSE(env.OpenWritable("/d/b", OpenMode::kCreateNew).ok());
+  EXPECT_TRUE(env.RenameFile("/d/a", "/d/c").IsIOError());
+  EXPECT_TRUE(env.DeleteFile("/d/a").IsIOError());
+  EXPECT_TRUE(env.SyncDir("/d").IsIOError());
+  auto bytes = env.ReadAll("/d/a");
+  ASSERT_TRUE(bytes.ok()) << "reads go on after the cut";
+  EXPECT_EQ(bytes->size(), 4u);
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
+  EXPECT_TRUE(env.OpenWritable("/d/b", OpenMode::kCreateNew).ok()) << "the crash lifts the cut";
+}
+
+TEST(FaultInjectionEnvTest, LosingUnsyncedEntriesKeepsTheBytesOfTheSurvivors) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/d").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  auto old_file = env.OpenWritable("/d/old", OpenMode::kCreateNew);
+  ASSERT_TRUE(old_file.ok());
+  ASSERT_TRUE(env.SyncDir("/d").ok());
+  const std::byte data[4] = {};
+  ASSERT_TRUE(WriteFully(old_file->get(), 0, data).ok());  // Written, never synced.
+  auto new_file = env.OpenWritable("/d/new", OpenMode::kCreateNew);
+  ASSERT_TRUE(new_file.ok());
+  ASSERT_TRUE((*new_file)->SyncData().ok());  // Synced, but its entry never dir-synced.
+  ASSERT_TRUE(env.RenameFile("/d/old", "/d/renamed").ok());
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kLoseUnsyncedEntries, 0);
+  EXPECT_FALSE(env.FileExists("/d/new"));
+  EXPECT_FALSE(env.FileExists("/d/renamed"));
+  auto bytes = env.ReadAll("/d/old");
+  ASSERT_TRUE(bytes.ok()) << "the rename is undone";
+  EXPECT_EQ(bytes->size(), 4u) << "the unsynced bytes were written back";
+}
+
+TEST(FaultInjectionEnvTest, ADirectoryIsLostUntilItsParentIsSynced) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/d").ok());
+  ASSERT_TRUE(env.CreateDir("/e").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  ASSERT_TRUE(env.CreateDir("/f").ok());
+  for (const char* dir : {"/d", "/f"}) {
+    auto file = env.OpenWritable(std::string(dir) + "/a", OpenMode::kCreateNew);
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->SyncData().ok());
+    ASSERT_TRUE(env.SyncDir(dir).ok());
+  }
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
+  EXPECT_TRUE(env.FileExists("/d/a"));
+  EXPECT_TRUE(env.FileExists("/e"));
+  EXPECT_FALSE(env.FileExists("/f")) << "created after the parent's last sync";
+  EXPECT_FALSE(env.FileExists("/f/a")) << "a lost directory takes its files with it";
+}
+
+// A journal created in a new directory, then a power loss: the directory's own entry must have
+// been made durable, or every acknowledged record goes with it.
+TEST(JournalDirectoryTest, ANewJournalDirectorySurvivesAPowerLoss) {
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir("/db").ok());
+  ASSERT_TRUE(env.SyncDir("/").ok());
+  JournalOptions options = SmallOptions(&env);
+  options.create_if_missing = true;
+  std::unique_ptr<Journal> journal;
+  ASSERT_TRUE(Journal::Open(options, "/db/journal", nullptr, &journal).ok());
+  uint64_t sequence = 0;
+  ASSERT_TRUE(journal->Add(1, Payload(1, 32), &sequence).ok());
+  ASSERT_TRUE(journal->Commit().ok());  // Durable: the caller may acknowledge sequence 1.
+  journal.reset();
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
+  ASSERT_TRUE(Journal::Open(options, "/db/journal", nullptr, &journal).ok());
+  EXPECT_EQ(journal->last_sequence(), 1u) << "the acknowledged record was lost with its directory";
+}
+
 }  // namespace
 }  // namespace ringdb::journal

@@ -1,0 +1,556 @@
+#include "test_util/power_loss_fs.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <system_error>
+#include <vector>
+
+namespace ringdb {
+
+using rocksdb::FileOptions;
+using rocksdb::IODebugContext;
+using rocksdb::IOOptions;
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+
+namespace {
+
+// RocksDB sometimes joins names with a doubled slash ("db//LOG.old.1"); the bookkeeping compares
+// directories as strings, so every path it keeps is normalized first.
+std::string Normalized(const std::string& path) {
+  std::string result;
+  for (const char c : path) {
+    if (c != '/' || result.empty() || result.back() != '/') {
+      result += c;
+    }
+  }
+  while (result.size() > 1 && result.back() == '/') {
+    result.pop_back();
+  }
+  return result;
+}
+
+std::string Parent(const std::string& path) {
+  const std::string normalized = Normalized(path);
+  const size_t slash = normalized.rfind('/');
+  return slash == std::string::npos ? std::string(".") : normalized.substr(0, slash);
+}
+
+bool Exists(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error);
+}
+
+}  // namespace
+
+struct PowerLossFileSystem::State {
+  // One file written through this file system: what was written and what a sync made durable.
+  struct File {
+    uint64_t written_bytes = 0;
+    uint64_t synced_bytes = 0;
+  };
+  // A directory change not yet covered by a fsync of `dir`.
+  struct Change {
+    enum class Kind : uint8_t { kCreate, kRename, kDelete };
+    Kind kind;
+    std::string dir;
+    std::string path;    // Created, renamed to, or deleted.
+    std::string source;  // kRename: the old name.
+    std::string kept;    // kDelete, kRename: a link to the file removed or replaced ("" if none).
+  };
+
+  explicit State(std::string side) : side_dir(std::move(side)) {}
+
+  IOStatus Refuse(const char* operation, const std::string& path) {
+    ++counters.refused_after_cut;
+    return IOStatus::IOError(std::string(operation) + " " + path + ": power cut");
+  }
+
+  // Keeps the file at path reachable from the side directory, with its bookkeeping; returns the
+  // link's path, or "" when there is no such file.
+  std::string Keep(const std::string& path) {
+    if (!Exists(path)) {
+      return "";
+    }
+    const std::string kept = side_dir + "/" + std::to_string(++side_count);
+    std::error_code error;
+    std::filesystem::create_hard_link(path, kept, error);
+    if (error) {
+      std::fprintf(stderr, "power-loss fs: cannot keep %s: %s\n", path.c_str(),
+                   error.message().c_str());
+      std::abort();
+    }
+    if (auto found = files.find(path); found != files.end()) {
+      files[kept] = found->second;
+      files.erase(found);
+    }
+    return kept;
+  }
+
+  void Forget(const std::string& kept) {
+    if (kept.empty()) {
+      return;
+    }
+    files.erase(kept);
+    std::error_code ignored;
+    std::filesystem::remove(kept, ignored);
+  }
+
+  // A fsync of dir made every change in it durable.
+  void DirectorySynced(const std::string& dir) {
+    ++counters.dir_syncs;
+    std::vector<Change> remaining;
+    for (Change& change : changes) {
+      if (change.dir == dir) {
+        Forget(change.kept);
+      } else {
+        remaining.push_back(std::move(change));
+      }
+    }
+    changes = std::move(remaining);
+  }
+
+  std::mutex mutex;
+  bool power_cut = false;
+  bool lost = false;
+  const std::string side_dir;
+  uint64_t side_count = 0;
+  std::map<std::string, std::shared_ptr<File>> files;  // By current path.
+  std::vector<Change> changes;                          // Oldest first.
+  Counters counters;
+};
+
+namespace {
+
+using State = PowerLossFileSystem::State;
+
+// Every call that changes the file runs under the state's mutex, so that CutPower is one instant:
+// a write or sync either completed before it (and counts) or fails.
+class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  PowerLossWritableFile(std::unique_ptr<rocksdb::FSWritableFile> target,
+                        std::shared_ptr<State> state, std::shared_ptr<State::File> file,
+                        std::string path)
+      : FSWritableFileOwnerWrapper(std::move(target)),
+        state_(std::move(state)),
+        file_(std::move(file)),
+        path_(std::move(path)) {}
+
+  IOStatus Append(const Slice& data, const IOOptions& options, IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("write", path_);
+    }
+    IOStatus status = target()->Append(data, options, debug);
+    if (status.ok()) {
+      file_->written_bytes += data.size();
+    }
+    return status;
+  }
+  IOStatus Append(const Slice& data, const IOOptions& options,
+                  const rocksdb::DataVerificationInfo& /*verification*/,
+                  IODebugContext* debug) override {
+    return Append(data, options, debug);
+  }
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
+                            IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("pwrite", path_);
+    }
+    IOStatus status = target()->PositionedAppend(data, offset, options, debug);
+    if (status.ok()) {
+      file_->written_bytes = std::max<uint64_t>(file_->written_bytes, offset + data.size());
+    }
+    return status;
+  }
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
+                            const rocksdb::DataVerificationInfo& /*verification*/,
+                            IODebugContext* debug) override {
+    return PositionedAppend(data, offset, options, debug);
+  }
+  IOStatus Truncate(uint64_t size, const IOOptions& options, IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("ftruncate", path_);
+    }
+    IOStatus status = target()->Truncate(size, options, debug);
+    if (status.ok()) {
+      file_->written_bytes = size;
+      file_->synced_bytes = std::min<uint64_t>(file_->synced_bytes, size);
+    }
+    return status;
+  }
+  IOStatus Sync(const IOOptions& options, IODebugContext* debug) override {
+    return SyncWith(options, debug, false /*full*/);
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* debug) override {
+    return SyncWith(options, debug, true /*full*/);
+  }
+  // sync_file_range starts write-back; it promises nothing about durability, so it is not a sync.
+  IOStatus RangeSync(uint64_t offset, uint64_t size, const IOOptions& options,
+                     IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("sync_file_range", path_);
+    }
+    return target()->RangeSync(offset, size, options, debug);
+  }
+  // Closing is not a sync; it always reaches the target so that the descriptor is released.
+  IOStatus Close(const IOOptions& options, IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    const bool cut = state_->power_cut;
+    IOStatus status = target()->Close(options, debug);
+    return cut ? state_->Refuse("close", path_) : status;
+  }
+
+ private:
+  IOStatus SyncWith(const IOOptions& options, IODebugContext* debug, bool full) {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("fsync", path_);
+    }
+    IOStatus status = full ? target()->Fsync(options, debug) : target()->Sync(options, debug);
+    if (status.ok()) {
+      file_->synced_bytes = file_->written_bytes;
+      ++state_->counters.file_syncs;
+    }
+    return status;
+  }
+
+  std::shared_ptr<State> state_;
+  std::shared_ptr<State::File> file_;
+  std::string path_;
+};
+
+class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
+ public:
+  PowerLossDirectory(std::unique_ptr<rocksdb::FSDirectory> target, std::shared_ptr<State> state,
+                     std::string path)
+      : FSDirectoryWrapper(std::move(target)), state_(std::move(state)), path_(std::move(path)) {}
+
+  IOStatus Fsync(const IOOptions& options, IODebugContext* debug) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("fsync", path_);
+    }
+    IOStatus status = FSDirectoryWrapper::Fsync(options, debug);
+    if (status.ok()) {
+      state_->DirectorySynced(path_);
+    }
+    return status;
+  }
+  IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* debug,
+                               const rocksdb::DirFsyncOptions& dir_options) override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->power_cut) {
+      return state_->Refuse("fsync", path_);
+    }
+    IOStatus status = FSDirectoryWrapper::FsyncWithDirOptions(options, debug, dir_options);
+    if (status.ok()) {
+      state_->DirectorySynced(path_);
+    }
+    return status;
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+  std::string path_;
+};
+
+// Truncates path to size when it is longer.
+void TruncateTo(const std::string& path, uint64_t size) {
+  std::error_code error;
+  const uint64_t current = std::filesystem::file_size(path, error);
+  if (error || current <= size) {
+    return;
+  }
+  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
+    std::fprintf(stderr, "power-loss fs: truncate %s: %s\n", path.c_str(), std::strerror(errno));
+    std::abort();
+  }
+}
+
+void RenameOrDie(const std::string& source, const std::string& target) {
+  std::error_code error;
+  std::filesystem::rename(source, target, error);
+  if (error) {
+    std::fprintf(stderr, "power-loss fs: rename %s -> %s: %s\n", source.c_str(), target.c_str(),
+                 error.message().c_str());
+    std::abort();
+  }
+}
+
+}  // namespace
+
+PowerLossFileSystem::PowerLossFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target,
+                                         std::string side_dir)
+    : FileSystemWrapper(target), state_(std::make_shared<State>(std::move(side_dir))) {
+  std::error_code error;
+  std::filesystem::create_directories(state_->side_dir, error);
+  if (error) {
+    std::fprintf(stderr, "power-loss fs: cannot create %s: %s\n", state_->side_dir.c_str(),
+                 error.message().c_str());
+    std::abort();
+  }
+}
+
+PowerLossFileSystem::~PowerLossFileSystem() {
+  std::error_code ignored;
+  std::filesystem::remove_all(state_->side_dir, ignored);
+}
+
+void PowerLossFileSystem::CutPower() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->power_cut = true;
+}
+
+bool PowerLossFileSystem::power_cut() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->power_cut;
+}
+
+std::string PowerLossFileSystem::SimulatePowerLoss(Mode mode, uint64_t seed) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (!state_->power_cut || state_->lost) {
+    std::fprintf(stderr, "power-loss fs: SimulatePowerLoss needs one CutPower before it\n");
+    std::abort();
+  }
+  state_->lost = true;
+  std::string report;
+  if (mode == Mode::kKeepAll) {
+    return report;
+  }
+  std::mt19937_64 random(seed);
+  if (mode == Mode::kDropUnsynced || mode == Mode::kKeepRandomPrefix) {
+    for (const auto& [path, file] : state_->files) {
+      uint64_t size = file->synced_bytes;
+      const uint64_t unsynced = file->written_bytes - std::min(file->written_bytes, size);
+      if (mode == Mode::kKeepRandomPrefix) {
+        size += random() % (unsynced + 1);
+      }
+      if (size < file->written_bytes) {
+        report += " truncated " + path + " " + std::to_string(file->written_bytes) + "->" +
+                  std::to_string(size) + ";";
+      }
+      TruncateTo(path, size);
+    }
+  }
+  // Newest first, so that each change is undone on the directory it was made to.
+  for (auto change = state_->changes.rbegin(); change != state_->changes.rend(); ++change) {
+    std::error_code ignored;
+    switch (change->kind) {
+      case State::Change::Kind::kCreate:
+        std::filesystem::remove(change->path, ignored);
+        report += " lost " + change->path + ";";
+        break;
+      case State::Change::Kind::kRename:
+        RenameOrDie(change->path, change->source);
+        if (!change->kept.empty()) {
+          RenameOrDie(change->kept, change->path);
+        }
+        report += " unrenamed " + change->path + ";";
+        break;
+      case State::Change::Kind::kDelete:
+        if (!change->kept.empty()) {
+          RenameOrDie(change->kept, change->path);
+          report += " undeleted " + change->path + ";";
+        }
+        break;
+    }
+  }
+  return report;
+}
+
+PowerLossFileSystem::Counters PowerLossFileSystem::counters() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->counters;
+}
+
+IOStatus PowerLossFileSystem::OpenWritable(const std::string& path, const FileOptions& options,
+                                           bool reopen,
+                                           std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                           IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("open", path);
+  }
+  const bool existed = Exists(path);
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  IOStatus status = reopen ? target()->ReopenWritableFile(path, options, &file, debug)
+                           : target()->NewWritableFile(path, options, &file, debug);
+  if (!status.ok()) {
+    return status;
+  }
+  if (!existed) {
+    state_->changes.push_back(
+        {State::Change::Kind::kCreate, Parent(path), Normalized(path), "", ""});
+  }
+  std::shared_ptr<State::File>& tracked = state_->files[Normalized(path)];
+  if (!reopen || tracked == nullptr) {
+    // A new (or newly truncated) file has nothing durable; a file reopened for appending that
+    // this file system never wrote is durable as found.
+    std::error_code error;
+    const uint64_t size = reopen && existed ? std::filesystem::file_size(path, error) : 0;
+    tracked = std::make_shared<State::File>(State::File{size, size});
+  }
+  *result = std::make_unique<PowerLossWritableFile>(std::move(file), state_, tracked, path);
+  return IOStatus::OK();
+}
+
+IOStatus PowerLossFileSystem::NewWritableFile(const std::string& path, const FileOptions& options,
+                                              std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                              IODebugContext* debug) {
+  return OpenWritable(path, options, false /*reopen*/, result, debug);
+}
+
+IOStatus PowerLossFileSystem::ReopenWritableFile(const std::string& path,
+                                                 const FileOptions& options,
+                                                 std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                                 IODebugContext* debug) {
+  return OpenWritable(path, options, true /*reopen*/, result, debug);
+}
+
+IOStatus PowerLossFileSystem::ReuseWritableFile(const std::string& path,
+                                                const std::string& /*old_path*/,
+                                                const FileOptions& /*options*/,
+                                                std::unique_ptr<rocksdb::FSWritableFile>* /*result*/,
+                                                IODebugContext* /*debug*/) {
+  return IOStatus::NotSupported("power-loss fs: log recycling is not modelled: " + path);
+}
+
+IOStatus PowerLossFileSystem::NewRandomRWFile(const std::string& path, const FileOptions& options,
+                                              std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                              IODebugContext* debug) {
+  // Only for files written in place (ingestion); ringdb's RocksDB never opens one, so a file
+  // opened this way is refused after the cut but its writes are not tracked.
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("open", path);
+  }
+  return target()->NewRandomRWFile(path, options, result, debug);
+}
+
+IOStatus PowerLossFileSystem::NewDirectory(const std::string& path, const IOOptions& options,
+                                           std::unique_ptr<rocksdb::FSDirectory>* result,
+                                           IODebugContext* debug) {
+  std::unique_ptr<rocksdb::FSDirectory> directory;
+  IOStatus status = target()->NewDirectory(path, options, &directory, debug);
+  if (status.ok()) {
+    *result = std::make_unique<PowerLossDirectory>(std::move(directory), state_,
+                                                   Normalized(path));
+  }
+  return status;
+}
+
+IOStatus PowerLossFileSystem::DeleteFile(const std::string& path, const IOOptions& options,
+                                         IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("unlink", path);
+  }
+  const std::string kept = state_->Keep(Normalized(path));
+  IOStatus status = target()->DeleteFile(path, options, debug);
+  if (!status.ok()) {
+    if (!kept.empty()) {
+      state_->files[Normalized(path)] = state_->files[kept];
+      state_->Forget(kept);
+    }
+    return status;
+  }
+  state_->changes.push_back(
+      {State::Change::Kind::kDelete, Parent(path), Normalized(path), "", kept});
+  return status;
+}
+
+IOStatus PowerLossFileSystem::RenameFile(const std::string& source, const std::string& target_path,
+                                         const IOOptions& options, IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("rename", source);
+  }
+  if (!Exists(source)) {
+    return target()->RenameFile(source, target_path, options, debug);  // The target's error.
+  }
+  const std::string kept = state_->Keep(Normalized(target_path));
+  IOStatus status = target()->RenameFile(source, target_path, options, debug);
+  if (!status.ok()) {
+    state_->Forget(kept);
+    return status;
+  }
+  if (auto found = state_->files.find(Normalized(source)); found != state_->files.end()) {
+    state_->files[Normalized(target_path)] = found->second;
+    state_->files.erase(found);
+  }
+  // Made durable by a fsync of the target's directory (ringdb's RocksDB renames within one).
+  state_->changes.push_back(
+      {State::Change::Kind::kRename, Parent(target_path), Normalized(target_path),
+       Normalized(source), kept});
+  return status;
+}
+
+IOStatus PowerLossFileSystem::LinkFile(const std::string& source, const std::string& target_path,
+                                       const IOOptions& options, IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("link", target_path);
+  }
+  IOStatus status = target()->LinkFile(source, target_path, options, debug);
+  if (status.ok()) {
+    state_->changes.push_back(
+        {State::Change::Kind::kCreate, Parent(target_path), Normalized(target_path), "", ""});
+  }
+  return status;
+}
+
+IOStatus PowerLossFileSystem::Truncate(const std::string& path, size_t size,
+                                       const IOOptions& options, IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("truncate", path);
+  }
+  IOStatus status = target()->Truncate(path, size, options, debug);
+  if (auto found = state_->files.find(Normalized(path));
+      status.ok() && found != state_->files.end()) {
+    found->second->written_bytes = size;
+    found->second->synced_bytes = std::min<uint64_t>(found->second->synced_bytes, size);
+  }
+  return status;
+}
+
+IOStatus PowerLossFileSystem::CreateDir(const std::string& path, const IOOptions& options,
+                                        IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("mkdir", path);
+  }
+  return target()->CreateDir(path, options, debug);
+}
+
+IOStatus PowerLossFileSystem::CreateDirIfMissing(const std::string& path,
+                                                 const IOOptions& options,
+                                                 IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("mkdir", path);
+  }
+  return target()->CreateDirIfMissing(path, options, debug);
+}
+
+IOStatus PowerLossFileSystem::DeleteDir(const std::string& path, const IOOptions& options,
+                                        IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return state_->Refuse("rmdir", path);
+  }
+  return target()->DeleteDir(path, options, debug);
+}
+
+}  // namespace ringdb

@@ -1,0 +1,108 @@
+// PowerLossFileSystem: a rocksdb::FileSystem over a real directory that can lose power, so that a
+// test can put RocksDB through the same crash the journal's FaultInjectionEnv simulates.
+//
+// It forwards every call to the wrapped file system (the default one) and keeps, for every file
+// RocksDB writes through it, the bytes written and the bytes known durable (as of the file's last
+// Sync or Fsync; RangeSync and Close are not syncs), and, per directory, the creations, renames,
+// links and deletions not yet made durable by an FSDirectory::Fsync of that directory.
+//   - CutPower() is the instant of the loss: from then on every write, sync, truncate, create,
+//     rename, link, delete and directory sync fails with an I/O error, so nothing the dying
+//     process does afterwards reaches the disk. Reads go on (they see the page cache).
+//   - SimulatePowerLoss(mode, seed), once every file RocksDB opened is closed (the DB destroyed),
+//     rewrites the directory to what survives: files are truncated to their durable size
+//     (kDropUnsynced) or to it plus a random part of what was written after it
+//     (kKeepRandomPrefix); then the directory changes not covered by a directory fsync are undone,
+//     newest first (kDropUnsynced, kKeepRandomPrefix and kLoseUnsyncedEntries, which keeps every
+//     byte written). kKeepAll changes nothing: a process crash.
+// Deleted and replaced files are kept as hard links in a side directory until a directory fsync
+// makes their removal durable, so that a lost deletion or rename can be undone.
+//
+// Files present when the file system is created count as durable. Directories are durable once
+// created (as in FaultInjectionEnv). Log recycling (ReuseWritableFile) is refused: ringdb never
+// enables it, and modelling an overwrite in place is not needed.
+//
+// Thread safety: every method is thread-safe (one mutex). Lifetimes: the object must outlive the
+// rocksdb::DB that uses it (through rocksdb::NewCompositeEnv); after SimulatePowerLoss it is spent
+// and a new one serves the next open.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <rocksdb/file_system.h>
+
+#include "journal/fault_injection_env.h"
+
+namespace ringdb {
+
+class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  using Mode = FaultInjectionEnv::CrashMode;
+
+  // side_dir: an empty or missing directory on the same file system as the database, outside it,
+  // for the hard links that keep deleted and replaced files.
+  PowerLossFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target, std::string side_dir);
+  ~PowerLossFileSystem() override;
+
+  const char* Name() const override { return "PowerLossFileSystem"; }
+
+  void CutPower();
+  bool power_cut() const;
+  // Requires CutPower() first and every file closed. Returns a description of what was lost, for
+  // the log of a failing run.
+  std::string SimulatePowerLoss(Mode mode, uint64_t seed);
+
+  struct Counters {
+    uint64_t file_syncs = 0;
+    uint64_t dir_syncs = 0;
+    uint64_t refused_after_cut = 0;
+  };
+  Counters counters() const;
+
+  rocksdb::IOStatus NewWritableFile(const std::string& path, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus ReopenWritableFile(const std::string& path,
+                                       const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus ReuseWritableFile(const std::string& path, const std::string& old_path,
+                                      const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                      rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus NewRandomRWFile(const std::string& path, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                    rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus NewDirectory(const std::string& path, const rocksdb::IOOptions& options,
+                                 std::unique_ptr<rocksdb::FSDirectory>* result,
+                                 rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus DeleteFile(const std::string& path, const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus RenameFile(const std::string& source, const std::string& target,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus LinkFile(const std::string& source, const std::string& target,
+                             const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus Truncate(const std::string& path, size_t size,
+                             const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus CreateDir(const std::string& path, const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus CreateDirIfMissing(const std::string& path, const rocksdb::IOOptions& options,
+                                       rocksdb::IODebugContext* debug) override;
+  rocksdb::IOStatus DeleteDir(const std::string& path, const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* debug) override;
+
+  struct State;
+
+ private:
+  rocksdb::IOStatus OpenWritable(const std::string& path, const rocksdb::FileOptions& options,
+                                 bool reopen, std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                 rocksdb::IODebugContext* debug);
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace ringdb
