@@ -31,11 +31,17 @@ std::string LinkError(const std::optional<ScannedSegment>& previous, const Segme
     return "duplicate segment id " + std::to_string(name.segment_id) + " (also " + previous->name +
            ")";
   }
-  if (name.segment_id != previous->segment_id + 1) {
-    return "segments " + std::to_string(previous->segment_id + 1) + " to " +
-           std::to_string(name.segment_id - 1) + " are missing";
-  }
+  // Ids increase but may skip: a new segment takes an id above every one seen, so the ids of a
+  // deleted torn segment or of quarantined segments are never used. The header names the segment
+  // it follows, which is what proves that none is missing.
   const SegmentHeaderPayload& payload = reader.header_payload();
+  if (payload.previous_segment_id > previous->segment_id &&
+      payload.previous_segment_id < name.segment_id) {
+    return "segments " + std::to_string(previous->segment_id + 1) + " to " +
+           std::to_string(payload.previous_segment_id) + " are missing: its header follows segment " +
+           std::to_string(payload.previous_segment_id) + ", the last one present is " +
+           previous->name;
+  }
   if (payload.previous_segment_id != previous->segment_id ||
       payload.previous_last_sequence != previous->last_sequence ||
       header.previous_checksum != previous->last_checksum) {

@@ -7,6 +7,7 @@
 // each case restores the snapshot into a fresh Env, damages it, and opens it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -237,6 +238,115 @@ TEST_F(MiddleSegmentTest, PointInTimeStopsAtTheDamageAndQuarantinesTheRest) {
   EXPECT_LT(opened.replayed.sequences.size(), 400u);
   EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 2);
   ExpectPrefix(opened.replayed, 100);
+}
+
+// Recovery that skips segment ids (a quarantine, a deleted torn segment) must leave a journal
+// that still opens once new segments are written after it: the next segment's id is above every
+// id seen, and its header names the last valid segment as its predecessor.
+Status WriteAfterRecoveryAndReopen(const Files& files, JournalOptions options, uint64_t* last) {
+  FaultInjectionEnv env;
+  EXPECT_TRUE(env.CreateDir(kDir).ok());
+  for (const auto& [name, bytes] : files) env.WriteAll(kDir + "/" + name, bytes);
+  options.env = &env;
+  std::unique_ptr<Journal> journal;
+  if (Status status = Journal::Open(options, kDir, nullptr, &journal); !status.ok()) {
+    return status;
+  }
+  uint64_t sequence = 0;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(journal->Add(1, Payload(1000 + i, 100), &sequence).ok());
+    EXPECT_TRUE(journal->Commit().ok());
+  }
+  journal.reset();
+  for (const RecoveryMode mode : {RecoveryMode::kAbsoluteConsistency,
+                                  RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime}) {
+    options.recovery_mode = mode;
+    RecoveryReport report;
+    if (Status status = Journal::Open(options, kDir, &report, &journal); !status.ok()) {
+      return status;
+    }
+    EXPECT_FALSE(report.stopped_early) << RecoveryModeName(mode);
+    EXPECT_TRUE(report.quarantined_segments.empty()) << RecoveryModeName(mode);
+    EXPECT_EQ(journal->last_sequence(), sequence);
+    journal.reset();
+  }
+  *last = sequence;
+  return Status::OK();
+}
+
+TEST_F(MiddleSegmentTest, WritingAfterAPointInTimeQuarantineReopens) {
+  files_[middle_][300] ^= std::byte{0x10};
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  uint64_t last = 0;
+  const Status status = WriteAfterRecoveryAndReopen(files_, options_, &last);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_LT(last, 400u);
+}
+
+TEST_F(MiddleSegmentTest, WritingAfterATornSegmentHeaderWasDeletedReopens) {
+  // The writer stopped while creating the next segment: its file holds part of a header.
+  const auto parsed = ParseSegmentName(LastSegment(files_));
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  uint64_t last = 0;
+  const Status status = WriteAfterRecoveryAndReopen(files_, options_, &last);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(last, 403u);
+}
+
+// A record zeroed in the middle of the last segment reads like the clean end of the log, yet
+// records of later groups follow: corruption for Open, and a hole that salvage skips.
+TEST(RecoveryTest, ZeroedRecordBeforeLaterGroupsIsCorruptionAndSalvageSkipsIt) {
+  JournalOptions options = SmallOptions(nullptr);
+  options.prewritten_segments = 0;
+  Files files = WriteJournal(options, 20, 50, 2);
+  ASSERT_EQ(files.size(), 1u);
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir(kDir).ok());
+  options.env = &env;
+  const std::string segment = LastSegment(files);
+  env.WriteAll(kDir + "/" + segment, files[segment]);
+  uint64_t zeroed_offset = 0;
+  {
+    std::unique_ptr<JournalReader> reader;
+    ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
+    ASSERT_TRUE(reader
+                    ->Read(0,
+                           [&](const Record& record) {
+                             if (record.first_sequence == 9) zeroed_offset = record.offset;
+                             return Status::OK();
+                           },
+                           nullptr)
+                    .ok());
+  }
+  ASSERT_GT(zeroed_offset, 0u);
+  std::fill_n(files[segment].begin() + static_cast<std::ptrdiff_t>(zeroed_offset),
+              format::kRecordHeaderBytes + 50, std::byte{0});
+  env.WriteAll(kDir + "/" + segment, files[segment]);
+
+  options.recovery_mode = RecoveryMode::kSkipCorrupted;
+  std::unique_ptr<JournalReader> reader;
+  ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
+  std::vector<uint64_t> sequences;
+  RecoveryReport report;
+  const Status read = reader->Read(
+      0,
+      [&](const Record& record) {
+        sequences.push_back(record.first_sequence);
+        return Status::OK();
+      },
+      &report);
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  EXPECT_GE(report.records_skipped, 1u);
+  ASSERT_FALSE(sequences.empty());
+  EXPECT_EQ(sequences.back(), 20u);
+  EXPECT_EQ(std::count(sequences.begin(), sequences.end(), 9u), 0);
+
+  options.recovery_mode = RecoveryMode::kTolerateTornTail;
+  std::unique_ptr<Journal> journal;
+  const Status opened = Journal::Open(options, kDir, nullptr, &journal);
+  EXPECT_TRUE(opened.IsCorruption()) << opened.ToString();
 }
 
 TEST_F(MiddleSegmentTest, SkipCorruptedReaderSalvagesRecordsAfterTheDamage) {
