@@ -240,6 +240,70 @@ TEST_F(MiddleSegmentTest, PointInTimeStopsAtTheDamageAndQuarantinesTheRest) {
   ExpectPrefix(opened.replayed, 100);
 }
 
+TEST_F(MiddleSegmentTest, PointInTimeQuarantinesFromAMiddleSegmentWithoutHeader) {
+  std::fill_n(files_[middle_].begin(), 8, std::byte{0xff});
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.ok()) << opened.status.ToString();
+  EXPECT_TRUE(opened.report.stopped_early);
+  ASSERT_FALSE(opened.report.quarantined_segments.empty());
+  EXPECT_EQ(opened.report.quarantined_segments.front(), middle_);
+  EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 1);
+  EXPECT_EQ(opened.replayed.sequences.size(),
+            ParseSegmentName(middle_)->first_sequence - 1);
+  ExpectPrefix(opened.replayed, 100);
+}
+
+TEST_F(MiddleSegmentTest, PointInTimeQuarantinesFromASegmentThatDoesNotLink) {
+  // The segment after the middle one, replaced by a segment of the right name whose header
+  // names another predecessor.
+  const std::string after = std::next(files_.begin(), 2)->first;
+  files_.erase(middle_);
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.ok()) << opened.status.ToString();
+  EXPECT_TRUE(opened.report.stopped_early);
+  ASSERT_FALSE(opened.report.quarantined_segments.empty());
+  EXPECT_EQ(opened.report.quarantined_segments.front(), after);
+  EXPECT_NE(opened.report.corruption.message().find("are missing"), std::string_view::npos)
+      << opened.report.corruption.ToString();
+}
+
+TEST_F(MiddleSegmentTest, TornSegmentHeaderFailsUnderAbsoluteConsistency) {
+  const auto parsed = ParseSegmentName(LastSegment(files_));
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.IsCorruption()) << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find("torn segment header"), std::string_view::npos);
+}
+
+// Truncating a torn tail is a write like any other: if its sync fails, Open fails with the
+// I/O error instead of writing after a tail that may still be there.
+TEST(RecoveryTest, FailedSyncOfTheTruncatedTailFailsOpen) {
+  JournalOptions options = SmallOptions(nullptr);
+  options.prewritten_segments = 0;
+  Files files = WriteJournal(options, 20, 50, 2);
+  const std::string last = LastSegment(files);
+  files[last].resize(files[last].size() - format::kEndMarkerBytes - 30);  // Into record 20.
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir(kDir).ok());
+  for (const auto& [name, bytes] : files) env.WriteAll(kDir + "/" + name, bytes);
+  options.env = &env;
+  env.FailSync(1, false);
+  std::unique_ptr<Journal> journal;
+  const Status status = Journal::Open(options, kDir, nullptr, &journal);
+  EXPECT_TRUE(status.IsIOError()) << status.ToString();
+  journal.reset();
+  env.ClearFaults();
+  // Reopened, the journal ends after the last whole record (the truncation was written, only
+  // its sync failed).
+  ASSERT_TRUE(Journal::Open(options, kDir, nullptr, &journal).ok());
+  EXPECT_EQ(journal->last_sequence(), 19u);
+}
+
 // Recovery that skips segment ids (a quarantine, a deleted torn segment) must leave a journal
 // that still opens once new segments are written after it: the next segment's id is above every
 // id seen, and its header names the last valid segment as its predecessor.
