@@ -5,18 +5,20 @@
 #
 # Builds into build-cov/ (-O0, so that every line counts), runs the test binaries from a clean
 # slate of counters, prints each file's line coverage and the totals, and fails when the
-# journal's total is under RINGDB_COVERAGE_MIN_JOURNAL percent.
+# journal's total is under RINGDB_COVERAGE_MIN_JOURNAL percent or the engine's recovery code's
+# under RINGDB_COVERAGE_MIN_ENGINE.
 #
 #   scripts/coverage.sh                              # build, run, report
-#   RINGDB_COVERAGE_MIN_JOURNAL=0 scripts/coverage.sh  # report only
+#   RINGDB_COVERAGE_MIN_JOURNAL=0 RINGDB_COVERAGE_MIN_ENGINE=0 scripts/coverage.sh  # report only
 set -euo pipefail
 RINGDB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export RINGDB_ROOT
 source "$RINGDB_ROOT/scripts/deps.sh"
 
-# The journal's total was 91% when this threshold was set; the margin is for lines that timing
-# decides (background pre-writing, races a test does not force).
-min_journal=${RINGDB_COVERAGE_MIN_JOURNAL:-89}
+# Measured when these thresholds were set: journal 93.1 %, engine recovery 93.4 %. The margin is
+# for lines that timing decides (background pre-writing, races a test does not force).
+min_journal=${RINGDB_COVERAGE_MIN_JOURNAL:-91}
+min_engine=${RINGDB_COVERAGE_MIN_ENGINE:-91}
 build_dir=$RINGDB_ROOT/build-cov
 jobs=$(nproc 2>/dev/null || echo 2)
 tests=(journal_test journal_concurrency_test engine_unit_test engine_test engine_fault_test
@@ -59,7 +61,7 @@ for object_dir in "$build_dir/journal/CMakeFiles/ringdb_journal.dir" \
       print file, covered, total; file = "" }'
 done | sort -u >"$report"
 
-awk -v min_journal="$min_journal" '
+awk -v min_journal="$min_journal" -v min_engine="$min_engine" '
   function group(file) {
     if (file == "journal/fault_injection_env.cc") return "";
     if (file ~ /^journal\//) return "journal";
@@ -78,7 +80,11 @@ awk -v min_journal="$min_journal" '
     for (g in total) {
       percent = 100 * covered[g] / total[g]
       printf "TOTAL %-30s %6.1f%%  %5d of %5d lines\n", g, percent, covered[g], total[g]
-      if (g == "journal" && percent < min_journal) failed = 1
+      minimum = g == "journal" ? min_journal : min_engine
+      if (percent < minimum) {
+        printf "coverage: %s is under its threshold of %s%%\n", g, minimum
+        failed = 1
+      }
     }
-    if (failed) { printf "coverage: the journal is under %s%%\n", min_journal; exit 1 }
+    if (failed) exit 1
   }' "$report"
