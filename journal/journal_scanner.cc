@@ -253,6 +253,20 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
       status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
                        reader_.end_reason(), report, stop);
       resynced = status.ok() && !*stop && reader_.Resync();
+    } else if (reader_.end() != SegmentEnd::kEndOfFile) {
+      // Zeros or stale bytes end a closed segment only if no record of its own follows them: its
+      // torn tail, if any, was truncated before a successor was created, so one that does marks a
+      // hole (a write lost or zeroed after its sync). Left alone, the verdict would change when a
+      // torn successor is deleted and this segment becomes the last.
+      const LaterRecords later = reader_.FindLaterRecords();
+      if (later.found) {
+        status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
+                         reader_.end_reason() + ", yet valid records follow at byte offset " +
+                             std::to_string(later.first_offset) + " (sequence " +
+                             std::to_string(later.first_sequence) + ")",
+                         report, stop);
+        resynced = status.ok() && !*stop && reader_.Resync();
+      }
     }
     if (!status.ok()) {
       return status;

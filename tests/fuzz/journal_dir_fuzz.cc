@@ -139,7 +139,12 @@ void OpenAll(const std::vector<fuzz::DirFile>& files, RecoveryMode mode, bool pr
   RINGDB_ASSERT(last == report.last_sequence);
   const uint64_t after = report.first_sequence > 0 ? report.first_sequence - 1 : 0;
   Collected replayed;
-  RINGDB_ASSERT(journal->Replay(after, Collector(&replayed, options.record_bytes_max)).ok());
+  const Status replay = journal->Replay(after, Collector(&replayed, options.record_bytes_max));
+  if (!replay.ok()) {
+    std::fprintf(stderr, "replay after recovery in mode %s: %s\n", RecoveryModeName(mode),
+                 replay.ToString().c_str());
+  }
+  RINGDB_ASSERT(replay.ok());
   RINGDB_ASSERT(replayed.contiguous);
   RINGDB_ASSERT(replayed.records == 0 || replayed.last_sequence == last);
   if (sound != nullptr) {

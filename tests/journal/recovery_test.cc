@@ -280,6 +280,27 @@ TEST_F(MiddleSegmentTest, TornSegmentHeaderFailsUnderAbsoluteConsistency) {
   EXPECT_NE(opened.status.message().find("torn segment header"), std::string_view::npos);
 }
 
+// A record zeroed inside a closed segment, behind which the segment goes on, is a hole whichever
+// segment follows; in particular deleting a torn successor must not make it look like a clean end
+// and drop the records after the hole.
+TEST_F(MiddleSegmentTest, ZeroedRecordInAClosedSegmentIsCorruptionEvenBeforeATornSegment) {
+  files_.erase(std::next(files_.begin(), 2), files_.end());
+  const uint64_t record_bytes = format::kRecordHeaderBytes + 100;
+  std::fill_n(files_[middle_].begin() +
+                  static_cast<std::ptrdiff_t>(format::kSegmentHeaderRecordBytes + 3 * record_bytes),
+              record_bytes, std::byte{0});
+  const auto parsed = ParseSegmentName(middle_);
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.IsCorruption()) << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find(middle_), std::string_view::npos)
+      << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find("valid records follow"), std::string_view::npos)
+      << opened.status.ToString();
+}
+
 // Truncating a torn tail is a write like any other: if its sync fails, Open fails with the
 // I/O error instead of writing after a tail that may still be there.
 TEST(RecoveryTest, FailedSyncOfTheTruncatedTailFailsOpen) {
