@@ -1,7 +1,9 @@
 #include "engine/options_file.h"
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace ringdb {
@@ -12,37 +14,53 @@ struct Field {
   const char* name;
   uint64_t (*get)(const Options&);
   void (*set)(Options*, uint64_t);
+  uint64_t max;  // The largest value the field's type holds; a larger one is refused, not cut.
 };
+
+constexpr uint64_t kU8 = std::numeric_limits<uint8_t>::max();
+constexpr uint64_t kU32 = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t kU64 = std::numeric_limits<uint64_t>::max();
 
 // The persisted fields. Enumerations are stored as their numeric values.
 const Field kFields[] = {
     {"ring_slot_count", [](const Options& o) { return o.ring_slot_count; },
-     [](Options* o, uint64_t v) { o->ring_slot_count = v; }},
+     [](Options* o, uint64_t v) { o->ring_slot_count = v; }, kU64},
     {"ring_chunk_count", [](const Options& o) { return uint64_t{o.ring_chunk_count}; },
-     [](Options* o, uint64_t v) { o->ring_chunk_count = static_cast<uint32_t>(v); }},
+     [](Options* o, uint64_t v) { o->ring_chunk_count = static_cast<uint32_t>(v); }, kU32},
     {"wait_strategy", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.wait_strategy)}; },
-     [](Options* o, uint64_t v) { o->wait_strategy = static_cast<WaitStrategy>(v); }},
+     [](Options* o, uint64_t v) { o->wait_strategy = static_cast<WaitStrategy>(v); }, kU8},
     {"key_bytes_max", [](const Options& o) { return uint64_t{o.key_bytes_max}; },
-     [](Options* o, uint64_t v) { o->key_bytes_max = static_cast<uint32_t>(v); }},
+     [](Options* o, uint64_t v) { o->key_bytes_max = static_cast<uint32_t>(v); }, kU32},
     {"value_bytes_max", [](const Options& o) { return uint64_t{o.value_bytes_max}; },
-     [](Options* o, uint64_t v) { o->value_bytes_max = static_cast<uint32_t>(v); }},
+     [](Options* o, uint64_t v) { o->value_bytes_max = static_cast<uint32_t>(v); }, kU32},
     {"transaction_bytes_max", [](const Options& o) { return uint64_t{o.transaction_bytes_max}; },
-     [](Options* o, uint64_t v) { o->transaction_bytes_max = static_cast<uint32_t>(v); }},
+     [](Options* o, uint64_t v) { o->transaction_bytes_max = static_cast<uint32_t>(v); }, kU32},
     {"journal_segment_bytes_max", [](const Options& o) { return o.journal_segment_bytes_max; },
-     [](Options* o, uint64_t v) { o->journal_segment_bytes_max = v; }},
+     [](Options* o, uint64_t v) { o->journal_segment_bytes_max = v; }, kU64},
     {"sync_mode", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.sync_mode)}; },
-     [](Options* o, uint64_t v) { o->sync_mode = static_cast<SyncMode>(v); }},
+     [](Options* o, uint64_t v) { o->sync_mode = static_cast<SyncMode>(v); }, kU8},
     {"recovery_mode", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.recovery_mode)}; },
-     [](Options* o, uint64_t v) { o->recovery_mode = static_cast<RecoveryMode>(v); }},
+     [](Options* o, uint64_t v) { o->recovery_mode = static_cast<RecoveryMode>(v); }, kU8},
     {"journal_prewritten_segments",
      [](const Options& o) { return uint64_t{o.journal_prewritten_segments}; },
-     [](Options* o, uint64_t v) { o->journal_prewritten_segments = static_cast<uint32_t>(v); }},
+     [](Options* o, uint64_t v) { o->journal_prewritten_segments = static_cast<uint32_t>(v); },
+     kU32},
     {"checkpoint_journal_bytes", [](const Options& o) { return o.checkpoint_journal_bytes; },
-     [](Options* o, uint64_t v) { o->checkpoint_journal_bytes = v; }},
+     [](Options* o, uint64_t v) { o->checkpoint_journal_bytes = v; }, kU64},
     {"journal_retention_transactions",
      [](const Options& o) { return o.journal_retention_transactions; },
-     [](Options* o, uint64_t v) { o->journal_retention_transactions = v; }},
+     [](Options* o, uint64_t v) { o->journal_retention_transactions = v; }, kU64},
 };
+
+// A value is decimal digits only (no sign, space or NUL) that fit in max.
+bool ParseValue(const std::string& value, uint64_t max, uint64_t* parsed) {
+  if (value.empty()) {
+    return false;
+  }
+  const char* const end = value.data() + value.size();
+  const auto [stop, error] = std::from_chars(value.data(), end, *parsed, 10);
+  return error == std::errc() && stop == end && *parsed <= max;
+}
 
 }  // namespace
 
@@ -78,17 +96,23 @@ Status ParseOptions(std::string_view text, Options* options, uint32_t* journal_r
     }
     const std::string name = line.substr(0, equals);
     const std::string value = line.substr(equals + 3);
-    char* end = nullptr;
-    const unsigned long long parsed = std::strtoull(value.c_str(), &end, 10);
-    const bool well_formed = !value.empty() && end != nullptr && *end == '\0';
-    if (name == kJournalRecordField && journal_record_bytes_max != nullptr && well_formed) {
-      *journal_record_bytes_max = static_cast<uint32_t>(parsed);
+    const auto malformed = [&](uint64_t max) {
+      return Status::InvalidArgument("OPTIONS: " + name + " has a malformed value '" + value +
+                                     "': must be decimal digits, at most " + std::to_string(max));
+    };
+    uint64_t parsed = 0;
+    if (name == kJournalRecordField) {
+      if (!ParseValue(value, kU32, &parsed)) {
+        return malformed(kU32);
+      }
+      if (journal_record_bytes_max != nullptr) {
+        *journal_record_bytes_max = static_cast<uint32_t>(parsed);
+      }
     }
     for (const Field& field : kFields) {
       if (name == field.name) {
-        if (!well_formed) {
-          return Status::InvalidArgument("OPTIONS: " + name + " has a malformed value '" +
-                                         value + "'");
+        if (!ParseValue(value, field.max, &parsed)) {
+          return malformed(field.max);
         }
         field.set(options, parsed);
       }

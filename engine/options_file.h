@@ -15,7 +15,9 @@ namespace ringdb {
 std::string FormatOptions(const Options& options, uint32_t journal_record_bytes_max = 0);
 // Reads the fields FormatOptions writes into *options (others keep their values) and, when
 // asked, journal_record_bytes_max (0 when absent). Unknown names are ignored, so that a newer
-// file still loads; a malformed value is InvalidArgument naming it.
+// file still loads; a malformed value (anything but decimal digits, or more than its field
+// holds: never cut to fit) is InvalidArgument naming it. Values are not validated here:
+// Options::Validate does that.
 Status ParseOptions(std::string_view text, Options* options,
                     uint32_t* journal_record_bytes_max = nullptr);
 Status WriteOptionsFile(const std::string& db_path, const Options& options,

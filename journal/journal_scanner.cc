@@ -31,11 +31,17 @@ std::string LinkError(const std::optional<ScannedSegment>& previous, const Segme
     return "duplicate segment id " + std::to_string(name.segment_id) + " (also " + previous->name +
            ")";
   }
-  if (name.segment_id != previous->segment_id + 1) {
-    return "segments " + std::to_string(previous->segment_id + 1) + " to " +
-           std::to_string(name.segment_id - 1) + " are missing";
-  }
+  // Ids increase but may skip: a new segment takes an id above every one seen, so the ids of a
+  // deleted torn segment or of quarantined segments are never used. The header names the segment
+  // it follows, which is what proves that none is missing.
   const SegmentHeaderPayload& payload = reader.header_payload();
+  if (payload.previous_segment_id > previous->segment_id &&
+      payload.previous_segment_id < name.segment_id) {
+    return "segments " + std::to_string(previous->segment_id + 1) + " to " +
+           std::to_string(payload.previous_segment_id) + " are missing: its header follows segment " +
+           std::to_string(payload.previous_segment_id) + ", the last one present is " +
+           previous->name;
+  }
   if (payload.previous_segment_id != previous->segment_id ||
       payload.previous_last_sequence != previous->last_sequence ||
       header.previous_checksum != previous->last_checksum) {
@@ -256,6 +262,20 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
       status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
                        reader_.end_reason(), report, stop);
       resynced = status.ok() && !*stop && reader_.Resync();
+    } else if (reader_.end() != SegmentEnd::kEndOfFile) {
+      // Zeros or stale bytes end a closed segment only if no record of its own follows them: its
+      // torn tail, if any, was truncated before a successor was created, so one that does marks a
+      // hole (a write lost or zeroed after its sync). Left alone, the verdict would change when a
+      // torn successor is deleted and this segment becomes the last.
+      const LaterRecords later = reader_.FindLaterRecords();
+      if (later.found) {
+        status = Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
+                         reader_.end_reason() + ", yet valid records follow at byte offset " +
+                             std::to_string(later.first_offset) + " (sequence " +
+                             std::to_string(later.first_sequence) + ")",
+                         report, stop);
+        resynced = status.ok() && !*stop && reader_.Resync();
+      }
     }
     if (!status.ok()) {
       return status;

@@ -208,7 +208,9 @@ LaterRecords SegmentReader::FindLaterRecords() const {
 }
 
 bool SegmentReader::Resync() {
-  RINGDB_ASSERT(end_ == SegmentEnd::kBad || end_ == SegmentEnd::kNoHeader);
+  // Any stop can be resynced past, a zero-filled or stale stretch too: valid records of a later
+  // group beyond it make it a hole in the log, which salvage skips.
+  RINGDB_ASSERT(end_ != SegmentEnd::kNotEnded);
   const LaterRecords later = FindLaterRecords();
   if (!later.found) {
     return false;

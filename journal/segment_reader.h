@@ -55,7 +55,8 @@ class SegmentReader {
   // and stepped over). False at the end; then end() and end_reason() say why.
   bool Next(DecodedRecord* record, uint64_t* offset);
 
-  // kSkipCorrupted: after a kBad or kNoHeader stop, moves to the next valid record of this segment
+  // kSkipCorrupted: after any stop (a bad record, no header, or zero-filled or stale bytes with
+  // valid records of this segment beyond them), moves to the next valid record of this segment
   // and accepts it without the chain check. False if there is none.
   bool Resync();
 

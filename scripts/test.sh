@@ -2,8 +2,12 @@
 # The README's test command: installs what is missing, builds ringdb into build/, and runs every
 # test with ctest. Then builds with ThreadSanitizer into build-tsan/ and runs the tests labelled
 # "concurrency" or "crash" there, and with AddressSanitizer + UBSan into build-asan/ (every test).
+# Then builds the libFuzzer targets with clang into build-fuzz/ and runs each for
+# RINGDB_FUZZ_SECONDS, and measures line coverage of the journal and of the engine's recovery code
+# (scripts/coverage.sh, build-cov/), failing under its threshold.
 #
-# RINGDB_TEST_SANITIZERS=0 skips the sanitizer builds (a quick local run).
+# RINGDB_TEST_SANITIZERS=0 skips the sanitizer builds, RINGDB_TEST_FUZZ=0 the fuzzers and
+# RINGDB_TEST_COVERAGE=0 the coverage stage (a quick local run).
 set -euo pipefail
 RINGDB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export RINGDB_ROOT
@@ -30,5 +34,22 @@ if [[ "${RINGDB_TEST_SANITIZERS:-1}" != "0" ]]; then
     -DRINGDB_BUILD_EXAMPLES=OFF
   ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
     ctest --test-dir "$RINGDB_ROOT/build-asan" --output-on-failure -j "$jobs" --timeout 900
+fi
+
+if [[ "${RINGDB_TEST_FUZZ:-1}" != "0" ]]; then
+  # Only the fuzz targets and the sources they compile in; clang is in scripts/deps.sh.
+  CC=clang CXX=clang++ cmake -S "$RINGDB_ROOT" -B "$RINGDB_ROOT/build-fuzz" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGDB_BUILD_BENCHMARKS=OFF -DRINGDB_BUILD_EXAMPLES=OFF \
+    -DRINGDB_BUILD_TOOLS=OFF -DRINGDB_INSTALL=OFF \
+    -DRINGDB_FUZZ_SECONDS="${RINGDB_FUZZ_SECONDS:-25}"
+  cmake --build "$RINGDB_ROOT/build-fuzz" -j "$jobs" \
+    --target journal_record_fuzz options_fuzz journal_dir_fuzz
+  rm -f "$RINGDB_ROOT"/build-fuzz/tests/fuzz/*.summary
+  ctest --test-dir "$RINGDB_ROOT/build-fuzz" -L fuzz -j "$jobs" --output-on-failure --timeout 600
+  cat "$RINGDB_ROOT"/build-fuzz/tests/fuzz/*.summary
+fi
+
+if [[ "${RINGDB_TEST_COVERAGE:-1}" != "0" ]]; then
+  "$RINGDB_ROOT/scripts/coverage.sh"
 fi
 echo "ringdb: all tests passed"

@@ -9,9 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
+#include "engine/journal_options_for.h"
+#include "journal/journal.h"
 #include "test_util/engine_fixture.h"
 
 namespace ringdb {
@@ -331,6 +334,64 @@ TEST_F(EngineTest, OpenRefusesBadOptionsAndPaths) {
   Options exclusive = SmallOptions();
   exclusive.error_if_exists = true;
   EXPECT_TRUE(Engine::Open(exclusive, dir_.path(), &engine).IsInvalidArgument());
+}
+
+TEST_F(EngineTest, OpenRefusesAPathThatIsAFile) {
+  const std::string file = dir_.path() + "/a-file";
+  { std::ofstream(file) << "not a database"; }
+  std::unique_ptr<Engine> engine;
+  const Status status = Engine::Open(SmallOptions(), file, &engine);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_NE(status.message().find("not a directory"), std::string_view::npos);
+  EXPECT_TRUE(Engine::Open(SmallOptions(), dir_.path(), nullptr).IsInvalidArgument());
+}
+
+// RocksDB says transactions up to its marker were applied; a journal that ends before the marker
+// has lost segments, and replaying it would skip them: Open refuses with Corruption and leaves
+// the directory unlocked.
+TEST_F(EngineTest, OpenRefusesAJournalThatEndsBeforeTheAppliedMarker) {
+  OpenEngine(SmallOptions());
+  for (int i = 0; i < 5; ++i) {
+    WriteBatch batch;
+    batch.Put("k" + std::to_string(i), "v");
+    ASSERT_TRUE(engine_->Write(batch).ok());
+  }
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+  std::filesystem::remove_all(dir_.path() + "/journal");
+  std::filesystem::create_directory(dir_.path() + "/journal");
+  std::unique_ptr<Engine> engine;
+  const Status status = Engine::Open(SmallOptions(), dir_.path(), &engine);
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_NE(status.message().find("applied marker 5"), std::string_view::npos) << status.ToString();
+  EXPECT_EQ(engine, nullptr);
+  EXPECT_TRUE(Engine::Open(SmallOptions(), dir_.path(), &engine).IsCorruption())
+      << "a failed Open releases the lock";
+}
+
+// This engine journals one transaction per record; replay refuses a record that holds several
+// instead of applying it as one.
+TEST_F(EngineTest, ReplayRefusesARecordOfSeveralTransactions) {
+  OpenEngine(SmallOptions());
+  WriteBatch batch;
+  batch.Put("k", "v");
+  ASSERT_TRUE(engine_->Write(batch).ok());
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+  {
+    journal::JournalOptions options = JournalOptionsFor(SmallOptions(), 0);
+    std::unique_ptr<journal::Journal> journal;
+    ASSERT_TRUE(journal::Journal::Open(options, dir_.path() + "/journal", nullptr, &journal).ok());
+    const std::byte payload[16] = {};
+    uint64_t sequence = 0;
+    ASSERT_TRUE(journal->Add(2, payload, &sequence).ok());
+    ASSERT_TRUE(journal->Commit().ok());
+  }
+  std::unique_ptr<Engine> engine;
+  const Status status = Engine::Open(SmallOptions(), dir_.path(), &engine);
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_NE(status.message().find("holds 2 transactions"), std::string_view::npos)
+      << status.ToString();
 }
 
 TEST_F(EngineTest, AfterCloseWritesFailAtOnceAndReadsSayClosed) {

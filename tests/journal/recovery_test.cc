@@ -7,6 +7,7 @@
 // each case restores the snapshot into a fresh Env, damages it, and opens it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -237,6 +238,200 @@ TEST_F(MiddleSegmentTest, PointInTimeStopsAtTheDamageAndQuarantinesTheRest) {
   EXPECT_LT(opened.replayed.sequences.size(), 400u);
   EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 2);
   ExpectPrefix(opened.replayed, 100);
+}
+
+TEST_F(MiddleSegmentTest, PointInTimeQuarantinesFromAMiddleSegmentWithoutHeader) {
+  std::fill_n(files_[middle_].begin(), 8, std::byte{0xff});
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.ok()) << opened.status.ToString();
+  EXPECT_TRUE(opened.report.stopped_early);
+  ASSERT_FALSE(opened.report.quarantined_segments.empty());
+  EXPECT_EQ(opened.report.quarantined_segments.front(), middle_);
+  EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 1);
+  EXPECT_EQ(opened.replayed.sequences.size(),
+            ParseSegmentName(middle_)->first_sequence - 1);
+  ExpectPrefix(opened.replayed, 100);
+}
+
+TEST_F(MiddleSegmentTest, PointInTimeQuarantinesFromASegmentThatDoesNotLink) {
+  // The segment after the middle one, replaced by a segment of the right name whose header
+  // names another predecessor.
+  const std::string after = std::next(files_.begin(), 2)->first;
+  files_.erase(middle_);
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.ok()) << opened.status.ToString();
+  EXPECT_TRUE(opened.report.stopped_early);
+  ASSERT_FALSE(opened.report.quarantined_segments.empty());
+  EXPECT_EQ(opened.report.quarantined_segments.front(), after);
+  EXPECT_NE(opened.report.corruption.message().find("are missing"), std::string_view::npos)
+      << opened.report.corruption.ToString();
+}
+
+TEST_F(MiddleSegmentTest, TornSegmentHeaderFailsUnderAbsoluteConsistency) {
+  const auto parsed = ParseSegmentName(LastSegment(files_));
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.IsCorruption()) << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find("torn segment header"), std::string_view::npos);
+}
+
+// A record zeroed inside a closed segment, behind which the segment goes on, is a hole whichever
+// segment follows; in particular deleting a torn successor must not make it look like a clean end
+// and drop the records after the hole.
+TEST_F(MiddleSegmentTest, ZeroedRecordInAClosedSegmentIsCorruptionEvenBeforeATornSegment) {
+  files_.erase(std::next(files_.begin(), 2), files_.end());
+  const uint64_t record_bytes = format::kRecordHeaderBytes + 100;
+  std::fill_n(files_[middle_].begin() +
+                  static_cast<std::ptrdiff_t>(format::kSegmentHeaderRecordBytes + 3 * record_bytes),
+              record_bytes, std::byte{0});
+  const auto parsed = ParseSegmentName(middle_);
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  const Opened opened = OpenFiles(files_, options_);
+  ASSERT_TRUE(opened.status.IsCorruption()) << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find(middle_), std::string_view::npos)
+      << opened.status.ToString();
+  EXPECT_NE(opened.status.message().find("valid records follow"), std::string_view::npos)
+      << opened.status.ToString();
+}
+
+// Truncating a torn tail is a write like any other: if its sync fails, Open fails with the
+// I/O error instead of writing after a tail that may still be there.
+TEST(RecoveryTest, FailedSyncOfTheTruncatedTailFailsOpen) {
+  JournalOptions options = SmallOptions(nullptr);
+  options.prewritten_segments = 0;
+  Files files = WriteJournal(options, 20, 50, 2);
+  const std::string last = LastSegment(files);
+  files[last].resize(files[last].size() - format::kEndMarkerBytes - 30);  // Into record 20.
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir(kDir).ok());
+  for (const auto& [name, bytes] : files) env.WriteAll(kDir + "/" + name, bytes);
+  options.env = &env;
+  env.FailSync(1, false);
+  std::unique_ptr<Journal> journal;
+  const Status status = Journal::Open(options, kDir, nullptr, &journal);
+  EXPECT_TRUE(status.IsIOError()) << status.ToString();
+  journal.reset();
+  env.ClearFaults();
+  // Reopened, the journal ends after the last whole record (the truncation was written, only
+  // its sync failed).
+  ASSERT_TRUE(Journal::Open(options, kDir, nullptr, &journal).ok());
+  EXPECT_EQ(journal->last_sequence(), 19u);
+}
+
+// Recovery that skips segment ids (a quarantine, a deleted torn segment) must leave a journal
+// that still opens once new segments are written after it: the next segment's id is above every
+// id seen, and its header names the last valid segment as its predecessor.
+Status WriteAfterRecoveryAndReopen(const Files& files, JournalOptions options, uint64_t* last) {
+  FaultInjectionEnv env;
+  EXPECT_TRUE(env.CreateDir(kDir).ok());
+  for (const auto& [name, bytes] : files) env.WriteAll(kDir + "/" + name, bytes);
+  options.env = &env;
+  std::unique_ptr<Journal> journal;
+  if (Status status = Journal::Open(options, kDir, nullptr, &journal); !status.ok()) {
+    return status;
+  }
+  uint64_t sequence = 0;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(journal->Add(1, Payload(1000 + i, 100), &sequence).ok());
+    EXPECT_TRUE(journal->Commit().ok());
+  }
+  journal.reset();
+  for (const RecoveryMode mode : {RecoveryMode::kAbsoluteConsistency,
+                                  RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime}) {
+    options.recovery_mode = mode;
+    RecoveryReport report;
+    if (Status status = Journal::Open(options, kDir, &report, &journal); !status.ok()) {
+      return status;
+    }
+    EXPECT_FALSE(report.stopped_early) << RecoveryModeName(mode);
+    EXPECT_TRUE(report.quarantined_segments.empty()) << RecoveryModeName(mode);
+    EXPECT_EQ(journal->last_sequence(), sequence);
+    journal.reset();
+  }
+  *last = sequence;
+  return Status::OK();
+}
+
+TEST_F(MiddleSegmentTest, WritingAfterAPointInTimeQuarantineReopens) {
+  files_[middle_][300] ^= std::byte{0x10};
+  options_.recovery_mode = RecoveryMode::kPointInTime;
+  uint64_t last = 0;
+  const Status status = WriteAfterRecoveryAndReopen(files_, options_, &last);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_LT(last, 400u);
+}
+
+TEST_F(MiddleSegmentTest, WritingAfterATornSegmentHeaderWasDeletedReopens) {
+  // The writer stopped while creating the next segment: its file holds part of a header.
+  const auto parsed = ParseSegmentName(LastSegment(files_));
+  std::vector<std::byte> torn = files_.begin()->second;
+  torn.resize(format::kRecordHeaderBytes - 5);
+  files_[FormatSegmentName(parsed->segment_id + 1, 401)] = torn;
+  uint64_t last = 0;
+  const Status status = WriteAfterRecoveryAndReopen(files_, options_, &last);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(last, 403u);
+}
+
+// A record zeroed in the middle of the last segment reads like the clean end of the log, yet
+// records of later groups follow: corruption for Open, and a hole that salvage skips.
+TEST(RecoveryTest, ZeroedRecordBeforeLaterGroupsIsCorruptionAndSalvageSkipsIt) {
+  JournalOptions options = SmallOptions(nullptr);
+  options.prewritten_segments = 0;
+  Files files = WriteJournal(options, 20, 50, 2);
+  ASSERT_EQ(files.size(), 1u);
+  FaultInjectionEnv env;
+  ASSERT_TRUE(env.CreateDir(kDir).ok());
+  options.env = &env;
+  const std::string segment = LastSegment(files);
+  env.WriteAll(kDir + "/" + segment, files[segment]);
+  uint64_t zeroed_offset = 0;
+  {
+    std::unique_ptr<JournalReader> reader;
+    ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
+    ASSERT_TRUE(reader
+                    ->Read(0,
+                           [&](const Record& record) {
+                             if (record.first_sequence == 9) zeroed_offset = record.offset;
+                             return Status::OK();
+                           },
+                           nullptr)
+                    .ok());
+  }
+  ASSERT_GT(zeroed_offset, 0u);
+  std::fill_n(files[segment].begin() + static_cast<std::ptrdiff_t>(zeroed_offset),
+              format::kRecordHeaderBytes + 50, std::byte{0});
+  env.WriteAll(kDir + "/" + segment, files[segment]);
+
+  options.recovery_mode = RecoveryMode::kSkipCorrupted;
+  std::unique_ptr<JournalReader> reader;
+  ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
+  std::vector<uint64_t> sequences;
+  RecoveryReport report;
+  const Status read = reader->Read(
+      0,
+      [&](const Record& record) {
+        sequences.push_back(record.first_sequence);
+        return Status::OK();
+      },
+      &report);
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  EXPECT_GE(report.records_skipped, 1u);
+  ASSERT_FALSE(sequences.empty());
+  EXPECT_EQ(sequences.back(), 20u);
+  EXPECT_EQ(std::count(sequences.begin(), sequences.end(), 9u), 0);
+
+  options.recovery_mode = RecoveryMode::kTolerateTornTail;
+  std::unique_ptr<Journal> journal;
+  const Status opened = Journal::Open(options, kDir, nullptr, &journal);
+  EXPECT_TRUE(opened.IsCorruption()) << opened.ToString();
 }
 
 TEST_F(MiddleSegmentTest, SkipCorruptedReaderSalvagesRecordsAfterTheDamage) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <vector>
 
 #include "journal/record_format.h"
@@ -36,6 +37,19 @@ class SegmentBuilder {
     header.first_sequence = next_sequence_++;
     header.count = 1;
     Put(header, std::span(&value, 1));
+  }
+  // A chained record with every field chosen by the test.
+  void AddRecord(uint8_t type, uint64_t first_sequence, uint32_t count, uint32_t group_offset,
+                 std::span<const std::byte> payload) {
+    RecordHeader header;
+    header.length = static_cast<uint32_t>(payload.size());
+    header.type = type;
+    header.previous_checksum = last_checksum_;
+    header.segment_id = segment_id_;
+    header.first_sequence = first_sequence;
+    header.count = count;
+    header.group_offset = group_offset;
+    Put(header, payload);
   }
   std::vector<std::byte> bytes;
   uint32_t last_checksum() const { return last_checksum_; }
@@ -131,6 +145,76 @@ TEST(SegmentReaderTest, ReorderedRecordsBreakTheChain) {
   reader.Reset(swapped, 1, 1);
   EXPECT_TRUE(ReadAll(&reader).empty());
   EXPECT_EQ(reader.end(), SegmentEnd::kBad);
+}
+
+}  // namespace
+}  // namespace ringdb::journal
+
+namespace ringdb::journal {
+namespace {
+
+// Each way a record can be valid on its own yet not follow its predecessor stops the reader with
+// kBad and a reason naming it; each way a first record can fail to be this segment's header stops
+// it with kNoHeader.
+TEST(SegmentReaderTest, EachLinkFailureIsABadRecordWithItsReason) {
+  const std::byte one[1] = {std::byte{1}};
+  const std::byte header_payload[format::kSegmentHeaderPayloadBytes] = {};
+  struct Case {
+    const char* reason;
+    std::function<void(SegmentBuilder*)> add;
+  };
+  const Case cases[] = {
+      {"a second segment header",
+       [&](SegmentBuilder* s) { s->AddRecord(format::kSegmentHeader, 11, 0, 0, header_payload); }},
+      {"sequence 13, expected 11",
+       [&](SegmentBuilder* s) { s->AddRecord(format::kTransaction, 13, 1, 0, one); }},
+      {"commit group 9 does not follow group 10",
+       [&](SegmentBuilder* s) { s->AddRecord(format::kTransaction, 11, 1, 2, one); }},
+  };
+  for (const Case& c : cases) {
+    SegmentBuilder segment(2, 10, 0);
+    segment.AddTransaction(std::byte{0});
+    c.add(&segment);
+    SegmentReader reader(1024);
+    reader.Reset(segment.bytes, 2, 10);
+    EXPECT_EQ(ReadAll(&reader), (std::vector<uint64_t>{10})) << c.reason;
+    EXPECT_EQ(reader.end(), SegmentEnd::kBad) << c.reason;
+    EXPECT_EQ(reader.end_reason(), c.reason);
+    EXPECT_STREQ(SegmentEndName(reader.end()), "bad record");
+  }
+}
+
+TEST(SegmentReaderTest, FirstRecordThatIsNotAWellFormedHeaderIsNoHeader) {
+  const std::byte one[1] = {std::byte{1}};
+  {
+    // Only a transaction record, no header.
+    SegmentBuilder segment(2, 10, 0);
+    segment.bytes.clear();
+    segment.AddRecord(format::kTransaction, 10, 1, 0, one);
+    SegmentReader reader(1024);
+    reader.Reset(segment.bytes, 2, 10);
+    EXPECT_TRUE(ReadAll(&reader).empty());
+    EXPECT_EQ(reader.end(), SegmentEnd::kNoHeader);
+    EXPECT_EQ(reader.end_reason(), "first record is not a segment header");
+    EXPECT_STREQ(SegmentEndName(reader.end()), "no valid segment header");
+  }
+  {
+    // A header whose payload lacks the magic.
+    SegmentBuilder segment(2, 10, 0);
+    segment.bytes.clear();
+    const std::byte zeros[format::kSegmentHeaderPayloadBytes] = {};
+    segment.AddRecord(format::kSegmentHeader, 10, 0, 0, zeros);
+    SegmentReader reader(1024);
+    reader.Reset(segment.bytes, 2, 10);
+    EXPECT_TRUE(ReadAll(&reader).empty());
+    EXPECT_EQ(reader.end(), SegmentEnd::kNoHeader);
+    EXPECT_EQ(reader.end_reason(), "segment header payload is malformed");
+    EXPECT_FALSE(reader.Resync()) << "no record of this segment follows";
+  }
+  for (const SegmentEnd end : {SegmentEnd::kNotEnded, SegmentEnd::kEndOfFile,
+                               SegmentEnd::kZeroFill, SegmentEnd::kStale}) {
+    EXPECT_STRNE(SegmentEndName(end), "invalid");
+  }
 }
 
 }  // namespace
