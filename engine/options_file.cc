@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <sstream>
+
+#include "ringdb/env.h"
 
 namespace ringdb {
 
@@ -123,19 +126,40 @@ Status ParseOptions(std::string_view text, Options* options, uint32_t* journal_r
 
 Status WriteOptionsFile(const std::string& db_path, const Options& options,
                         uint32_t journal_record_bytes_max) {
+  // Durable before the engine accepts writes: the file carries the journal's record-length
+  // floor, and a copy lost to a power loss (a rename of an unsynced file may leave it empty)
+  // would let a later open with smaller limits reject records the journal holds.
+  Env* env = Env::Default();
   const std::string target = db_path + "/OPTIONS";
   const std::string temporary = target + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << FormatOptions(options, journal_record_bytes_max);
-    if (!out.flush()) {
-      return Status::IOError("cannot write " + temporary);
+  const std::string text = FormatOptions(options, journal_record_bytes_max);
+  if (env->FileExists(temporary)) {
+    if (Status status = env->DeleteFile(temporary); !status.ok()) {
+      return status;
     }
   }
-  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-    return Status::IOError("cannot rename " + temporary + " to " + target);
+  Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(temporary, OpenMode::kCreateNew);
+  if (!file.ok()) {
+    return file.status();
   }
-  return Status::OK();
+  const std::span<const std::byte> bytes = std::as_bytes(std::span(text.data(), text.size()));
+  Result<uint64_t> written = (*file)->WriteAt(0, bytes);
+  if (!written.ok()) {
+    return written.status();
+  }
+  if (*written != bytes.size()) {
+    return Status::IOError("short write of " + temporary);
+  }
+  if (Status status = (*file)->SyncData(); !status.ok()) {
+    return status;
+  }
+  if (Status status = (*file)->Close(); !status.ok()) {
+    return status;
+  }
+  if (Status status = env->RenameFile(temporary, target); !status.ok()) {
+    return status;
+  }
+  return env->SyncDir(db_path);
 }
 
 Status ReadOptionsFile(const std::string& db_path, Options* options,
