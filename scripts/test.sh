@@ -27,7 +27,7 @@ if [[ "${RINGDB_TEST_SANITIZERS:-1}" != "0" ]]; then
   # The crash tests' children are started with posix_spawn, never forked, so TSan sees no fork
   # from a multi-threaded parent; tests/tsan_suppressions.txt says why RocksDB frames are ignored.
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$RINGDB_ROOT/tests/tsan_suppressions.txt" \
-    RINGDB_CRASH_CYCLES=3 \
+    RINGDB_CRASH_CYCLES=3 RINGDB_POWER_LOSS_CYCLES=5 \
     ctest --test-dir "$RINGDB_ROOT/build-tsan" --output-on-failure -j "$jobs" \
     -L 'concurrency|crash' --timeout 900
   ringdb_build "$RINGDB_ROOT/build-asan" -DRINGDB_SANITIZE=address -DRINGDB_BUILD_BENCHMARKS=OFF \
