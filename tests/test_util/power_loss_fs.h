@@ -11,6 +11,9 @@
 //   - CutPowerAt(n) arms the same cut for a later instant: the next n such operations go through
 //     and the one after them is the first to fail, so that a loop over n can fail RocksDB at
 //     each step of a flush or compaction in turn.
+//   - SetFullDisk(true) makes the cut a full disk instead: from then on only appends fail, with
+//     NoSpace (ENOSPC), while syncs, creations, renames and deletions go on. No SimulatePowerLoss
+//     is meant to follow it.
 //   - SimulatePowerLoss(mode, seed), once every file RocksDB opened is closed (the DB destroyed),
 //     rewrites the directory to what survives: files are truncated to their durable size
 //     (kDropUnsynced) or to it plus a random part of what was written after it
@@ -55,6 +58,9 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
   // or directory sync from now on; CutPowerAt(0) cuts at the next one. Closing a file does not
   // count. No effect once the power is cut.
   void CutPowerAt(uint64_t n);
+  // Whether a cut, now or later, is a full disk rather than a power loss.
+  void SetFullDisk(bool full_disk);
+  // Whether the cut (either kind) has happened.
   bool power_cut() const;
   // Requires CutPower() first and every file closed. Returns a description of what was lost, for
   // the log of a failing run.
