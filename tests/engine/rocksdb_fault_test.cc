@@ -7,16 +7,19 @@
 //
 // Method: the journal runs on the in-memory fault-injecting Env, never failing; RocksDB runs on a
 // real temporary directory through PowerLossFileSystem, whose cut makes every later write, sync,
-// creation, rename and deletion fail. RocksDB's memtables are small and the checkpoint threshold
-// is the smallest allowed, so that RocksDB's own flushes and compactions and the engine's
-// checkpoint flushes run throughout. Two loops, SQLite-style:
+// creation, rename and deletion fail. The checkpoint threshold is the smallest allowed and the
+// memtables small (RocksDB flushes and compacts on its own) or large (only checkpoints flush),
+// so that flushes run throughout and meet the failure. Two loops, SQLite-style:
 //   - the n-th RocksDB file-system operation fails, and every one after it, for n spread over the
 //     operations a fault-free run of the workload makes (measured first, by that run);
 //   - the file system fails from the moment a chosen number of transactions is acknowledged.
+// Both loops run with small memtables, with large ones, and with small ones on a disk that fills
+// up instead of dying (appends fail with ENOSPC, the rest goes on; the error must say so).
 // Two producers pipeline the self-verifying transactions of test_util/verified_workload.h until a
 // token fails, then the faulted engine is checked (refuses writes at once, reads, whole live
-// state), closed, and reopened on the same directory with RocksDB's default file system, as after
-// the process died: RocksDB's files keep every byte written before the failure.
+// state) and closed. The process is taken to die there: a first reopen runs on a disk failing
+// again during recovery (it may fail, must return), then one on the same directory with
+// RocksDB's default file system, whose files keep every byte written before the failure.
 // Every wait is bounded: tokens by WaitFor, Close and the rest by a watchdog that aborts the run
 // naming the step that hung. RINGDB_TEST_SEED replays a run's choices (thread timing varies).
 #include <gtest/gtest.h>
@@ -206,6 +209,7 @@ struct RunState {
   std::atomic<uint64_t> acknowledged_after_fault{0};
   std::atomic<bool> failure_seen{false};
   std::atomic<bool> hung{false};
+  bool full_disk = false;
 };
 
 bool Stopped(const RunState& run) {
@@ -256,6 +260,10 @@ void Settle(RunState* run, uint64_t id, const Status& status, ProducerLog* log) 
     ++log->unexpected;
   } else if (!run->fs->power_cut()) {
     ADD_FAILURE() << "transaction " << id << " failed before the fault: " << status.ToString();
+    ++log->unexpected;
+  } else if (run->full_disk && status.ToString().find("No space") == std::string::npos) {
+    ADD_FAILURE() << "transaction " << id << " failed on a full disk without saying so: "
+                  << status.ToString();
     ++log->unexpected;
   }
 }
@@ -313,6 +321,7 @@ class RocksDbFaultTest : public ::testing::Test {
   void RunLoops(uint64_t* round);
 
   bool small_memtables_ = true;
+  bool full_disk_ = false;  // The fault is a full disk (appends fail, ENOSPC), not a dead one.
   uint64_t seed_ = TestSeed();
   std::mt19937_64 random_{seed_};
   Watchdog watchdog_{seed_};
@@ -322,7 +331,8 @@ class RocksDbFaultTest : public ::testing::Test {
 uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
                                    std::optional<uint64_t> recovery_fault_at) {
   const std::string what = fault.Describe() + " (case " + std::to_string(round) +
-                           (small_memtables_ ? ", small" : ", large") + " memtables, seed " +
+                           (small_memtables_ ? ", small" : ", large") + " memtables" +
+                           (full_disk_ ? ", full disk" : "") + ", seed " +
                            std::to_string(seed_) + ")";
   SCOPED_TRACE(what);
   ++totals_.cases;
@@ -342,6 +352,7 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
     if (!status.ok()) {
       return 0;
     }
+    fs->SetFullDisk(full_disk_);
     const uint64_t operations_at_open = fs->counters().operations;
     if (fault.kind == Fault::Kind::kAtOperation) {
       fs->CutPowerAt(fault.n);
@@ -349,6 +360,7 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
 
     watchdog_.Step("workload: " + what);
     RunState run{engine.get(), fs.get(), fault};
+    run.full_disk = full_disk_;
     std::vector<ProducerLog> logs(kProducers + 1);
     std::vector<std::thread> producers;
     for (uint64_t producer = 0; producer < kProducers; ++producer) {
@@ -439,6 +451,7 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
     auto fs = std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(),
                                                     dir.path() + "-side");
     NoPauseAfterCutEnv rocksdb_env(rocksdb::NewCompositeEnv(fs), fs.get());
+    fs->SetFullDisk(full_disk_);
     fs->CutPowerAt(*recovery_fault_at);
     watchdog_.Step("open on a failing disk at operation " +
                    std::to_string(*recovery_fault_at + 1) + ": " + what);
@@ -515,21 +528,25 @@ TEST_F(RocksDbFaultTest, AcknowledgedSurviveFailedAreWholeOrAbsentAndNothingHang
     small_memtables_ = small_memtables;
     ASSERT_NO_FATAL_FAILURE(RunLoops(&round));
   }
+  small_memtables_ = true;
+  full_disk_ = true;
+  ASSERT_NO_FATAL_FAILURE(RunLoops(&round));
 
   EXPECT_GE(totals_.faults_injected, totals_.cases / 2) << "most cases never met their fault";
   EXPECT_GT(totals_.failed_tokens, 0u) << "no token ever failed";
   EXPECT_GT(totals_.checkpoints, 0u) << "no checkpoint ran";
   EXPECT_GT(totals_.refused_by_fs, 0u) << "RocksDB never wrote after a fault";
   std::printf(
-      "rocksdb fault: %d cases (2 fault-free, measuring %llu RocksDB file operations with small "
-      "memtables and %llu with large ones), %d faults injected (%d at an operation, %d after "
-      "acknowledgements, %d in Close), %llu acknowledged verified, %llu failed tokens, %llu "
-      "refused at Submit, at most %llu acknowledged after a fault, in flight: %llu whole / %llu "
-      "absent, %llu violations; recoveries on a failing disk: %llu opened, %llu failed; %llu "
-      "checkpoints, %llu RocksDB operations refused, %llu "
+      "rocksdb fault: %d cases (3 fault-free, measuring %llu RocksDB file operations with small "
+      "memtables, %llu with large ones, %llu with small ones again for the full disk), %d faults "
+      "injected (%d at an operation, %d after acknowledgements, %d in Close), %llu acknowledged "
+      "verified, %llu failed tokens, %llu refused at Submit, at most %llu acknowledged after a "
+      "fault, in flight: %llu whole / %llu absent, %llu violations; recoveries on a failing "
+      "disk: %llu opened, %llu failed; %llu checkpoints, %llu RocksDB operations refused, %llu "
       "transactions replayed; seed %llu\n",
       totals_.cases, static_cast<unsigned long long>(totals_.operations_measured.at(0)),
-      static_cast<unsigned long long>(totals_.operations_measured.at(1)), totals_.faults_injected,
+      static_cast<unsigned long long>(totals_.operations_measured.at(1)),
+      static_cast<unsigned long long>(totals_.operations_measured.at(2)), totals_.faults_injected,
       totals_.faults_at_operation, totals_.faults_after_acknowledged, totals_.faults_in_close,
       static_cast<unsigned long long>(totals_.acknowledged_verified),
       static_cast<unsigned long long>(totals_.failed_tokens),
