@@ -68,8 +68,30 @@ struct PowerLossFileSystem::State {
 
   explicit State(std::string side) : side_dir(std::move(side)) {}
 
+  // Called under the mutex before every operation that changes a file or directory (`appends`:
+  // one that writes file data): true when it must fail. After a power cut (CutPower, or the armed
+  // countdown running out now) every such operation fails; on a full disk only appends do.
+  bool Refused(bool appends) {
+    if (!power_cut && cut_armed) {
+      if (cut_countdown == 0) {
+        power_cut = true;
+        cut_armed = false;
+      } else {
+        --cut_countdown;
+      }
+    }
+    if (power_cut) {
+      return appends || !full_disk;
+    }
+    ++counters.operations;
+    return false;
+  }
+
   IOStatus Refuse(const char* operation, const std::string& path) {
     ++counters.refused_after_cut;
+    if (full_disk) {
+      return IOStatus::NoSpace(std::string(operation) + " " + path, "No space left on device");
+    }
     return IOStatus::IOError(std::string(operation) + " " + path + ": power cut");
   }
 
@@ -119,6 +141,9 @@ struct PowerLossFileSystem::State {
 
   std::mutex mutex;
   bool power_cut = false;
+  bool cut_armed = false;      // CutPowerAt: power_cut is set at the operation after the countdown
+  uint64_t cut_countdown = 0;  // operations still allowed while armed
+  bool full_disk = false;      // SetFullDisk: the cut fills the disk instead of cutting power
   bool lost = false;
   const std::string side_dir;
   uint64_t side_count = 0;
@@ -145,7 +170,7 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
   IOStatus Append(const Slice& data, const IOOptions& options, IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(true /*appends*/)) {
       return state_->Refuse("write", path_);
     }
     IOStatus status = target()->Append(data, options, debug);
@@ -162,7 +187,7 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
   IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
                             IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(true /*appends*/)) {
       return state_->Refuse("pwrite", path_);
     }
     IOStatus status = target()->PositionedAppend(data, offset, options, debug);
@@ -178,7 +203,7 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
   }
   IOStatus Truncate(uint64_t size, const IOOptions& options, IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(false)) {
       return state_->Refuse("ftruncate", path_);
     }
     IOStatus status = target()->Truncate(size, options, debug);
@@ -198,7 +223,7 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
   IOStatus RangeSync(uint64_t offset, uint64_t size, const IOOptions& options,
                      IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(false)) {
       return state_->Refuse("sync_file_range", path_);
     }
     return target()->RangeSync(offset, size, options, debug);
@@ -214,7 +239,7 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
  private:
   IOStatus SyncWith(const IOOptions& options, IODebugContext* debug, bool full) {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(false)) {
       return state_->Refuse("fsync", path_);
     }
     IOStatus status = full ? target()->Fsync(options, debug) : target()->Sync(options, debug);
@@ -238,7 +263,7 @@ class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
 
   IOStatus Fsync(const IOOptions& options, IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(false)) {
       return state_->Refuse("fsync", path_);
     }
     IOStatus status = FSDirectoryWrapper::Fsync(options, debug);
@@ -250,7 +275,7 @@ class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
   IOStatus FsyncWithDirOptions(const IOOptions& options, IODebugContext* debug,
                                const rocksdb::DirFsyncOptions& dir_options) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->power_cut) {
+    if (state_->Refused(false)) {
       return state_->Refuse("fsync", path_);
     }
     IOStatus status = FSDirectoryWrapper::FsyncWithDirOptions(options, debug, dir_options);
@@ -310,6 +335,20 @@ PowerLossFileSystem::~PowerLossFileSystem() {
 void PowerLossFileSystem::CutPower() {
   std::lock_guard<std::mutex> lock(state_->mutex);
   state_->power_cut = true;
+  state_->cut_armed = false;
+}
+
+void PowerLossFileSystem::SetFullDisk(bool full_disk) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->full_disk = full_disk;
+}
+
+void PowerLossFileSystem::CutPowerAt(uint64_t n) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (!state_->power_cut) {
+    state_->cut_armed = true;
+    state_->cut_countdown = n;
+  }
 }
 
 bool PowerLossFileSystem::power_cut() const {
@@ -379,7 +418,7 @@ IOStatus PowerLossFileSystem::OpenWritable(const std::string& path, const FileOp
                                            std::unique_ptr<rocksdb::FSWritableFile>* result,
                                            IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("open", path);
   }
   const bool existed = Exists(path);
@@ -432,7 +471,7 @@ IOStatus PowerLossFileSystem::NewRandomRWFile(const std::string& path, const Fil
   // Only for files written in place (ingestion); ringdb's RocksDB never opens one, so a file
   // opened this way is refused after the cut but its writes are not tracked.
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("open", path);
   }
   return target()->NewRandomRWFile(path, options, result, debug);
@@ -453,7 +492,7 @@ IOStatus PowerLossFileSystem::NewDirectory(const std::string& path, const IOOpti
 IOStatus PowerLossFileSystem::DeleteFile(const std::string& path, const IOOptions& options,
                                          IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("unlink", path);
   }
   const std::string kept = state_->Keep(Normalized(path));
@@ -473,7 +512,7 @@ IOStatus PowerLossFileSystem::DeleteFile(const std::string& path, const IOOption
 IOStatus PowerLossFileSystem::RenameFile(const std::string& source, const std::string& target_path,
                                          const IOOptions& options, IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("rename", source);
   }
   if (!Exists(source)) {
@@ -499,7 +538,7 @@ IOStatus PowerLossFileSystem::RenameFile(const std::string& source, const std::s
 IOStatus PowerLossFileSystem::LinkFile(const std::string& source, const std::string& target_path,
                                        const IOOptions& options, IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("link", target_path);
   }
   IOStatus status = target()->LinkFile(source, target_path, options, debug);
@@ -513,7 +552,7 @@ IOStatus PowerLossFileSystem::LinkFile(const std::string& source, const std::str
 IOStatus PowerLossFileSystem::Truncate(const std::string& path, size_t size,
                                        const IOOptions& options, IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("truncate", path);
   }
   IOStatus status = target()->Truncate(path, size, options, debug);
@@ -528,7 +567,7 @@ IOStatus PowerLossFileSystem::Truncate(const std::string& path, size_t size,
 IOStatus PowerLossFileSystem::CreateDir(const std::string& path, const IOOptions& options,
                                         IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("mkdir", path);
   }
   return target()->CreateDir(path, options, debug);
@@ -538,7 +577,7 @@ IOStatus PowerLossFileSystem::CreateDirIfMissing(const std::string& path,
                                                  const IOOptions& options,
                                                  IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("mkdir", path);
   }
   return target()->CreateDirIfMissing(path, options, debug);
@@ -547,7 +586,7 @@ IOStatus PowerLossFileSystem::CreateDirIfMissing(const std::string& path,
 IOStatus PowerLossFileSystem::DeleteDir(const std::string& path, const IOOptions& options,
                                         IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->power_cut) {
+  if (state_->Refused(false)) {
     return state_->Refuse("rmdir", path);
   }
   return target()->DeleteDir(path, options, debug);

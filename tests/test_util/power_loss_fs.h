@@ -8,6 +8,12 @@
 //   - CutPower() is the instant of the loss: from then on every write, sync, truncate, create,
 //     rename, link, delete and directory sync fails with an I/O error, so nothing the dying
 //     process does afterwards reaches the disk. Reads go on (they see the page cache).
+//   - CutPowerAt(n) arms the same cut for a later instant: the next n such operations go through
+//     and the one after them is the first to fail, so that a loop over n can fail RocksDB at
+//     each step of a flush or compaction in turn.
+//   - SetFullDisk(true) makes the cut a full disk instead: from then on only appends fail, with
+//     NoSpace (ENOSPC), while syncs, creations, renames and deletions go on. No SimulatePowerLoss
+//     is meant to follow it.
 //   - SimulatePowerLoss(mode, seed), once every file RocksDB opened is closed (the DB destroyed),
 //     rewrites the directory to what survives: files are truncated to their durable size
 //     (kDropUnsynced) or to it plus a random part of what was written after it
@@ -48,6 +54,13 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return "PowerLossFileSystem"; }
 
   void CutPower();
+  // Cuts the power right before the (n+1)-th write, sync, truncate, create, rename, link, delete
+  // or directory sync from now on; CutPowerAt(0) cuts at the next one. Closing a file does not
+  // count. No effect once the power is cut.
+  void CutPowerAt(uint64_t n);
+  // Whether a cut, now or later, is a full disk rather than a power loss.
+  void SetFullDisk(bool full_disk);
+  // Whether the cut (either kind) has happened.
   bool power_cut() const;
   // Requires CutPower() first and every file closed. Returns a description of what was lost, for
   // the log of a failing run.
@@ -57,6 +70,7 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
     uint64_t file_syncs = 0;
     uint64_t dir_syncs = 0;
     uint64_t refused_after_cut = 0;
+    uint64_t operations = 0;  // writes, syncs, creations, renames, ... that went through
   };
   Counters counters() const;
 
