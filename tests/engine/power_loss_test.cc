@@ -62,25 +62,6 @@ const char* ModeName(Mode mode) {
   return "?";
 }
 
-// RocksDB's Env over a PowerLossFileSystem. After a failed background flush or compaction RocksDB
-// pauses for a second before going on, and Close waits for it; a machine without power has nothing
-// to wait for, so the pause is skipped once the power is cut.
-class NoPauseAfterCutEnv final : public rocksdb::EnvWrapper {
- public:
-  NoPauseAfterCutEnv(std::unique_ptr<rocksdb::Env> target, const PowerLossFileSystem* fs)
-      : EnvWrapper(target.get()), owned_(std::move(target)), fs_(fs) {}
-  const char* Name() const override { return "NoPauseAfterCutEnv"; }
-  void SleepForMicroseconds(int micros) override {
-    if (!fs_->power_cut()) {
-      EnvWrapper::SleepForMicroseconds(micros);
-    }
-  }
-
- private:
-  std::unique_ptr<rocksdb::Env> owned_;
-  const PowerLossFileSystem* fs_;
-};
-
 // The file layers of one open: the shared in-memory journal Env, and a fresh PowerLossFileSystem
 // over the real directory with the RocksDB Env that carries it.
 class Machine {

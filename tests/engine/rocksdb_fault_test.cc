@@ -119,25 +119,6 @@ class Watchdog {
   std::thread thread_;  // Last: starts once the rest is initialized.
 };
 
-// RocksDB's Env over a PowerLossFileSystem. After a failed background flush or compaction RocksDB
-// pauses for a second before going on, and Close waits for it; the pause only slows the loop down,
-// so it is skipped once the file system has failed.
-class NoPauseAfterCutEnv final : public rocksdb::EnvWrapper {
- public:
-  NoPauseAfterCutEnv(std::unique_ptr<rocksdb::Env> target, const PowerLossFileSystem* fs)
-      : EnvWrapper(target.get()), owned_(std::move(target)), fs_(fs) {}
-  const char* Name() const override { return "NoPauseAfterCutEnv"; }
-  void SleepForMicroseconds(int micros) override {
-    if (!fs_->power_cut()) {
-      EnvWrapper::SleepForMicroseconds(micros);
-    }
-  }
-
- private:
-  std::unique_ptr<rocksdb::Env> owned_;
-  const PowerLossFileSystem* fs_;
-};
-
 // RocksDB's informational log, discarded: written through the file system, it would take a share
 // of the operations the loop counts, at moments no run repeats.
 class DiscardingLogger final : public rocksdb::Logger {

@@ -36,6 +36,7 @@
 #include <memory>
 #include <string>
 
+#include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
 #include "journal/fault_injection_env.h"
@@ -117,6 +118,25 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
                                  rocksdb::IODebugContext* debug);
 
   std::shared_ptr<State> state_;
+};
+
+// RocksDB's Env over a PowerLossFileSystem. After a failed background flush or compaction RocksDB
+// pauses for a second before going on, and Close waits for it; a machine without power (or a disk
+// that failed) has nothing to wait for, so the pause is skipped once the power is cut.
+class NoPauseAfterCutEnv final : public rocksdb::EnvWrapper {
+ public:
+  NoPauseAfterCutEnv(std::unique_ptr<rocksdb::Env> target, const PowerLossFileSystem* fs)
+      : EnvWrapper(target.get()), owned_(std::move(target)), fs_(fs) {}
+  const char* Name() const override { return "NoPauseAfterCutEnv"; }
+  void SleepForMicroseconds(int micros) override {
+    if (!fs_->power_cut()) {
+      EnvWrapper::SleepForMicroseconds(micros);
+    }
+  }
+
+ private:
+  std::unique_ptr<rocksdb::Env> owned_;
+  const PowerLossFileSystem* fs_;
 };
 
 }  // namespace ringdb
