@@ -37,10 +37,7 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
     return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
                               std::string(status.message()));
   }
-  status = CommitIfPreconditionsReadStagedKeys(transaction);
-  if (status.ok()) {
-    status = CheckPreconditions(transaction, sequence);
-  }
+  status = CheckPreconditions(transaction, sequence);
   if (status.IsConflict()) {
     judged_sequence_ = sequence;  // Judged: the marker may cover it, replay judges it the same.
     return status;
@@ -61,22 +58,6 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
   return status;
 }
 
-Status Applier::CommitIfPreconditionsReadStagedKeys(std::span<const std::byte> transaction) {
-  if (staged_count_ == 0) {
-    return Status::OK();
-  }
-  txn::Decoder decoder;
-  Status status = txn::Decoder::Open(transaction, &decoder);
-  RINGDB_ASSERT(status.ok());  // Validate passed.
-  txn::Op op{};
-  while (decoder.Next(&op)) {
-    if (txn::IsPrecondition(op.type) && staged_keys_.MayContain(op.key)) {
-      return Commit();
-    }
-  }
-  return Status::OK();
-}
-
 Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence) {
   txn::Decoder decoder;
   Status status = txn::Decoder::Open(transaction, &decoder);
@@ -85,6 +66,14 @@ Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint6
   while (decoder.Next(&op)) {
     if (!txn::IsPrecondition(op.type)) {
       continue;
+    }
+    // A key the group may have written is read only after the group is committed. Earlier reads
+    // of this transaction stay exact: their keys were not staged, so the commit leaves them as
+    // they were.
+    if (staged_count_ > 0 && staged_keys_.MayContain(op.key)) {
+      if (Status committed = Commit(); !committed.ok()) {
+        return committed;
+      }
     }
     read_value_.Reset();
     const rocksdb::Status read = db_->Get(read_options_, data_, ToSlice(op.key), &read_value_);

@@ -54,8 +54,7 @@ class Applier {
   static Status WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence);
 
  private:
-  // Commits the group first when a precondition's key may have been written by it.
-  Status CommitIfPreconditionsReadStagedKeys(std::span<const std::byte> transaction);
+  // Reads each precondition, committing the group first when its key may have been staged.
   Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence);
   Status StageWrites(std::span<const std::byte> transaction);
 

@@ -60,6 +60,17 @@ inline bool Applies(uint64_t id) {
   return false;
 }
 
+// True when an outcome (applied: OK; otherwise Conflict) is the one Applies allows; a mismatch
+// is also a test failure.
+inline bool OutcomeFits(uint64_t id, bool applied) {
+  if (applied == Applies(id)) {
+    return true;
+  }
+  ADD_FAILURE() << "transaction " << id
+                << (applied ? " was acknowledged but cannot apply" : " conflicted but should apply");
+  return false;
+}
+
 inline int KeysOf(uint64_t id) { return 1 + static_cast<int>(id % 4); }
 
 inline std::string KeyOf(uint64_t id, int index) {

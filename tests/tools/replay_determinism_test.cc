@@ -16,6 +16,7 @@
 #include "engine/column_families.h"
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
+#include "test_util/random_operations.h"
 #include "test_util/seed.h"
 #include "tool_run.h"
 
@@ -34,17 +35,7 @@ void RandomWorkload(Engine* engine, uint64_t seed, int thread, std::vector<char>
   std::mt19937_64 random(seed);
   for (int i = 0; i < kTransactionsPerThread; ++i) {
     WriteBatch batch;
-    const int operations = 1 + static_cast<int>(random() % 4);
-    for (int op = 0; op < operations; ++op) {
-      const std::string key = "k" + std::to_string(random() % 48);
-      switch (random() % 6) {
-        case 0: batch.Delete(key); break;
-        case 1: batch.ExpectAbsent(key); break;
-        case 2: batch.ExpectPresent(key); break;
-        case 3: batch.ExpectEqual(key, "v" + std::to_string(random() % 4)); break;
-        default: batch.Put(key, "v" + std::to_string(random() % 4)); break;
-      }
-    }
+    AddRandomOperations(&random, 48, &batch);
     batch.Put(OwnKey(thread, i), "committed");
     const Status status = engine->Write(batch);
     ASSERT_TRUE(status.ok() || status.IsConflict()) << status.ToString();
