@@ -52,10 +52,13 @@ void MultiProducerSequencer::Publish(uint64_t first, uint64_t last) {
 }
 
 uint64_t MultiProducerSequencer::HighestPublished(uint64_t known) const noexcept {
-  const uint64_t claimed = claimed_.load(std::memory_order_acquire);
+  // Only the flags are read, never claimed_: the claim CAS would otherwise pull its line away from
+  // the producers on every scan (reading it halved the 2->1 rate). A flag equal to its sequence
+  // is proof enough, since only a claimed sequence is ever published, and nobody can publish
+  // more than slot_count past what this consumer has seen.
   uint64_t highest = known;
-  // Bounded by the claim sequence, at most slot_count iterations past `known`.
-  while (highest < claimed &&
+  const uint64_t limit = known + slot_count_;
+  while (highest < limit &&
          published_[(highest + 1) & mask_].load(std::memory_order_acquire) == highest + 1) {
     ++highest;
   }

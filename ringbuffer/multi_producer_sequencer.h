@@ -30,7 +30,8 @@ class MultiProducerSequencer final : public Sequencer {
   RingCore& ring_;
   const uint64_t slot_count_;
   const uint64_t mask_;
-  // The claim sequence: CAS by producers (seq_cst), read by consumers' scans and by Close.
+  // The claim sequence: CAS by producers (seq_cst), read by Close and Info; consumers never
+  // read it (they scan the flags).
   alignas(kCacheLineSizeBytes) std::atomic<uint64_t> claimed_{0};
   // A shared cache of the gating sequence, so producers rarely read every consumer's sequence.
   // A stale (smaller) value only costs a re-read: gating sequences only grow. Release/acquire,
