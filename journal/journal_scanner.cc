@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "journal/record_format.h"
 #include "journal/segment_reader.h"
 #include "util/assert.h"
 
@@ -64,6 +65,7 @@ JournalScanner::JournalScanner(Env* env, std::string dir, uint32_t record_bytes_
       record_bytes_max_(record_bytes_max),
       mode_(mode),
       logger_(logger),
+      source_(uint64_t{format::kRecordHeaderBytes} + record_bytes_max),
       reader_(record_bytes_max) {
   RINGDB_ASSERT(env_ != nullptr);
   RINGDB_ASSERT(logger_ != nullptr);
@@ -94,32 +96,6 @@ Status JournalScanner::List(std::vector<Listed>* listed, ScanOutcome* outcome) {
                ? a.parsed.segment_id < b.parsed.segment_id
                : a.parsed.first_sequence < b.parsed.first_sequence;
   });
-  return Status::OK();
-}
-
-Status JournalScanner::Load(const std::string& name) {
-  Result<std::unique_ptr<ReadableFile>> file = env_->OpenReadable(JoinPath(dir_, name));
-  if (!file.ok()) {
-    return file.status();
-  }
-  Result<uint64_t> size = (*file)->Size();
-  if (!size.ok()) {
-    return size.status();
-  }
-  if (*size > (uint64_t{1} << 40)) {
-    return Status::Corruption("segment " + name + " is larger than 1 TiB");
-  }
-  if (*size > buffer_capacity_) {
-    buffer_.reset(new std::byte[*size]);  // Default-initialised: no zero-fill.
-    buffer_capacity_ = *size;
-  }
-  loaded_ = {};
-  Result<uint64_t> got = (*file)->ReadAt(0, std::span<std::byte>(buffer_.get(), *size));
-  if (!got.ok()) {
-    return got.status();
-  }
-  // A file shrinking under a live reader is read as what remains.
-  loaded_ = std::span<const std::byte>(buffer_.get(), *got);
   return Status::OK();
 }
 
@@ -194,10 +170,20 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
 Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
                                    const RecordCallback* fn, RecoveryReport* report,
                                    ScanOutcome* outcome, bool* stop) {
-  if (Status status = Load(entry.name); !status.ok()) {
+  if (Status status = source_.Open(env_, JoinPath(dir_, entry.name)); !status.ok()) {
     return status;
   }
-  reader_.Reset(loaded_, entry.parsed.segment_id, entry.parsed.first_sequence);
+  Status status = ScanOpenedSegment(entry, is_last, after_sequence, fn, report, outcome, stop);
+  // A read error mid-segment looks like the end of the file to the reader; it must not be taken
+  // for one (a torn tail to truncate, say), so it overrides whatever the scan concluded.
+  return source_.status().ok() ? status : source_.status();
+}
+
+Status JournalScanner::ScanOpenedSegment(const Listed& entry, bool is_last,
+                                         uint64_t after_sequence, const RecordCallback* fn,
+                                         RecoveryReport* report, ScanOutcome* outcome,
+                                         bool* stop) {
+  reader_.Reset(&source_, entry.parsed.segment_id, entry.parsed.first_sequence);
   std::optional<ScannedSegment> previous;
   if (!outcome->segments.empty()) {
     previous = outcome->segments.back();
@@ -211,7 +197,7 @@ Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t a
                                   ": torn segment header (recovery mode absolute-consistency)");
       }
       outcome->delete_segment = entry.name;
-      NoteTornTail(entry.name, 0, loaded_.size(), report);
+      NoteTornTail(entry.name, 0, source_.size_bytes(), report);
       return Status::OK();
     }
     Status status = Problem(entry.name, 0, entry.parsed.first_sequence,
@@ -286,7 +272,8 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
   }
   outcome->segments.push_back(ScannedSegment{
       entry.name, entry.parsed.segment_id, reader_.header_record().first_sequence,
-      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(), loaded_.size()});
+      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(),
+      source_.size_bytes()});
   if (*stop) {
     outcome->truncate_tail = true;
   }
@@ -305,7 +292,7 @@ Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* repo
   }
   if (!later.found || later.all_in_stopped_group) {
     // The last commit group was being written when the writer stopped; it was never acknowledged.
-    const uint64_t torn_end = later.found ? later.last_end_offset : loaded_.size();
+    const uint64_t torn_end = later.found ? later.last_end_offset : source_.size_bytes();
     if (mode_ == RecoveryMode::kAbsoluteConsistency) {
       return Status::Corruption(
           Describe(entry.name, reader_.end_offset(), reader_.next_sequence()) + ": torn tail (" +

@@ -5,7 +5,8 @@
 // It only reads: what to do about a torn tail or a quarantine (truncate, rename, delete) is
 // returned as a ScanOutcome and carried out by Journal::Open; JournalReader never does it.
 //
-// Thread safety: not thread-safe. Memory: one buffer of the largest segment's size, reused.
+// Thread safety: not thread-safe. Memory: one read window of a few MiB (FileWindowSource), reused
+// from segment to segment.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "journal/journal_options.h"
 #include "journal/segment_name.h"
 #include "journal/segment_reader.h"
+#include "journal/segment_source.h"
 
 namespace ringdb::journal {
 
@@ -72,7 +74,6 @@ class JournalScanner {
     SegmentName parsed;
   };
   Status List(std::vector<Listed>* listed, ScanOutcome* outcome);
-  Status Load(const std::string& name);
   // Decides what a problem found at (segment, offset) means under the mode. Returns OK when the
   // scan may go on (skip mode) or stop quietly (point in time); *stop tells which.
   Status Problem(const std::string& segment, uint64_t offset, uint64_t sequence,
@@ -83,6 +84,9 @@ class JournalScanner {
   Status ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
                      const RecordCallback* fn, RecoveryReport* report, ScanOutcome* outcome,
                      bool* stop);
+  Status ScanOpenedSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
+                           const RecordCallback* fn, RecoveryReport* report, ScanOutcome* outcome,
+                           bool* stop);
   Status ReadRecords(const Listed& entry, bool is_last, uint64_t after_sequence,
                      const RecordCallback* fn, RecoveryReport* report, ScanOutcome* outcome,
                      bool* stop);
@@ -98,11 +102,8 @@ class JournalScanner {
   const uint32_t record_bytes_max_;
   const RecoveryMode mode_;
   spdlog::logger* const logger_;
-  // The loaded segment: allocated without zero-filling (it is read over at once), grown only.
   uint64_t skip_before_sequence_ = 0;
-  std::unique_ptr<std::byte[]> buffer_;
-  uint64_t buffer_capacity_ = 0;
-  std::span<const std::byte> loaded_;
+  FileWindowSource source_;  // The segment being scanned.
   SegmentReader reader_;
 };
 

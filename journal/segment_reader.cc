@@ -26,11 +26,14 @@ const char* SegmentEndName(SegmentEnd end) {
   return "invalid";
 }
 
-void SegmentReader::Reset(std::span<const std::byte> bytes, uint64_t segment_id,
+void SegmentReader::Reset(SegmentSource* source, uint64_t segment_id,
                           uint64_t name_first_sequence) {
+  RINGDB_ASSERT(source != nullptr);
+  RINGDB_ASSERT(source->window_bytes_min() >=
+                uint64_t{format::kRecordHeaderBytes} + record_bytes_max_);
   RINGDB_ASSERT(segment_id >= format::kFirstSegmentId);
   RINGDB_ASSERT(name_first_sequence >= format::kFirstSequence);
-  bytes_ = bytes;
+  source_ = source;
   segment_id_ = segment_id;
   offset_ = 0;
   started_ = false;
@@ -57,7 +60,7 @@ bool SegmentReader::Stop(SegmentEnd end, std::string reason) {
 bool SegmentReader::ReadHeader() {
   started_ = true;
   DecodedRecord decoded;
-  const DecodeOutcome outcome = DecodeRecord(bytes_, record_bytes_max_, &decoded);
+  const DecodeOutcome outcome = DecodeRecord(source_->From(0), record_bytes_max_, &decoded);
   if (outcome != DecodeOutcome::kRecord) {
     return Stop(SegmentEnd::kNoHeader, DecodeOutcomeName(outcome));
   }
@@ -113,7 +116,7 @@ void SegmentReader::Accept(const RecordHeader& header, uint64_t size_bytes) {
   group_first_sequence_ = header.group_first_sequence();
   last_checksum_ = header.checksum;
   offset_ += size_bytes;
-  RINGDB_ASSERT(offset_ <= bytes_.size());
+  RINGDB_ASSERT(offset_ <= source_->size_bytes());
 }
 
 bool SegmentReader::Next(DecodedRecord* record, uint64_t* offset) {
@@ -127,7 +130,7 @@ bool SegmentReader::Next(DecodedRecord* record, uint64_t* offset) {
   }
   // Bounded: each pass consumes at least one record header of the segment or returns.
   while (true) {
-    const DecodeOutcome outcome = DecodeRecord(bytes_.subspan(offset_), record_bytes_max_, record);
+    const DecodeOutcome outcome = DecodeRecord(source_->From(offset_), record_bytes_max_, record);
     if (outcome == DecodeOutcome::kEndOfInput) {
       return Stop(SegmentEnd::kEndOfFile, "end of file");
     }
@@ -155,7 +158,7 @@ bool SegmentReader::Next(DecodedRecord* record, uint64_t* offset) {
   }
 }
 
-LaterRecords SegmentReader::FindLaterRecords() const {
+LaterRecords SegmentReader::FindLaterRecords() {
   RINGDB_ASSERT(end_ != SegmentEnd::kNotEnded);
   LaterRecords later;
   std::byte id_bytes[8];
@@ -168,31 +171,40 @@ LaterRecords SegmentReader::FindLaterRecords() const {
   }
   const int anchor_byte = std::to_integer<int>(id_bytes[anchor]);
   const uint64_t probe_offset = format::kSegmentIdOffset + anchor;
-  const uint64_t limit = bytes_.size();
+  const uint64_t record_bytes_whole = uint64_t{format::kRecordHeaderBytes} + record_bytes_max_;
   uint64_t position = offset_ + 1;
-  while (position + format::kRecordHeaderBytes <= limit) {  // Bounded: position grows every pass.
-    const uint64_t last_position = limit - format::kRecordHeaderBytes;
-    const void* hit = std::memchr(bytes_.data() + position + probe_offset, anchor_byte,
-                                  last_position - position + 1);
-    if (hit == nullptr) {
+  // Bounded: position grows every pass, and the source ends.
+  while (true) {
+    const std::span<const std::byte> window = source_->From(position);
+    if (window.size() < format::kRecordHeaderBytes) {
       break;
     }
-    position = static_cast<uint64_t>(static_cast<const std::byte*>(hit) - bytes_.data()) -
-               probe_offset;
-    if (std::memcmp(bytes_.data() + position + format::kSegmentIdOffset, id_bytes, 8) != 0) {
-      ++position;
+    // Candidates whose whole record is in the window: all of them when the window reaches the
+    // end of the segment, else those with a whole record's worth of bytes after them (From()
+    // guarantees at least that much, so at least one candidate position is covered).
+    const bool to_end = position + window.size() >= source_->size_bytes();
+    const uint64_t candidates = to_end ? window.size() - format::kRecordHeaderBytes + 1
+                                       : window.size() - record_bytes_whole + 1;
+    const void* hit = std::memchr(window.data() + probe_offset, anchor_byte, candidates);
+    if (hit == nullptr) {
+      if (to_end) {
+        break;
+      }
+      position += candidates;
       continue;
     }
+    const uint64_t at = static_cast<uint64_t>(static_cast<const std::byte*>(hit) - window.data()) -
+                        probe_offset;
     DecodedRecord decoded;
-    if (DecodeRecord(bytes_.subspan(position), record_bytes_max_, &decoded) !=
-            DecodeOutcome::kRecord ||
+    if (std::memcmp(window.data() + at + format::kSegmentIdOffset, id_bytes, 8) != 0 ||
+        DecodeRecord(window.subspan(at), record_bytes_max_, &decoded) != DecodeOutcome::kRecord ||
         decoded.header.type == format::kSegmentHeader) {
-      ++position;
+      position += at + 1;
       continue;
     }
     if (!later.found) {
       later.found = true;
-      later.first_offset = position;
+      later.first_offset = position + at;
       later.first_sequence = decoded.header.first_sequence;
     }
     // The group being written at the stop point began either with the group of the last accepted
@@ -201,7 +213,7 @@ LaterRecords SegmentReader::FindLaterRecords() const {
     if (group != group_first_sequence_ && group != next_sequence_) {
       later.all_in_stopped_group = false;
     }
-    position += decoded.size_bytes;
+    position += at + decoded.size_bytes;
     later.last_end_offset = position;
   }
   return later;
@@ -217,7 +229,7 @@ bool SegmentReader::Resync() {
   }
   DecodedRecord decoded;
   const DecodeOutcome outcome =
-      DecodeRecord(bytes_.subspan(later.first_offset), record_bytes_max_, &decoded);
+      DecodeRecord(source_->From(later.first_offset), record_bytes_max_, &decoded);
   RINGDB_ASSERT(outcome == DecodeOutcome::kRecord);
   // Accept the record as the new start of the chain; the reader re-reads it as a normal record.
   started_ = true;

@@ -2,10 +2,11 @@
 // segment id, sequence and chain link, and says why it stopped.
 //
 // It is the single place where "is this record valid here?" is decided: recovery, replay and the
-// read-only JournalReader all go through it. It never touches the disk; SegmentSource loads a file.
+// read-only JournalReader all go through it. It never touches the disk itself: it reads through a
+// SegmentSource (a window over the file, or bytes in memory).
 //
-// Thread safety: not thread-safe. Lifetimes: the bytes given to Reset must outlive the reader's
-// use.
+// Thread safety: not thread-safe. Lifetimes: the source (or bytes) given to Reset must outlive the
+// reader's use; a record's payload is valid until the next call on the reader.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "journal/record_codec.h"
+#include "journal/segment_source.h"
 
 namespace ringdb::journal {
 
@@ -44,9 +46,14 @@ class SegmentReader {
   SegmentReader(const SegmentReader&) = delete;
   SegmentReader& operator=(const SegmentReader&) = delete;
 
-  // Starts a walk over bytes, the contents of segment segment_id whose file name says it starts at
-  // name_first_sequence (used only when the header itself is unreadable).
-  void Reset(std::span<const std::byte> bytes, uint64_t segment_id, uint64_t name_first_sequence);
+  // Starts a walk over the source, the contents of segment segment_id whose file name says it
+  // starts at name_first_sequence (used only when the header itself is unreadable).
+  void Reset(SegmentSource* source, uint64_t segment_id, uint64_t name_first_sequence);
+  // The same over bytes in memory.
+  void Reset(std::span<const std::byte> bytes, uint64_t segment_id, uint64_t name_first_sequence) {
+    memory_ = MemorySource(bytes);
+    Reset(&memory_, segment_id, name_first_sequence);
+  }
 
   // Reads the segment header if not done yet; false if the segment has none (end() == kNoHeader).
   bool Begin() { return started_ ? has_header_ : ReadHeader(); }
@@ -60,9 +67,10 @@ class SegmentReader {
   // and accepts it without the chain check. False if there is none.
   bool Resync();
 
-  // Scans the bytes after the stop point for valid records of this segment. Costs one 8-byte
-  // comparison per byte offset, plus a checksum only where the segment id matches.
-  LaterRecords FindLaterRecords() const;
+  // Scans the bytes after the stop point for valid records of this segment. Costs a memchr over
+  // them, plus a comparison and a checksum where a byte of the segment id matches. Moves the
+  // source's window, so a payload returned by Next() is no longer valid after it.
+  LaterRecords FindLaterRecords();
 
   bool has_header() const { return has_header_; }
   const RecordHeader& header_record() const { return header_record_; }
@@ -71,7 +79,7 @@ class SegmentReader {
   const std::string& end_reason() const { return end_reason_; }
   // Offset just past the last valid record: where the stop happened.
   uint64_t end_offset() const { return offset_; }
-  uint64_t size_bytes() const { return bytes_.size(); }
+  uint64_t size_bytes() const { return source_->size_bytes(); }
   uint64_t next_sequence() const { return next_sequence_; }
   uint64_t last_sequence() const { return next_sequence_ - 1; }
   uint32_t last_checksum() const { return last_checksum_; }
@@ -85,7 +93,8 @@ class SegmentReader {
   void Accept(const RecordHeader& header, uint64_t size_bytes);
 
   const uint32_t record_bytes_max_;
-  std::span<const std::byte> bytes_;
+  SegmentSource* source_ = nullptr;
+  MemorySource memory_;  // Behind source_ when Reset was given bytes.
   uint64_t segment_id_ = 0;
   uint64_t offset_ = 0;
   bool started_ = false;
