@@ -4,7 +4,8 @@ add_library(ringdb_engine_bench STATIC
   ${CMAKE_CURRENT_LIST_DIR}/engine/bench_util.cc
   ${CMAKE_CURRENT_LIST_DIR}/engine/engine_bench.cc
   ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_peers.cc
-  ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_ringdb.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_ringdb.cc
+  ${CMAKE_CURRENT_LIST_DIR}/engine/writer_process.cc)
 target_include_directories(ringdb_engine_bench PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ringdb_engine_bench PUBLIC ringdb::ringdb ${RINGDB_ROCKSDB})
 ringdb_warnings(ringdb_engine_bench)

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bench/engine/engine_bench.h"
+#include "bench/engine/workloads.h"
 #include "ringdb/version.h"
 #include "tools/commands.h"
 #include "tools/tool_common.h"
@@ -32,6 +33,7 @@ CLI::App* AddPathCommand(CLI::App* parent, const char* name, const char* descrip
 }  // namespace
 
 int main(int argc, char** argv) {
+  ringdb::bench::RunWriterIfAsked();  // `ringdb bench` W4's writer process: writes, then exits.
   CLI::App app("ringdb " RINGDB_VERSION_STRING
                ": inspect, verify, recover, replay and back up ringdb databases");
   app.footer(kExitCodes);

@@ -3,8 +3,10 @@
 #include <cstring>
 
 #include "bench/engine/engine_bench.h"
+#include "bench/engine/workloads.h"
 
 int main(int argc, char** argv) {
+  ringdb::bench::RunWriterIfAsked();  // W4's writer process: writes, then exits.
   ringdb::bench::BenchConfig config;
   for (int index = 1; index < argc; ++index) {
     if (std::strcmp(argv[index], "--quick") == 0) {

@@ -2,6 +2,7 @@
 // or a plain write+fdatasync loop) in fresh directories under one parent, in the same process.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -32,10 +33,26 @@ struct PipelinedFigures {
 };
 PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double seconds);
 
-// Writes `transactions` single-put transactions in a child process that is then killed, so
-// that nothing is checkpointed or flushed, and returns the time to open the directory again, ms.
+// Writes `transactions` single-put transactions in a writer process that exits without closing,
+// so that nothing is checkpointed or flushed at close, and returns the time to open the directory
+// again, ms. Both sides run with a memtable of kReopenWriteBufferBytes, so that no flush retires
+// part of the log while writing (which one flushes first, and when, is otherwise a matter of
+// timing): both then recover every write from their log.
+inline constexpr size_t kReopenWriteBufferBytes = size_t{1} << 30;
 double RingdbReopenMs(const std::string& dir, uint64_t transactions);
 double RocksDbReopenMs(const std::string& dir, uint64_t transactions);
+// The writer processes' work; each ends the process with _exit (0 on success).
+[[noreturn]] void RingdbWriteAndAbandon(const std::string& dir, uint64_t transactions);
+[[noreturn]] void RocksDbWriteAndAbandon(const std::string& dir, uint64_t transactions);
+
+// The writer process is this program started again (not a fork: a forked child of a process that
+// already used RocksDB inherits its background thread pool without the threads, and its first
+// flush waits forever). RunWriterProcess starts it and waits, exiting on failure;
+// RunWriterIfAsked, called first thing in main, makes the started program do the writing.
+inline constexpr const char* kRingdbWriter = "ringdb";
+inline constexpr const char* kRocksDbWriter = "rocksdb";
+void RunWriterProcess(const char* writer, const std::string& dir, uint64_t transactions);
+void RunWriterIfAsked();
 
 // YCSB workload A: 50 % reads, 50 % updates of zipfian-chosen keys among `keys`, by `threads`.
 Figures RingdbYcsbA(const std::string& dir, int threads, uint64_t keys, double seconds);

@@ -1,7 +1,5 @@
 // The peers: a plain write+fdatasync loop and RocksDB used directly with default options.
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,9 +21,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 const std::string kValue(100, 'v');
 
-std::unique_ptr<rocksdb::DB> OpenRocksDb(const std::string& path) {
+std::unique_ptr<rocksdb::DB> OpenRocksDb(const std::string& path, size_t write_buffer_bytes = 0) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  if (write_buffer_bytes != 0) {
+    options.write_buffer_size = write_buffer_bytes;
+  }
   rocksdb::DB* db = nullptr;
   const rocksdb::Status status = rocksdb::DB::Open(options, path, &db);
   if (!status.ok()) {
@@ -86,28 +87,27 @@ Figures RocksDbWriters(const std::string& dir, int threads, int puts, bool sync,
   });
 }
 
-double RocksDbReopenMs(const std::string& dir, uint64_t transactions) {
-  const pid_t child = fork();
-  if (child == 0) {
-    std::unique_ptr<rocksdb::DB> db = OpenRocksDb(dir);
-    Random random(7);
-    std::string key;
-    rocksdb::WriteOptions write_options;  // WAL on, no sync: the writes sit in the WAL.
-    for (uint64_t i = 0; i < transactions; ++i) {
-      random.Key(&key);
-      if (!db->Put(write_options, key, kValue).ok()) {
-        _exit(1);
-      }
-    }
-    if (!db->FlushWAL(true /*sync*/).ok()) {
+void RocksDbWriteAndAbandon(const std::string& dir, uint64_t transactions) {
+  std::unique_ptr<rocksdb::DB> db = OpenRocksDb(dir, kReopenWriteBufferBytes);
+  Random random(7);
+  std::string key;
+  rocksdb::WriteOptions write_options;  // WAL on, no sync: the writes sit in the WAL.
+  for (uint64_t i = 0; i < transactions; ++i) {
+    random.Key(&key);
+    if (!db->Put(write_options, key, kValue).ok()) {
       _exit(1);
     }
-    _exit(0);  // No Close: the memtable is lost, the WAL must be replayed.
   }
-  int status = 0;
-  waitpid(child, &status, 0);
+  if (!db->FlushWAL(true /*sync*/).ok()) {
+    _exit(1);
+  }
+  _exit(0);  // No Close: the memtable is lost, the WAL must be replayed.
+}
+
+double RocksDbReopenMs(const std::string& dir, uint64_t transactions) {
+  RunWriterProcess(kRocksDbWriter, dir, transactions);
   const auto started = Clock::now();
-  std::unique_ptr<rocksdb::DB> db = OpenRocksDb(dir);
+  std::unique_ptr<rocksdb::DB> db = OpenRocksDb(dir, kReopenWriteBufferBytes);
   return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
 }
 

@@ -1,6 +1,5 @@
 // ringdb's side of each workload, through the public API only.
-#include <signal.h>
-#include <sys/wait.h>
+#include <rocksdb/options.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -103,37 +102,41 @@ PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double
   return figures;
 }
 
+// W4's options: RocksDB's memtable holds every write, as in RocksDbReopenMs.
+Options ReopenOptions() {
+  Options options = BenchOptions();
+  auto db_options = std::make_shared<rocksdb::Options>();
+  db_options->write_buffer_size = kReopenWriteBufferBytes;
+  options.rocksdb_options = db_options;
+  return options;
+}
+
+void RingdbWriteAndAbandon(const std::string& dir, uint64_t transactions) {
+  std::unique_ptr<Engine> engine = OpenEngine(dir, ReopenOptions());
+  Random random(7);
+  std::string key;
+  WriteBatch batch;
+  std::vector<Token> window(4096);
+  for (uint64_t i = 0; i < transactions; ++i) {
+    Token& slot = window[i % window.size()];
+    if (slot.sequence() != 0 && !slot.Wait().ok()) {
+      _exit(1);
+    }
+    FillBatch(&random, 1, &key, &batch);
+    slot = engine->Submit(batch);
+  }
+  for (Token& token : window) {
+    if (token.sequence() != 0 && !token.Wait().ok()) {
+      _exit(1);
+    }
+  }
+  _exit(0);  // No Close: no flush, no checkpoint; the journal must be replayed.
+}
+
 double RingdbReopenMs(const std::string& dir, uint64_t transactions) {
-  const pid_t child = fork();
-  if (child == 0) {
-    std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
-    Random random(7);
-    std::string key;
-    WriteBatch batch;
-    std::vector<Token> window(4096);
-    for (uint64_t i = 0; i < transactions; ++i) {
-      Token& slot = window[i % window.size()];
-      if (slot.sequence() != 0 && !slot.Wait().ok()) {
-        _exit(1);
-      }
-      FillBatch(&random, 1, &key, &batch);
-      slot = engine->Submit(batch);
-    }
-    for (Token& token : window) {
-      if (token.sequence() != 0 && !token.Wait().ok()) {
-        _exit(1);
-      }
-    }
-    _exit(0);  // No Close: no flush, no checkpoint; the journal must be replayed.
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "bench: the writing child failed\n");
-    std::exit(1);
-  }
+  RunWriterProcess(kRingdbWriter, dir, transactions);
   const auto started = Clock::now();
-  std::unique_ptr<Engine> engine = OpenEngine(dir, BenchOptions());
+  std::unique_ptr<Engine> engine = OpenEngine(dir, ReopenOptions());
   return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
 }
 
