@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/engine_impl.h"
+#include "engine/group_gatherer.h"
 #include "engine/txn_codec.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
@@ -57,14 +58,17 @@ void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last,
 }
 
 void EngineImpl::JournalerLoop() {
+  GroupGatherer gatherer(journal_consumer_);
   uint64_t next = 1;
   for (;;) {
-    Result<uint64_t> available = journal_consumer_->WaitFor(next);
+    Result<uint64_t> available = gatherer.Next(next);
     if (!available.ok()) {
       break;  // Closed and drained.
     }
+    const auto started = std::chrono::steady_clock::now();
     JournalRun(next, *available);
     journal_consumer_->Release(*available);
+    gatherer.GroupDone(next, *available, std::chrono::steady_clock::now() - started);
     next = *available + 1;
     MaybeRetire();
   }

@@ -210,7 +210,7 @@ void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
   WakeParked();
 }
 
-void RingCore::WakeParked() {
+void RingCore::WakeParked(uint64_t passed_from, uint64_t passed_to) {
   if (!wait_.parks()) {
     return;  // Nobody ever parks with this strategy, so there is nobody to wake.
   }
@@ -219,6 +219,11 @@ void RingCore::WakeParked() {
   const uint32_t count = consumer_count_.load(std::memory_order_acquire);
   for (uint32_t index = 0; index < count; ++index) {
     consumers_[index]->lot.WakeIfParked();
+  }
+  // A token resolves when the last terminal consumer passes it, and that release wakes its lot.
+  const uint64_t passed = std::min(passed_to - passed_from, kTokenLotCount);
+  for (uint64_t sequence = passed_from + 1; sequence <= passed_from + passed; ++sequence) {
+    token_lots_[sequence & (kTokenLotCount - 1)].WakeIfParked();
   }
 }
 
@@ -264,8 +269,12 @@ Result<uint64_t> RingCore::WaitFor(ConsumerCore& consumer, uint64_t next, Deadli
 void RingCore::Release(ConsumerCore& consumer, uint64_t sequence) {
   RINGDB_ASSERT(sequence >= consumer.sequence.value.load(std::memory_order_relaxed));
   RINGDB_ASSERT(sequence <= consumer.available_cached);
+  const uint64_t previous = consumer.sequence.value.load(std::memory_order_relaxed);
   consumer.sequence.Store(sequence);
-  WakeParked();
+  // Only a terminal consumer's release can resolve tokens.
+  const bool terminal = std::find(terminals_.begin(), terminals_.begin() + terminal_count_,
+                                  &consumer) != terminals_.begin() + terminal_count_;
+  WakeParked(previous, terminal ? sequence : previous);
 }
 
 void RingCore::Fail(ConsumerCore& consumer, uint64_t batch_last_sequence, const Status& status) {
@@ -282,7 +291,7 @@ void RingCore::Interrupt(ConsumerCore& consumer) {
 Status RingCore::WaitResolved(uint64_t sequence, Deadline deadline) const {
   RINGDB_ASSERT(sequence > 0);
   auto ready = [&] { return Resolved(sequence); };
-  if (!ready() && !wait_.Wait(producer_lot_, ready, deadline)) {
+  if (!ready() && !wait_.Wait(token_lots_[sequence & (kTokenLotCount - 1)], ready, deadline)) {
     return Status::TimedOut("token not resolved before the deadline");
   }
   return Outcome(sequence);
@@ -298,6 +307,9 @@ void RingCore::Close() {
   const uint64_t final_sequence = sequencer_->claimed();
   final_sequence_.store(final_sequence, std::memory_order_seq_cst);
   producer_lot_.WakeAll();
+  for (ParkingLot& lot : token_lots_) {
+    lot.WakeAll();
+  }
   const uint32_t count = consumer_count_.load(std::memory_order_acquire);
   for (uint32_t index = 0; index < count; ++index) {
     consumers_[index]->lot.WakeAll();

@@ -82,8 +82,9 @@ class RingCore {
     return frozen_.load(std::memory_order_acquire) || FreezeSlow();
   }
   bool FreezeSlow();
-  // After a store that may unblock someone: one fence, then wake only lots with parked waiters.
-  void WakeParked();
+  // After a store that may unblock someone: one fence, then wake only lots with parked waiters,
+  // among them the token lots of the sequences in (passed_from, passed_to] (none when equal).
+  void WakeParked(uint64_t passed_from = 0, uint64_t passed_to = 0);
   uint64_t ConsumerCount() const noexcept { return consumer_count_.load(std::memory_order_acquire); }
 
   const uint64_t slot_count_;
@@ -103,8 +104,14 @@ class RingCore {
   uint64_t sequencer_bytes_reserved_ = 0;  // Publication flags (multi-producer only).
   FailureTable failures_;
 
-  // Producers waiting for room and token waiters park here; terminal releases wake it.
+  // Producers waiting for room park here; terminal releases wake it.
   mutable ParkingLot producer_lot_;
+  // Token waiters park in the lot of their sequence (sequence & (kTokenLotCount - 1)), and a
+  // terminal consumer's release wakes only the lots of the sequences it passed. One shared lot
+  // woke every waiting writer at every release: with 16 writers on 2 cores, each group's release
+  // woke all 16 to find most of their tokens still pending.
+  static constexpr uint64_t kTokenLotCount = 64;
+  mutable std::array<ParkingLot, kTokenLotCount> token_lots_;
 
   // Configuration (AddConsumer, first claim), guarded by config_mutex_.
   std::mutex config_mutex_;
