@@ -67,8 +67,9 @@ void EngineImpl::JournalerLoop() {
     }
     const auto started = std::chrono::steady_clock::now();
     JournalRun(next, *available);
-    journal_consumer_->Release(*available);
+    // Before the release: once the applier passes them, producers may reuse these slots.
     gatherer.GroupDone(next, *available, std::chrono::steady_clock::now() - started);
+    journal_consumer_->Release(*available);
     next = *available + 1;
     MaybeRetire();
   }

@@ -36,7 +36,9 @@ class GroupGatherer {
   // Waits for the next group, which starts at `next`, and returns the highest sequence available
   // (at least `next`); Aborted once the ring is closed and drained.
   Result<uint64_t> Next(uint64_t next);
-  // The group [first, last] is durable; journaling it took `duration`.
+  // The group [first, last] is durable; journaling it took `duration`. It reads the group's slot
+  // metadata, so REQUIRES: the consumer has not released the group yet (released slots may be
+  // claimed again at once).
   void GroupDone(uint64_t first, uint64_t last, std::chrono::nanoseconds duration);
 
   uint64_t waits() const { return waits_; }

@@ -36,8 +36,8 @@ class GroupGathererTest : public ::testing::Test {
   uint64_t TakeGroup(GroupGatherer* gatherer, uint64_t next, std::chrono::nanoseconds duration) {
     Result<uint64_t> available = gatherer->Next(next);
     EXPECT_TRUE(available.ok());
-    consumer_->Release(*available);
     gatherer->GroupDone(next, *available, duration);
+    consumer_->Release(*available);
     return *available;
   }
 
@@ -55,9 +55,9 @@ TEST_F(GroupGathererTest, WaitsForTheLastGroupsWritersAndThoseThatArrivedDuringI
   Result<uint64_t> first = gatherer.Next(1);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(*first, 5u);
-  consumer_->Release(5);
   Publish(1);  // Arrives "during the sync".
   gatherer.GroupDone(1, 5, std::chrono::seconds(120));
+  consumer_->Release(5);
   // Expected: 2 + 1 transactions. Two are published from another thread while it waits.
   std::thread writers([&] {
     Publish(2);
