@@ -15,12 +15,13 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
     slot_size_bytes_ = other.slot_size_bytes_;
     first_sequence_ = other.first_sequence_;
     slot_count_ = other.slot_count_;
+    single_ = other.single_;
     other.ring_ = nullptr;
   }
   return *this;
 }
 
-Token ClaimedBatch::Publish() {
+Token ClaimedBatch::PublishThroughRing() {
   RINGDB_ASSERT(active() && "Publish of a batch already published, aborted or moved from");
   internal::RingCore* ring = ring_;
   ring_ = nullptr;

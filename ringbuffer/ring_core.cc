@@ -36,9 +36,20 @@ RingCore::RingCore(const RingOptions& options)
       failures_(slot_count_) {
   RINGDB_ASSERT(options.Validate().ok());
   RINGDB_ASSERT(logger_ != nullptr);
+  producer_lot_.CountParkedIn(&parked_total_);
+  for (ParkingLot& lot : token_lots_) {
+    lot.CountParkedIn(&parked_total_);
+  }
   if (options.producer_type == ProducerType::kSingle) {
     auto single = std::make_unique<SingleProducerSequencer>(*this, slot_count_);
     single_ = single.get();
+    SingleProducerState& state = single_->state();
+    state.slots = slots_.get();
+    state.slot_size_bytes = slot_size_bytes_;
+    state.meta_words = meta_words_.get();
+    state.closing = &closing_;
+    state.parked_total = &parked_total_;
+    state.fence_asymmetric = wait_.fence.asymmetric();
     sequencer_ = std::move(single);
   } else {
     auto multi = std::make_unique<MultiProducerSequencer>(*this, slot_count_);
@@ -68,6 +79,7 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
   }
   auto core = std::make_unique<ConsumerCore>(this, std::string(name), slots_.get(),
                                              meta_words_.get(), mask_, slot_size_bytes_);
+  core->lot.CountParkedIn(&parked_total_);
   for (uint32_t index = 0; index < count; ++index) {
     if (consumers_[index]->name == name) {
       return Status::InvalidArgument("consumer name '" + std::string(name) + "' already used");
@@ -126,24 +138,37 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
     return Status::InvalidArgument("ring has no consumers: add one before claiming");
   }
   uint64_t first = 0;
-  if (single_ == nullptr || !single_->TryClaimFast(count, &first)) {
-    Status claimed = sequencer_->Claim(count, mode, deadline, &first);
-    if (!claimed.ok()) {
-      return claimed;
+  if (single_ != nullptr) {
+    switch (single_->state().TryClaimInline(count, &first)) {
+      case InlineClaim::kClaimed:
+        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count, &single_->state());
+      case InlineClaim::kLostToClose:
+        return AbortClaimLostToClose(first, count);
+      case InlineClaim::kSlowPath:
+        break;
     }
   }
+  Status claimed = sequencer_->Claim(count, mode, deadline, &first);
+  if (!claimed.ok()) {
+    return claimed;
+  }
   RINGDB_ASSERT(first > 0);
-  // The claim's store, a StoreLoad barrier, then the flag: see the header comment on closing. A
-  // claim that lost the race to Close is published as an abort at once, so consumers draining up
-  // to F never wait for it.
+  // The claim's store, a StoreLoad barrier, then the flag: see the header comment on closing.
   wait_.fence.Light();
   if (closing_.load(std::memory_order_acquire)) {
-    WriteMeta(first, count, true /*aborted*/);
-    sequencer_->PublishClosedClaim(first, first + count - 1);
-    WakeParked();
-    return Status::Aborted("ring closed during the claim");
+    return AbortClaimLostToClose(first, count);
   }
-  return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count);
+  return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
+                      single_ != nullptr ? &single_->state() : nullptr);
+}
+
+Status RingCore::AbortClaimLostToClose(uint64_t first, uint32_t count) {
+  // A claim that lost the race to Close is published as an abort at once, so consumers draining
+  // up to the final sequence never wait for it.
+  WriteMetaWords(meta_words_.get(), slot_count_, first, count, true /*aborted*/);
+  sequencer_->PublishClosedClaim(first, first + count - 1);
+  WakeParked();
+  return Status::Aborted("ring closed during the claim");
 }
 
 Status RingCore::WaitForRoom(uint64_t wrap_point, ClaimMode mode, Deadline deadline,
@@ -179,29 +204,10 @@ uint64_t RingCore::GatingSequence() const noexcept {
   return minimum;
 }
 
-void RingCore::WriteMeta(uint64_t first, uint32_t count, bool aborted) {
+void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
   RINGDB_ASSERT(first > 0);
   RINGDB_ASSERT(count > 0 && count <= slot_count_);
-  // The metadata of a batch is at most two contiguous runs (before and after the ring's end);
-  // contiguous, branch-free loops let the compiler vectorise them, which matters at claim 64.
-  const uint64_t start_index = first & mask_;
-  if (count == 1) {
-    meta_words_[start_index] = MetaWord(1, 0, aborted);  // Claim 1: skip the loops' set-up.
-    return;
-  }
-  const uint32_t first_run = static_cast<uint32_t>(std::min<uint64_t>(count, slot_count_ - start_index));
-  const uint64_t base = MetaWord(count, 0, aborted);
-  uint64_t* words = meta_words_.get();
-  for (uint32_t index = 0; index < first_run; ++index) {
-    words[start_index + index] = base + (uint64_t{index} << 1);
-  }
-  for (uint32_t index = first_run; index < count; ++index) {
-    words[index - first_run] = base + (uint64_t{index} << 1);
-  }
-}
-
-void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
-  WriteMeta(first, count, aborted);
+  WriteMetaWords(meta_words_.get(), slot_count_, first, count, aborted);
   if (single_ != nullptr) {
     single_->Publish(first, first + count - 1);  // Direct, inlined: the hot single-producer case.
   } else {
@@ -215,6 +221,10 @@ void RingCore::WakeParked(uint64_t passed_from, uint64_t passed_to) {
     return;  // Nobody ever parks with this strategy, so there is nobody to wake.
   }
   wait_.fence.Light();
+  // Relaxed: the fence orders this load after the caller's progress store (parking_lot.h).
+  if (parked_total_.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
   producer_lot_.WakeIfParked();
   const uint32_t count = consumer_count_.load(std::memory_order_acquire);
   for (uint32_t index = 0; index < count; ++index) {
@@ -316,5 +326,9 @@ void RingCore::Close() {
   }
   logger_->debug("ring closed: consumers drain up to sequence {}", final_sequence);
 }
+
+void WakeParkedAfterPublish(RingCore* ring) { ring->WakeParked(); }
+
+void StoreLoadFenceOutOfLine() noexcept { StoreLoadFence(); }
 
 }  // namespace ringdb::internal

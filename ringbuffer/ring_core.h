@@ -47,10 +47,19 @@ class RingCore {
 
   Result<Consumer*> AddConsumer(std::string_view name, std::span<Consumer* const> after);
   Result<ClaimedBatch> Claim(uint32_t count, ClaimMode mode, Deadline deadline);
+  // Publishes a claim that lost the race to Close as an abort; returns Aborted for the claimer.
+  Status AbortClaimLostToClose(uint64_t first, uint32_t count);
   // Writes the batch's metadata, publishes it and wakes parked consumers.
   void PublishBatch(uint64_t first, uint32_t count, bool aborted);
+  // The inline claim and publish state of a single-producer ring; null for a multi-producer one.
+  SingleProducerState* single_producer_state() noexcept {
+    return single_ != nullptr ? &single_->state() : nullptr;
+  }
   void Close();
   RingInfo Info() const;
+  // After a store that may unblock someone: one fence, then wake only lots with parked waiters,
+  // among them the token lots of the sequences in (passed_from, passed_to] (none when equal).
+  void WakeParked(uint64_t passed_from = 0, uint64_t passed_to = 0);
 
   // Producers: waits until the gating sequence reaches wrap_point; *gate receives it.
   Status WaitForRoom(uint64_t wrap_point, ClaimMode mode, Deadline deadline, uint64_t* gate);
@@ -75,16 +84,13 @@ class RingCore {
   spdlog::logger& logger() const noexcept { return *logger_; }
 
  private:
-  void WriteMeta(uint64_t first, uint32_t count, bool aborted);
   // Fixes the terminal consumers at the first claim; false when there are no consumers.
   bool FreezeIfNeeded() {
     // Acquire: pairs with FreezeSlow's release, so terminals_ is visible to this claimer.
     return frozen_.load(std::memory_order_acquire) || FreezeSlow();
   }
   bool FreezeSlow();
-  // After a store that may unblock someone: one fence, then wake only lots with parked waiters,
-  // among them the token lots of the sequences in (passed_from, passed_to] (none when equal).
-  void WakeParked(uint64_t passed_from = 0, uint64_t passed_to = 0);
+
   uint64_t ConsumerCount() const noexcept { return consumer_count_.load(std::memory_order_acquire); }
 
   const uint64_t slot_count_;
@@ -97,13 +103,15 @@ class RingCore {
   // read by consumers after their acquire of the publication; plain memory, ordered by those.
   std::unique_ptr<uint64_t[]> meta_words_;
   std::unique_ptr<Sequencer> sequencer_;
-  // The same object when producer_type is kSingle, else null: the claim-1 path calls it directly
-  // (inline fast claim, inline publish) instead of through the virtual interface, which took a
-  // third of its instructions.
+  // The same object when producer_type is kSingle, else null: claims and publishes use its state
+  // directly (inline, see ringdb/detail/single_producer_state.h) instead of the virtual interface.
   SingleProducerSequencer* single_ = nullptr;
   uint64_t sequencer_bytes_reserved_ = 0;  // Publication flags (multi-producer only).
   FailureTable failures_;
 
+  // Every thread parked on any lot of this ring, counted by ParkingLot::Park: a waker that reads
+  // 0 here after its fence skips the lots (one load instead of one per lot).
+  alignas(kCacheLineSizeBytes) std::atomic<uint32_t> parked_total_{0};
   // Producers waiting for room park here; terminal releases wake it.
   mutable ParkingLot producer_lot_;
   // Token waiters park in the lot of their sequence (sequence & (kTokenLotCount - 1)), and a

@@ -4,6 +4,9 @@
 // (only it touches them), rereading the consumers' sequences only when the cache says the ring
 // might be full. Batches must be published (or aborted) in claim order, which a single thread
 // does naturally; the cursor is then simply the last published sequence.
+//
+// The state is a SingleProducerState (ringdb/detail/single_producer_state.h), whose inline claim
+// and publish RingBuffer and ClaimedBatch run for the common case; this class is the rest.
 #pragma once
 
 #include <atomic>
@@ -12,40 +15,34 @@
 
 #include "ringbuffer/sequence.h"
 #include "ringbuffer/sequencer.h"
+#include "ringdb/detail/single_producer_state.h"
 #include "util/assert.h"
 
 namespace ringdb::internal {
 
 class SingleProducerSequencer final : public Sequencer {
  public:
-  SingleProducerSequencer(RingCore& ring, uint64_t slot_count) : ring_(ring), slot_count_(slot_count) {}
+  SingleProducerSequencer(RingCore& ring, uint64_t slot_count) : ring_(ring), slot_count_(slot_count) {
+    state_.ring = &ring;
+    state_.slot_count = slot_count;
+  }
   Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) override;
   void Publish(uint64_t first, uint64_t last) override {
-    RINGDB_ASSERT(first == next_publish_ && "kSingle batches must be published in claim order");
+    RINGDB_ASSERT(first == state_.next_publish && "kSingle batches must be published in claim order");
     RINGDB_ASSERT(last >= first);
-    if (deferred_first_ == last + 1) {
-      last = deferred_last_;  // The deferred abort directly follows: publish it with this batch.
-      deferred_first_ = 0;
+    if (state_.deferred_first == last + 1) {
+      last = state_.deferred_last;  // The deferred abort directly follows: publish it with this batch.
+      state_.deferred_first = 0;
     }
-    next_publish_ = last + 1;
-    cursor_.Store(last);
-  }
-  // The claim path when the cached gate already shows room: inline, no Status, no virtual call
-  // (RingCore calls it on the concrete type). False means "take the full path".
-  bool TryClaimFast(uint32_t count, uint64_t* first) noexcept {
-    const uint64_t last = next_claimed_ + count;
-    if (last > slot_count_ && last - slot_count_ > cached_gate_) {
-      return false;
-    }
-    CheckSingleThread();
-    claimed_.store(last, std::memory_order_release);  // RingCore fences after it.
-    *first = next_claimed_ + 1;
-    next_claimed_ = last;
-    return true;
+    state_.next_publish = last + 1;
+    state_.cursor.store(last, std::memory_order_release);
   }
   void PublishClosedClaim(uint64_t first, uint64_t last) override;
-  uint64_t claimed() const noexcept override { return claimed_.load(std::memory_order_seq_cst); }
-  uint64_t HighestPublished(uint64_t /*known*/) const noexcept override { return cursor_.Load(); }
+  uint64_t claimed() const noexcept override { return state_.claimed.load(std::memory_order_seq_cst); }
+  uint64_t HighestPublished(uint64_t /*known*/) const noexcept override {
+    return state_.cursor.load(std::memory_order_acquire);
+  }
+  SingleProducerState& state() noexcept { return state_; }
 
  private:
   void CheckSingleThread() {
@@ -60,21 +57,10 @@ class SingleProducerSequencer final : public Sequencer {
 
   RingCore& ring_;
   const uint64_t slot_count_;
-  // Producer-only state, on its own line so consumer reads of cursor_ do not bounce it.
-  alignas(kCacheLineSizeBytes) uint64_t next_claimed_ = 0;  // Last sequence claimed.
-  uint64_t cached_gate_ = 0;       // Gating sequence as last read; it only grows.
-  uint64_t next_publish_ = 1;      // First sequence of the next batch to publish (claim order).
-  // A claim that saw Close while earlier batches were still held: published right after them.
-  // At most one, because every later claim sees the closing flag before claiming.
-  uint64_t deferred_first_ = 0;
-  uint64_t deferred_last_ = 0;
 #ifndef NDEBUG
   std::atomic<std::thread::id> owner_{};  // The one thread allowed to claim (debug check).
 #endif
-  // Written by the producer (release; RingCore fences after it), read by Close and Info.
-  alignas(kCacheLineSizeBytes) std::atomic<uint64_t> claimed_{0};
-  // Last published sequence: written by the producer (release), read by root consumers (acquire).
-  Sequence cursor_;
+  SingleProducerState state_;
 };
 
 }  // namespace ringdb::internal

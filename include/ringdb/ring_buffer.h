@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ringdb/detail/single_producer_state.h"
 #include "ringdb/result.h"
 #include "ringdb/ring_options.h"
 #include "ringdb/status.h"
@@ -33,13 +34,7 @@ class RingCore;
 struct ConsumerCore;
 }  // namespace internal
 class BatchProcessor;
-namespace internal {
-// The per-slot metadata word: batch_slot_count << 32 | index_in_batch << 1 | aborted. Private
-// layout, decoded inline so that reading it costs one load.
-inline constexpr uint64_t MetaWord(uint32_t batch_slot_count, uint32_t index, bool aborted) {
-  return (uint64_t{batch_slot_count} << 32) | (uint64_t{index} << 1) | (aborted ? 1u : 0u);
-}
-}  // namespace internal
+class RingBuffer;
 
 // Where a slot sits in its batch, so a consumer sees transaction boundaries.
 struct SlotMeta {
@@ -58,7 +53,7 @@ class ClaimedBatch {
   ClaimedBatch(ClaimedBatch&& other) noexcept
       : ring_(other.ring_), slots_(other.slots_), mask_(other.mask_),
         slot_size_bytes_(other.slot_size_bytes_), first_sequence_(other.first_sequence_),
-        slot_count_(other.slot_count_) {
+        slot_count_(other.slot_count_), single_(other.single_) {
     other.ring_ = nullptr;
   }
   ClaimedBatch& operator=(ClaimedBatch&& other) noexcept;
@@ -83,7 +78,15 @@ class ClaimedBatch {
   }
   // Makes the whole batch visible to consumers as one unit and returns its token. After Close the
   // batch is aborted instead and the token is Failed(Aborted). REQUIRES: active().
-  Token Publish();
+  Token Publish() {
+    if (single_ != nullptr && ring_ != nullptr &&
+        single_->TryPublishInline(first_sequence_, slot_count_)) {
+      internal::RingCore* ring = ring_;
+      ring_ = nullptr;
+      return Token(ring, last_sequence());
+    }
+    return PublishThroughRing();
+  }
   // Consumers will skip the batch (SlotMeta::aborted); it leaves no hole. REQUIRES: active().
   void Abort();
   // True until Publish() or Abort() (false for a moved-from batch).
@@ -91,10 +94,13 @@ class ClaimedBatch {
 
  private:
   friend class internal::RingCore;
+  friend class RingBuffer;
   ClaimedBatch(internal::RingCore* ring, std::byte* slots, uint64_t mask, size_t slot_size_bytes,
-               uint64_t first_sequence, uint32_t slot_count) noexcept
+               uint64_t first_sequence, uint32_t slot_count,
+               internal::SingleProducerState* single) noexcept
       : ring_(ring), slots_(slots), mask_(mask), slot_size_bytes_(slot_size_bytes),
-        first_sequence_(first_sequence), slot_count_(slot_count) {}
+        first_sequence_(first_sequence), slot_count_(slot_count), single_(single) {}
+  Token PublishThroughRing();
 
   internal::RingCore* ring_;  // Null once published, aborted or moved from.
   std::byte* slots_;
@@ -102,6 +108,7 @@ class ClaimedBatch {
   size_t slot_size_bytes_;
   uint64_t first_sequence_;
   uint32_t slot_count_;
+  internal::SingleProducerState* single_;  // The ring's, when it is single-producer; else null.
 };
 
 // A pull-style consumer, owned by the ring and driven by one thread:
@@ -192,11 +199,13 @@ class RingBuffer {
 
   // Claims n consecutive slots, waiting for room per the wait strategy. InvalidArgument for n = 0
   // or n > slot_count(); Aborted when the ring is (or gets) closed.
-  Result<ClaimedBatch> Claim(uint32_t n);
+  Result<ClaimedBatch> Claim(uint32_t n) { return Claim(n, ClaimWait::kWait, kNoDeadline); }
   // As Claim, but Busy at once when there is no room.
-  Result<ClaimedBatch> TryClaim(uint32_t n);
+  Result<ClaimedBatch> TryClaim(uint32_t n) { return Claim(n, ClaimWait::kTry, kNoDeadline); }
   // As Claim, but TimedOut when the deadline passes without room.
-  Result<ClaimedBatch> Claim(uint32_t n, std::chrono::steady_clock::time_point deadline);
+  Result<ClaimedBatch> Claim(uint32_t n, std::chrono::steady_clock::time_point deadline) {
+    return Claim(n, ClaimWait::kWait, deadline);
+  }
 
   // No new claims; wakes every waiter (waiting producers get Aborted). Consumers drain everything
   // claimed before Close (a batch published after Close arrives as an abort), then WaitFor
@@ -209,8 +218,35 @@ class RingBuffer {
   size_t slot_size_bytes() const noexcept;
 
  private:
+  enum class ClaimWait : uint8_t { kWait, kTry };
+  static constexpr std::chrono::steady_clock::time_point kNoDeadline =
+      std::chrono::steady_clock::time_point::max();
+
   explicit RingBuffer(std::unique_ptr<internal::RingCore> core);
+  // A single-producer claim with room known to be free runs inline; everything else (waiting,
+  // the first claim, multi-producer rings, Close) goes through the library.
+  Result<ClaimedBatch> Claim(uint32_t n, ClaimWait wait,
+                             std::chrono::steady_clock::time_point deadline) {
+    uint64_t first = 0;
+    if (single_ != nullptr) {
+      switch (single_->TryClaimInline(n, &first)) {
+        case internal::InlineClaim::kClaimed:
+          return ClaimedBatch(single_->ring, single_->slots, single_->slot_count - 1,
+                              single_->slot_size_bytes, first, n, single_);
+        case internal::InlineClaim::kLostToClose:
+          return AbortClaimLostToClose(first, n);
+        case internal::InlineClaim::kSlowPath:
+          break;
+      }
+    }
+    return ClaimThroughRing(n, wait, deadline);
+  }
+  Result<ClaimedBatch> ClaimThroughRing(uint32_t n, ClaimWait wait,
+                                        std::chrono::steady_clock::time_point deadline);
+  Status AbortClaimLostToClose(uint64_t first, uint32_t n);
+
   std::unique_ptr<internal::RingCore> core_;
+  internal::SingleProducerState* single_;  // Null for a multi-producer ring.
 };
 
 }  // namespace ringdb
