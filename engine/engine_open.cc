@@ -234,6 +234,10 @@ Status EngineImpl::StartRing() {
   ring_options.chunk_count = options_.ring_chunk_count;
   ring_options.producer_type = ProducerType::kMulti;
   ring_options.wait_strategy = ToRingWait(options_.wait_strategy);
+  // Writers, the journaler and the applier all park once per group (each waits on an fdatasync),
+  // so parks are as frequent as publishes: full fences on both sides, not a membarrier per park
+  // (16 writers on 2 vCPUs: apply 96 -> 70 µs per group, the IPIs no longer stall the applier).
+  ring_options.park_fence = ParkFence::kFence;
   ring_options.logger = logger_;
   Status status = RingBuffer::Create(ring_options, &ring_);
   if (!status.ok()) {

@@ -31,7 +31,8 @@ bool RegisterOnce() { return false; }
 
 }  // namespace
 
-AsymmetricFence::AsymmetricFence() : asymmetric_(RegisterOnce()) {}
+AsymmetricFence::AsymmetricFence(bool use_membarrier)
+    : asymmetric_(use_membarrier && RegisterOnce()) {}
 
 void AsymmetricFence::Heavy() const noexcept {
 #if defined(__linux__) && !defined(RINGDB_TSAN_BUILD)

@@ -23,8 +23,9 @@ namespace ringdb::internal {
 
 class AsymmetricFence {
  public:
-  // Registers the process for expedited membarrier once; falls back when the kernel refuses.
-  AsymmetricFence();
+  // With `use_membarrier`, registers the process for expedited membarrier once and falls back to
+  // full fences when the kernel refuses; without it, both sides are full fences.
+  explicit AsymmetricFence(bool use_membarrier = true);
 
   // The frequent side: a compiler barrier when asymmetric, else a full fence.
   void Light() const noexcept {

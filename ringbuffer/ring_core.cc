@@ -29,7 +29,8 @@ RingCore::RingCore(const RingOptions& options)
     : slot_count_(options.slot_count),
       mask_(options.slot_count - 1),
       slot_size_bytes_(size_t{options.chunk_count} * kRingChunkSizeBytes),
-      wait_{options.wait_strategy, options.spin_count, AsymmetricFence()},
+      wait_{options.wait_strategy, options.spin_count,
+            AsymmetricFence(options.park_fence == ParkFence::kMembarrier)},
       logger_(options.logger ? options.logger : DefaultLogger()),
       slots_(AllocateSlots(slot_count_ * slot_size_bytes_), &FreeSlots),
       meta_words_(std::make_unique<uint64_t[]>(slot_count_)),
@@ -38,7 +39,7 @@ RingCore::RingCore(const RingOptions& options)
   RINGDB_ASSERT(logger_ != nullptr);
   producer_lot_.CountParkedIn(&parked_total_);
   for (ParkingLot& lot : token_lots_) {
-    lot.CountParkedIn(&parked_total_);
+    lot.CountParkedIn(&token_parked_total_);
   }
   if (options.producer_type == ProducerType::kSingle) {
     auto single = std::make_unique<SingleProducerSequencer>(*this, slot_count_);
@@ -221,16 +222,25 @@ void RingCore::WakeParked(uint64_t passed_from, uint64_t passed_to) {
     return;  // Nobody ever parks with this strategy, so there is nobody to wake.
   }
   wait_.fence.Light();
-  // Relaxed: the fence orders this load after the caller's progress store (parking_lot.h).
-  if (parked_total_.load(std::memory_order_relaxed) == 0) {
+  // Relaxed: the fence orders these loads after the caller's progress store (parking_lot.h).
+  if (parked_total_.load(std::memory_order_relaxed) != 0) {
+    producer_lot_.WakeIfParked();
+    const uint32_t count = consumer_count_.load(std::memory_order_acquire);
+    for (uint32_t index = 0; index < count; ++index) {
+      consumers_[index]->lot.WakeIfParked();
+    }
+  }
+  if (passed_to == passed_from) {
     return;
   }
-  producer_lot_.WakeIfParked();
-  const uint32_t count = consumer_count_.load(std::memory_order_acquire);
-  for (uint32_t index = 0; index < count; ++index) {
-    consumers_[index]->lot.WakeIfParked();
-  }
   // A token resolves when the last terminal consumer passes it, and that release wakes its lot.
+  // Token waiters park with a full fence (token_fence_), so this side needs one too.
+  if (wait_.fence.asymmetric()) {
+    token_fence_.Light();
+  }
+  if (token_parked_total_.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
   const uint64_t passed = std::min(passed_to - passed_from, kTokenLotCount);
   for (uint64_t sequence = passed_from + 1; sequence <= passed_from + passed; ++sequence) {
     token_lots_[sequence & (kTokenLotCount - 1)].WakeIfParked();
@@ -301,7 +311,8 @@ void RingCore::Interrupt(ConsumerCore& consumer) {
 Status RingCore::WaitResolved(uint64_t sequence, Deadline deadline) const {
   RINGDB_ASSERT(sequence > 0);
   auto ready = [&] { return Resolved(sequence); };
-  if (!ready() && !wait_.Wait(token_lots_[sequence & (kTokenLotCount - 1)], ready, deadline)) {
+  if (!ready() &&
+      !wait_.Wait(token_lots_[sequence & (kTokenLotCount - 1)], ready, deadline, token_fence_)) {
     return Status::TimedOut("token not resolved before the deadline");
   }
   return Outcome(sequence);

@@ -26,6 +26,9 @@ Status RingOptions::Validate() const {
   if (static_cast<uint8_t>(wait_strategy) > static_cast<uint8_t>(WaitStrategyKind::kBlocking)) {
     return Status::InvalidArgument("wait_strategy is not a WaitStrategyKind");
   }
+  if (park_fence != ParkFence::kMembarrier && park_fence != ParkFence::kFence) {
+    return Status::InvalidArgument("park_fence is not a ParkFence");
+  }
   if (spin_count > kRingSpinCountMax) {
     return Status::InvalidArgument("spin_count must be at most " + std::to_string(kRingSpinCountMax));
   }

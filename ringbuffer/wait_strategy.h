@@ -38,6 +38,13 @@ struct WaitStrategy {
   // reason to stop waiting (closed, interrupted), since only it ends a park early.
   template <typename Ready>
   bool Wait(ParkingLot& lot, Ready&& ready, Deadline deadline) const {
+    return Wait(lot, ready, deadline, fence);
+  }
+
+  // As above, parking with `park_fence` (whose wakers must use its light side).
+  template <typename Ready>
+  bool Wait(ParkingLot& lot, Ready&& ready, Deadline deadline,
+            const AsymmetricFence& park_fence) const {
     if (kind != WaitStrategyKind::kBlocking) {
       for (uint32_t spin = 0; spin < spin_count; ++spin) {
         if (ready()) {
@@ -54,9 +61,9 @@ struct WaitStrategy {
         if (YieldFor(ready, kYieldCountBeforePark, deadline)) {
           return true;
         }
-        return lot.Park(ready, deadline, fence);
+        return lot.Park(ready, deadline, park_fence);
       case WaitStrategyKind::kBlocking:
-        return lot.Park(ready, deadline, fence);
+        return lot.Park(ready, deadline, park_fence);
       case WaitStrategyKind::kBusySpin:
         return SpinUntil(ready, deadline);
       case WaitStrategyKind::kYielding:

@@ -42,6 +42,22 @@ enum class WaitStrategyKind : uint8_t {
   kBlocking,
 };
 
+// How a thread that publishes or releases (the waker) and a thread about to park agree that no
+// wake-up is lost: each needs a StoreLoad barrier between its own store and its read of the other
+// side's. Which side pays is the choice.
+enum class ParkFence : uint8_t {
+  // The waker's barrier is a compiler barrier and each park issues membarrier(2), which forces a
+  // barrier on every CPU running a thread of the process: ~1 µs on an idle machine, but 50-110 µs
+  // on this project's 2-vCPU VMs when the other vCPU runs one of the process's threads (measured:
+  // the inter-processor interrupt also stalls that thread). Best when publishes far outnumber
+  // parks. Falls back to kFence where membarrier is unavailable or under ThreadSanitizer.
+  kMembarrier,
+  // A full fence on both sides: a few ns per publish and release when the waker's cache lines are
+  // its own, up to a cache-line round trip when a consumer is reading them. Best when threads park
+  // often (more threads than cores, waits on I/O): the engine's rings use it.
+  kFence,
+};
+
 // The bytes of one chunk; a slot is chunk_count chunks, as in the seed.
 inline constexpr size_t kRingChunkSizeBytes = 32;
 // Upper limits, each with its reason. slot_count_max keeps index_in_batch inside the 31 bits that
@@ -87,6 +103,9 @@ struct RingOptions {
   // older Intel): long enough to catch a peer that is about to publish, short enough not to burn
   // the quantum of a peer that shares the core on a 2-core machine.
   uint32_t spin_count = 128;
+  // How wakers and parking threads order their checks (see ParkFence). Token waiters always park
+  // with a full fence, paired with one per terminal release. Default: kMembarrier.
+  ParkFence park_fence = ParkFence::kMembarrier;
   // Where the ring logs (close, handler failures). Default: null, meaning DefaultLogger().
   std::shared_ptr<spdlog::logger> logger;
 

@@ -23,6 +23,7 @@ TEST(RingOptionsTest, DefaultsAreValid) {
   EXPECT_EQ(options.chunk_count, 4u);
   EXPECT_EQ(options.producer_type, ProducerType::kMulti);
   EXPECT_EQ(options.wait_strategy, WaitStrategyKind::kSpinThenPark);
+  EXPECT_EQ(options.park_fence, ParkFence::kMembarrier);
 }
 
 TEST(RingOptionsTest, SlotCountMustBeAPowerOfTwo) {
@@ -60,6 +61,9 @@ TEST(RingOptionsTest, EnumsAndSpinCountAreChecked) {
   RingOptions wait;
   wait.wait_strategy = static_cast<WaitStrategyKind>(9);
   ExpectRejected(wait, "wait_strategy");
+  RingOptions fence;
+  fence.park_fence = static_cast<ParkFence>(5);
+  ExpectRejected(fence, "park_fence");
   RingOptions spin;
   spin.spin_count = kRingSpinCountMax + 1;
   ExpectRejected(spin, "spin_count");

@@ -37,6 +37,7 @@ struct StressConfig {
   ProducerType producer_type;
   WaitStrategyKind wait;
   uint32_t producer_count;
+  ParkFence park_fence = ParkFence::kMembarrier;
 };
 
 class RingStressTest : public ::testing::TestWithParam<StressConfig> {};
@@ -136,6 +137,7 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
   const uint64_t seed = test::TestSeed();
   RingOptions options = test::SmallOptions(16, config.producer_type);
   options.wait_strategy = config.wait;
+  options.park_fence = config.park_fence;
   options.spin_count = 64;
   auto ring = test::MakeRing(options);
   Consumer* a = *ring->AddConsumer("a");
@@ -190,7 +192,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kBlocking, 2},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kYielding, 2},
+                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
+                                   ParkFence::kFence},
                       StressConfig{ProducerType::kSingle, WaitStrategyKind::kSpinThenPark, 1},
+                      StressConfig{ProducerType::kSingle, WaitStrategyKind::kBlocking, 1,
+                                   ParkFence::kFence},
                       StressConfig{ProducerType::kSingle, WaitStrategyKind::kSleeping, 1}));
 
 }  // namespace

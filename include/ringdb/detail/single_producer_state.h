@@ -77,8 +77,9 @@ struct alignas(64) SingleProducerState {
   // How many threads are parked on any of the ring's lots; a waker that reads 0 after its fence
   // has nobody to wake (see ringbuffer/parking_lot.h).
   const std::atomic<uint32_t>* parked_total = nullptr;
-  // True when the process registered for membarrier, so the frequent side of each StoreLoad
-  // barrier is a compiler barrier; otherwise (old kernel, ThreadSanitizer) a full fence.
+  // True when the ring uses ParkFence::kMembarrier and the process registered for it: the
+  // frequent side of each StoreLoad barrier is then a compiler barrier, otherwise (kFence, old
+  // kernel, ThreadSanitizer) a full fence.
   bool fence_asymmetric = false;
 
   // Written by the producer (release), read by Close and Info.
