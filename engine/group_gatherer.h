@@ -13,6 +13,7 @@
 // Thread safety: the journaler thread only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -41,8 +42,9 @@ class GroupGatherer {
   // claimed again at once).
   void GroupDone(uint64_t first, uint64_t last, std::chrono::nanoseconds duration);
 
-  uint64_t waits() const { return waits_; }
-  uint64_t misses() const { return misses_; }
+  // How often Next waited, and how often a wait ended unfilled. Readable from any thread.
+  uint64_t waits() const { return waits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
  private:
   // Transactions (aborted ones included) among the published sequences [first, last], each
@@ -54,8 +56,8 @@ class GroupGatherer {
   uint64_t expected_transactions_ = 0;
   std::chrono::nanoseconds budget_{0};
   std::chrono::nanoseconds per_transaction_{0};
-  uint64_t waits_ = 0;
-  uint64_t misses_ = 0;
+  std::atomic<uint64_t> waits_{0};   // Written by the journaler thread only.
+  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace ringdb

@@ -58,8 +58,12 @@ TEST_F(GroupGathererTest, WaitsForTheLastGroupsWritersAndThoseThatArrivedDuringI
   Publish(1);  // Arrives "during the sync".
   gatherer.GroupDone(1, 5, std::chrono::seconds(120));
   consumer_->Release(5);
-  // Expected: 2 + 1 transactions. Two are published from another thread while it waits.
+  // Expected: 2 + 1 transactions. Two are published from another thread once it waits (the
+  // writers start only then, so the outcome does not depend on which thread runs first).
   std::thread writers([&] {
+    while (gatherer.waits() == 0) {
+      std::this_thread::yield();
+    }
     Publish(2);
     Publish(4);
   });
