@@ -14,6 +14,7 @@
 #include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
+#include "util/thread_name.h"
 
 namespace ringdb {
 
@@ -259,6 +260,9 @@ Status EngineImpl::StartRing() {
   journaler_ = std::thread([this] { JournalerLoop(); });
   applier_thread_ = std::thread([this] { ApplierLoop(); });
   checkpointer_ = std::thread([this] { CheckpointerLoop(); });
+  internal::NameThread(journaler_, "ringdb:journal");
+  internal::NameThread(applier_thread_, "ringdb:apply");
+  internal::NameThread(checkpointer_, "ringdb:checkpt");
   return Status::OK();
 }
 

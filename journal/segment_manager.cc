@@ -7,6 +7,7 @@
 #include "journal/segment_name.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
+#include "util/thread_name.h"
 
 namespace ringdb::journal {
 namespace {
@@ -74,6 +75,7 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
     }
   }
   thread_ = std::thread([this] { Run(); });
+  internal::NameThread(thread_, "ringdb:prewrite");
   return Status::OK();
 }
 

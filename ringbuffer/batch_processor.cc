@@ -7,6 +7,7 @@
 
 #include "ringbuffer/ring_core.h"
 #include "util/assert.h"
+#include "util/thread_name.h"
 
 namespace ringdb {
 
@@ -23,6 +24,7 @@ Result<std::unique_ptr<BatchProcessor>> BatchProcessor::Start(RingBuffer& ring,
   }
   std::unique_ptr<BatchProcessor> processor(new BatchProcessor(*consumer, std::move(handler)));
   processor->thread_ = std::thread([raw = processor.get()] { raw->Run(); });
+  internal::NameThread(processor->thread_, "ringdb:consumer");
   return processor;
 }
 

@@ -17,6 +17,12 @@ namespace ringdb::bench {
 // replacement operator new).
 uint64_t AllocationCount();
 
+// Of those, the ones made on RocksDB's background threads (flushes, compactions) while
+// CountBackgroundAllocations(true) was in force; off by default, since telling the threads apart
+// costs a syscall per allocation.
+uint64_t BackgroundAllocationCount();
+void CountBackgroundAllocations(bool on);
+
 // splitmix64: a fast, well-mixed generator for random keys.
 class Random {
  public:

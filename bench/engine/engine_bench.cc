@@ -134,6 +134,9 @@ int RunEngineBench(const BenchConfig& config) {
 
   Print({"write.allocs_per_txn", w3.allocations_per_transaction, "allocs", "", 0, "~0"},
         config.json);
+  Print({"process.allocs_per_txn", w3.process_allocations_per_transaction, "allocs", "", 0,
+         "(extra)"},
+        config.json);
   Print({"memory.peak_rss_over_budget_mib", w3.peak_rss_over_budget_mib, "MiB", "", 0, "<= 64"},
         config.json);
   return 0;

@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -30,6 +32,31 @@ TEST_F(EngineTest, WriteThenRead) {
   EXPECT_GT(token.sequence(), 0u);
   EXPECT_EQ(Read("hello"), "world");
   EXPECT_EQ(Read("missing"), "<absent>");
+}
+
+// The names every thread of this process carries now, from /proc/self/task/*/comm.
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+TEST_F(EngineTest, EngineThreadsCarryTheirNamesAndEndWithClose) {
+  OpenEngine(SmallOptions());
+  const std::vector<std::string> open_names = ThreadNames();
+  for (const char* expected : {"ringdb:journal", "ringdb:apply", "ringdb:checkpt"}) {
+    EXPECT_EQ(std::count(open_names.begin(), open_names.end(), expected), 1) << expected;
+  }
+  ASSERT_TRUE(engine_->Close().ok());
+  const std::vector<std::string> closed_names = ThreadNames();
+  EXPECT_EQ(std::count_if(closed_names.begin(), closed_names.end(),
+                          [](const std::string& name) { return name.rfind("ringdb:", 0) == 0; }),
+            0);
 }
 
 TEST_F(EngineTest, ValuesLargerThanASlotSpanSlots) {
