@@ -29,7 +29,7 @@ RingCore::RingCore(const RingOptions& options)
     : slot_count_(options.slot_count),
       mask_(options.slot_count - 1),
       slot_size_bytes_(size_t{options.chunk_count} * kRingChunkSizeBytes),
-      wait_{options.wait_strategy, options.spin_count,
+      wait_{options.wait_strategy, options.spin_count, options.yield_count,
             AsymmetricFence(options.park_fence == ParkFence::kMembarrier)},
       logger_(options.logger ? options.logger : DefaultLogger()),
       slots_(AllocateSlots(slot_count_ * slot_size_bytes_), &FreeSlots),

@@ -32,6 +32,10 @@ Status RingOptions::Validate() const {
   if (spin_count > kRingSpinCountMax) {
     return Status::InvalidArgument("spin_count must be at most " + std::to_string(kRingSpinCountMax));
   }
+  if (yield_count > kRingYieldCountMax) {
+    return Status::InvalidArgument("yield_count must be at most " +
+                                   std::to_string(kRingYieldCountMax));
+  }
   return Status::OK();
 }
 

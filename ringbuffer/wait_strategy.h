@@ -27,6 +27,7 @@ inline void CpuRelax() noexcept {
 struct WaitStrategy {
   WaitStrategyKind kind = WaitStrategyKind::kSpinThenPark;
   uint32_t spin_count = 0;
+  uint32_t yield_count = 0;  // kSpinThenPark: yields between spinning and parking.
   AsymmetricFence fence;
 
   // True when waiters may park, so wakers must fence and check the parked counters.
@@ -55,10 +56,10 @@ struct WaitStrategy {
     }
     switch (kind) {
       case WaitStrategyKind::kSpinThenPark:
-        // A few yields before parking: on 2 cores a waiter often shares its core with the very
-        // thread it waits for, and a yield hands it the core for the price of one syscall, where
-        // a park costs a futex wait plus the waker's futex wake.
-        if (YieldFor(ready, kYieldCountBeforePark, deadline)) {
+        // Yields before parking: on 2 cores a waiter often shares its core with the very thread
+        // it waits for, and a yield hands it the core for the price of one syscall, where a park
+        // costs a futex wait plus the waker's futex wake.
+        if (YieldFor(ready, yield_count, deadline)) {
           return true;
         }
         return lot.Park(ready, deadline, park_fence);
@@ -78,10 +79,6 @@ struct WaitStrategy {
  private:
   // Reading the clock costs ~20 ns; busy-spinning checks it once per 1024 spins.
   static constexpr uint32_t kSpinsPerClockRead = 1024;
-  // Yields kSpinThenPark makes between spinning and parking (each ~1 µs when another thread is
-  // runnable, less when none is).
-  static constexpr uint32_t kYieldCountBeforePark = 16;
-
   template <typename Ready>
   static bool YieldFor(Ready& ready, uint32_t yield_count, Deadline deadline) {
     for (uint32_t yield = 0; yield < yield_count; ++yield) {

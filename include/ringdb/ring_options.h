@@ -28,9 +28,9 @@ enum class ProducerType : uint8_t {
 
 // What a thread does while it waits (for room, for data, for a token).
 enum class WaitStrategyKind : uint8_t {
-  // Spin `spin_count` times, yield a few times, then park on a condition variable. A waker makes a
-  // syscall only when a waiter is actually parked. The default: an idle thread costs no CPU on a
-  // 2-core machine.
+  // Spin `spin_count` times, yield `yield_count` times, then park on a condition variable. A waker
+  // makes a syscall only when a waiter is actually parked. The default: an idle thread costs no
+  // CPU on a 2-core machine.
   kSpinThenPark,
   // Spin forever (until the deadline). Lowest latency; only when each waiting thread owns a core.
   kBusySpin,
@@ -67,6 +67,7 @@ inline constexpr uint64_t kRingSlotCountMax = uint64_t{1} << 30;
 inline constexpr uint32_t kRingChunkCountMax = 2048;
 inline constexpr uint64_t kRingBytesMax = uint64_t{16} << 30;
 inline constexpr uint32_t kRingSpinCountMax = uint32_t{1} << 24;
+inline constexpr uint32_t kRingYieldCountMax = uint32_t{1} << 16;
 static_assert(kRingChunkCountMax * kRingChunkSizeBytes == 64 * 1024);
 
 // Named ring sizes, sugar for slot_count (the seed offered levels). Any power of two is accepted.
@@ -97,12 +98,20 @@ struct RingOptions {
   ProducerType producer_type = ProducerType::kMulti;
   // How producers, consumers and token waiters wait. Default: kSpinThenPark.
   WaitStrategyKind wait_strategy = WaitStrategyKind::kSpinThenPark;
-  // Busy iterations (each one CPU pause instruction) before a waiter yields, sleeps or parks
-  // (kSpinThenPark yields 16 times before parking). Ignored by kBusySpin and kBlocking. At most
-  // kRingSpinCountMax. Default: 128, about 4 µs on AMD Zen (a pause is ~33 ns there, ~10 ns on
-  // older Intel): long enough to catch a peer that is about to publish, short enough not to burn
-  // the quantum of a peer that shares the core on a 2-core machine.
-  uint32_t spin_count = 128;
+  // Busy iterations (each one CPU pause instruction) before a waiter yields, sleeps or parks.
+  // Ignored by kBusySpin and kBlocking. At most kRingSpinCountMax. Default: 32, about 1 µs on AMD
+  // Zen (a pause is ~33 ns there, ~10 ns on older Intel): enough to catch a peer on the other core
+  // that is about to publish. Longer spins cost most where threads outnumber cores: a waiter that
+  // shares its core with the thread it waits for only delays it (ring_bench's 3-thread pipeline on
+  // 2 vCPUs, claim 64: 0.17-0.38 of the 1->1 rate with 128, 0.50-0.53 with 32).
+  uint32_t spin_count = 32;
+  // kSpinThenPark only: sched_yield calls between spinning and parking. A yield hands the core to
+  // another runnable thread, often the very one being waited for when threads outnumber cores,
+  // for one syscall; a park costs a futex wait, the waker's futex wake and, on a VM, waking an
+  // idle vCPU. With nothing else runnable a yield returns at once (~0.3 µs), so 128 yields keep
+  // an idle waiter off the CPU within ~50 µs. At most kRingYieldCountMax. Default: 128
+  // (ring_bench's pipeline, claim 1: 0.50-0.72 of the 1->1 rate with 16, 0.91-1.11 with 64-256).
+  uint32_t yield_count = 128;
   // How wakers and parking threads order their checks (see ParkFence). Token waiters always park
   // with a full fence, paired with one per terminal release. Default: kMembarrier.
   ParkFence park_fence = ParkFence::kMembarrier;

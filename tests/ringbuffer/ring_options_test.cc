@@ -67,6 +67,11 @@ TEST(RingOptionsTest, EnumsAndSpinCountAreChecked) {
   RingOptions spin;
   spin.spin_count = kRingSpinCountMax + 1;
   ExpectRejected(spin, "spin_count");
+  RingOptions yield;
+  yield.yield_count = kRingYieldCountMax + 1;
+  ExpectRejected(yield, "yield_count");
+  yield.yield_count = kRingYieldCountMax;
+  EXPECT_TRUE(yield.Validate().ok());
 }
 
 TEST(RingOptionsTest, SizeLevelsAreSugarForPowersOfTwo) {
