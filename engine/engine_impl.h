@@ -28,7 +28,7 @@
 
 #include "engine/applier.h"
 #include "engine/histogram.h"
-#include "engine/lock_file.h"
+#include "engine/database_lock.h"
 #include "journal/journal.h"
 #include "ringdb/engine.h"
 
@@ -107,7 +107,7 @@ class EngineImpl final : public Engine {
   const Options options_;
   const std::string path_;
   std::shared_ptr<spdlog::logger> logger_;
-  LockFile lock_;
+  std::unique_ptr<FileLock> lock_;  // The database directory's (database_lock.h); null when closed.
 
   // RocksDB. db_mutex_ is held shared by every read and exclusively by Close when it closes the
   // database, so no read ever touches a closed database.

@@ -68,7 +68,11 @@ Status EngineImpl::OpenAll() {
   const auto started = std::chrono::steady_clock::now();
   Status status = PrepareDirectories();
   if (status.ok()) {
-    status = lock_.Acquire(path_ + "/LOCK");
+    Result<std::unique_ptr<FileLock>> lock = LockDatabase(options_.env, path_);
+    status = lock.ok() ? Status::OK() : lock.status();
+    if (lock.ok()) {
+      lock_ = std::move(*lock);
+    }
   }
   if (status.ok()) {
     status = OpenRocksDb();
@@ -340,7 +344,7 @@ void EngineImpl::CloseStorage() {
     }
     db_.reset();
   }
-  lock_.Release();
+  lock_.reset();
   storage_closed_ = true;
 }
 

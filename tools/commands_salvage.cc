@@ -22,7 +22,7 @@
 #include "engine/column_families.h"
 #include "engine/applier.h"
 #include "engine/journal_options_for.h"
-#include "engine/lock_file.h"
+#include "engine/database_lock.h"
 #include "engine/options_file.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
@@ -169,10 +169,9 @@ int Salvage(const CommonArgs& args) {
   uint32_t record_bytes_max = 0;
   ReadOptionsFile(args.path, &options, &record_bytes_max).PermitUnchecked();
   const journal::JournalOptions journal_options = JournalOptionsFor(options, record_bytes_max);
-  LockFile lock;
-  status = lock.Acquire(args.path + "/LOCK");
-  if (!status.ok()) {
-    return Fail("recover", status);
+  Result<std::unique_ptr<FileLock>> lock = LockDatabase(options.env, args.path);
+  if (!lock.ok()) {
+    return Fail("recover", lock.status());
   }
   Database database;
   uint64_t marker = 0;

@@ -1,0 +1,22 @@
+// The database directory's lock: one engine, or one ringdb command that writes, per directory.
+//
+// Taken through Env::LockFile on <path>/LOCK. The POSIX Env uses flock(2) on a fresh open(2)
+// each time: flock locks belong to the open file description, so a second Open in the same
+// process conflicts exactly like one in another process, and the kernel drops the lock when its
+// holder dies (kill -9 included), so no stale lock ever needs cleaning up. (fcntl locks would
+// not do: they are per process, so a second Open in the same process would silently succeed, and
+// closing any descriptor of the file drops them.)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ringdb/env.h"
+#include "ringdb/result.h"
+
+namespace ringdb {
+
+// Busy, saying the database is in use, when another engine or command holds the lock.
+Result<std::unique_ptr<FileLock>> LockDatabase(Env* env, const std::string& path);
+
+}  // namespace ringdb
