@@ -4,20 +4,6 @@
 
 namespace ringdb {
 
-namespace {
-
-journal::RecoveryMode ToJournalMode(RecoveryMode mode) {
-  switch (mode) {
-    case RecoveryMode::kAbsoluteConsistency: return journal::RecoveryMode::kAbsoluteConsistency;
-    case RecoveryMode::kPointInTime: return journal::RecoveryMode::kPointInTime;
-    case RecoveryMode::kSkipCorrupted: return journal::RecoveryMode::kSkipCorrupted;
-    case RecoveryMode::kTolerateTornTail: break;
-  }
-  return journal::RecoveryMode::kTolerateTornTail;
-}
-
-}  // namespace
-
 journal::JournalOptions JournalOptionsFor(const Options& options,
                                           uint32_t record_bytes_max_floor) {
   journal::JournalOptions journal_options;
@@ -28,10 +14,8 @@ journal::JournalOptions JournalOptionsFor(const Options& options,
   journal_options.group_bytes_max = std::min<uint64_t>(
       std::max<uint64_t>(uint64_t{4} << 20, uint64_t{journal_options.record_bytes_max} * 2),
       options.journal_segment_bytes_max / 2);
-  journal_options.sync_mode = options.sync_mode == SyncMode::kFdatasync
-                                  ? journal::SyncMode::kFdatasync
-                                  : journal::SyncMode::kNoSyncNotDurable;
-  journal_options.recovery_mode = ToJournalMode(options.recovery_mode);
+  journal_options.sync_mode = options.sync_mode;
+  journal_options.recovery_mode = options.recovery_mode;
   journal_options.prewritten_segments = options.journal_prewritten_segments;
   journal_options.retention_sequences = options.journal_retention_transactions;
   journal_options.env = options.env;

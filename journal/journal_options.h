@@ -12,38 +12,15 @@
 #include <vector>
 
 #include "ringdb/env.h"
+#include "ringdb/journal_modes.h"
 #include "ringdb/logger.h"
 #include "ringdb/status.h"
 
 namespace ringdb::journal {
 
-// How Commit makes a group durable.
-enum class SyncMode : uint8_t {
-  // One fdatasync per Commit: a Commit that returned OK survives power loss. The default.
-  kFdatasync = 0,
-  // No sync at all: a crash of the machine (not only the process) can lose committed groups. For
-  // tests and benchmarks only; the name is long on purpose so nobody mistakes it for durable.
-  kNoSyncNotDurable = 1,
-};
-
-// What opening does with a damaged journal (modelled on RocksDB's WALRecoveryMode).
-enum class RecoveryMode : uint8_t {
-  // Any damage, even an interrupted last write, fails Open with Status::Corruption. Use case: a
-  // journal that was closed cleanly and must be bit-exact (tests, audits).
-  kAbsoluteConsistency = 0,
-  // An incomplete or bad record at the very end of the last segment, with nothing valid after it
-  // except its own commit group, is an interrupted write: it is truncated and logged. Anything
-  // else fails Open. Use case: the default; a crash never loses an acknowledged transaction and
-  // never silently drops one.
-  kTolerateTornTail = 1,
-  // Stops at the first bad record, wherever it is: the journal is truncated there and the later
-  // segments are renamed to <name>.quarantined (not deleted), logged at error level. Use case: a
-  // damaged disk where the operator prefers a consistent prefix to no database at all.
-  kPointInTime = 2,
-  // Skips bad records and carries on after them. For the salvage tool (JournalReader) only; Journal
-  // Open rejects it, since writing after a hole would make the hole permanent.
-  kSkipCorrupted = 3,
-};
+// The public enums (ringdb/journal_modes.h), named here as the journal's own.
+using ::ringdb::RecoveryMode;
+using ::ringdb::SyncMode;
 
 const char* SyncModeName(SyncMode mode);
 const char* RecoveryModeName(RecoveryMode mode);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "ringdb/journal_modes.h"
 #include "ringdb/logger.h"
 #include "ringdb/status.h"
 
@@ -32,32 +33,6 @@ enum class WaitStrategy : uint8_t {
   kYielding = 2,
   // Spin, then sleep with growing pauses. Least CPU, highest wake-up latency.
   kSleeping = 3,
-};
-
-// Whether the journal makes each group durable before the applier may commit it.
-enum class SyncMode : uint8_t {
-  // One fdatasync per group commit. A resolved token survives power loss.
-  kFdatasync = 0,
-  // No sync at all. A resolved token survives a process crash but NOT a power loss or a kernel
-  // crash. For tests and benchmarks only; the name says so on purpose.
-  kNoSyncNotDurable = 1,
-};
-
-// What Open does when the journal does not end cleanly, modelled on RocksDB's WALRecoveryMode.
-enum class RecoveryMode : uint8_t {
-  // A torn record at the very end of the last segment (an interrupted write) is truncated and
-  // logged; anything else wrong fails Open with Corruption naming the segment and offset.
-  // Use case: the default; what a crash or power loss leaves behind is repaired, rot is not.
-  kTolerateTornTail = 0,
-  // Any imperfection, a torn tail included, fails Open.
-  // Use case: systems that must notice even an interrupted write.
-  kAbsoluteConsistency = 1,
-  // Recover up to the first bad record, ignore everything after it, and log it loudly.
-  // Use case: getting a damaged database to open, accepting the loss of the tail.
-  kPointInTime = 2,
-  // Skip every record that fails its checks and keep going. Salvage only: transactions after a
-  // skipped one may depend on it. Use case: the `ringdb recover` tool.
-  kSkipCorrupted = 3,
 };
 
 struct Options {
