@@ -11,12 +11,17 @@ namespace ringdb::internal {
 
 // `name` must fit Linux's 15-character limit; a longer one is cut there rather than refused.
 inline void NameThread(std::thread& thread, const char* name) noexcept {
+#if defined(__linux__)
   char truncated[16] = {};
   for (int index = 0; index < 15 && name[index] != '\0'; ++index) {
     truncated[index] = name[index];
   }
   // Naming is a diagnostic aid: a failure changes nothing the thread does.
   (void)pthread_setname_np(thread.native_handle(), truncated);
+#else
+  (void)thread;
+  (void)name;
+#endif
 }
 
 }  // namespace ringdb::internal

@@ -69,9 +69,11 @@ PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double
   WriteBatch batch;
   FillBatch(&random, 1, &key, &batch);  // Grows the buffers before counting starts.
   ResetPeakResident();
+  CountBackgroundAllocations(true);
+  // The total before the background count here, and the other way round at the end: each
+  // allocation counts in the total first, so the background share never exceeds the total's.
   const uint64_t allocations_before = AllocationCount();
   const uint64_t background_before = BackgroundAllocationCount();
-  CountBackgroundAllocations(true);
   const auto started = Clock::now();
   const auto deadline = started + std::chrono::duration<double>(seconds);
   uint64_t count = 0;
@@ -90,9 +92,9 @@ PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double
     }
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  CountBackgroundAllocations(false);
-  const uint64_t allocations = AllocationCount() - allocations_before;
   const uint64_t background = BackgroundAllocationCount() - background_before;
+  const uint64_t allocations = AllocationCount() - allocations_before;
+  CountBackgroundAllocations(false);
   const double peak_mib = ResidentMib(true);
   // The budget: the ring, RocksDB's write buffers (two column families, up to two memtables
   // each) and its default block cache (32 MiB), plus what the process held before the engine.
@@ -102,7 +104,8 @@ PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double
   PipelinedFigures figures;
   figures.figures = {static_cast<double>(count) / elapsed, 0, 0, count};
   figures.allocations_per_transaction =
-      static_cast<double>(allocations - background) / static_cast<double>(count);
+      static_cast<double>(allocations > background ? allocations - background : 0) /
+      static_cast<double>(count);
   figures.process_allocations_per_transaction =
       static_cast<double>(allocations) / static_cast<double>(count);
   figures.peak_rss_over_budget_mib = peak_mib - budget_mib;

@@ -9,8 +9,9 @@
 // Thread safety: RingBuffer's methods may be called from any thread (with ProducerType::kSingle,
 // Claim* from one thread only). A Consumer is used by exactly one thread at a time. A
 // ClaimedBatch belongs to the thread that claimed it. With kMulti it may be moved to another
-// thread and published or aborted there; with kSingle it must be published or aborted on the
-// claiming thread, which owns the single producer's publication order.
+// thread and published, aborted or destroyed there; with kSingle it must be published, aborted or
+// destroyed (which aborts it) on the claiming thread, which owns the single producer's publication
+// order.
 // Lifetimes: the ring owns its consumers; it must outlive every ClaimedBatch, Consumer pointer and
 // Token that refers to it. Add every consumer before the first claim.
 #pragma once

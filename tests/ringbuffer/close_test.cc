@@ -19,6 +19,7 @@ class CloseTest : public ::testing::TestWithParam<WaitStrategyKind> {
     RingOptions options = test::SmallOptions(4, type);
     options.wait_strategy = GetParam();
     options.spin_count = 50;
+    options.yield_count = 0;  // kSpinThenPark parks right after the spin: these tests are about parking.
     return test::MakeRing(options);
   }
 };

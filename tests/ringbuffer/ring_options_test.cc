@@ -24,6 +24,8 @@ TEST(RingOptionsTest, DefaultsAreValid) {
   EXPECT_EQ(options.producer_type, ProducerType::kMulti);
   EXPECT_EQ(options.wait_strategy, WaitStrategyKind::kSpinThenPark);
   EXPECT_EQ(options.park_fence, ParkFence::kMembarrier);
+  EXPECT_EQ(options.spin_count, 32u);
+  EXPECT_EQ(options.yield_count, 128u);
 }
 
 TEST(RingOptionsTest, SlotCountMustBeAPowerOfTwo) {
@@ -54,7 +56,7 @@ TEST(RingOptionsTest, TotalBytesAreBounded) {
   ExpectRejected(options, "chunk_count");  // The message names slot_count * chunk_count.
 }
 
-TEST(RingOptionsTest, EnumsAndSpinCountAreChecked) {
+TEST(RingOptionsTest, EnumsAndWaitCountsAreChecked) {
   RingOptions producer;
   producer.producer_type = static_cast<ProducerType>(7);
   ExpectRejected(producer, "producer_type");

@@ -38,6 +38,9 @@ struct StressConfig {
   WaitStrategyKind wait;
   uint32_t producer_count;
   ParkFence park_fence = ParkFence::kMembarrier;
+  // kSpinThenPark: 0 parks right after the spin, so that the parking protocol is exercised as
+  // often as possible; the default yields first, as most users' rings do.
+  uint32_t yield_count = 0;
 };
 
 class RingStressTest : public ::testing::TestWithParam<StressConfig> {};
@@ -139,6 +142,7 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
   options.wait_strategy = config.wait;
   options.park_fence = config.park_fence;
   options.spin_count = 64;
+  options.yield_count = config.yield_count;
   auto ring = test::MakeRing(options);
   Consumer* a = *ring->AddConsumer("a");
   Consumer* after_a[] = {a};
@@ -190,6 +194,8 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
 INSTANTIATE_TEST_SUITE_P(
     Configurations, RingStressTest,
     ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3},
+                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
+                                   ParkFence::kMembarrier, RingOptions().yield_count},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kBlocking, 2},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kYielding, 2},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
