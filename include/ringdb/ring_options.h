@@ -105,7 +105,7 @@ struct RingOptions {
   // Zen (a pause is ~33 ns there, ~10 ns on older Intel): enough to catch a peer on the other core
   // that is about to publish. Longer spins cost most where threads outnumber cores: a waiter that
   // shares its core with the thread it waits for only delays it (ring_bench's 3-thread pipeline on
-  // 2 vCPUs, claim 64: 0.17-0.38 of the 1->1 rate with 128, 0.50-0.53 with 32).
+  // 2 vCPUs, claim 64: 0.17-0.38 of the 1->1 rate with 128, 0.49-0.56 with 32).
   uint32_t spin_count = 32;
   // kSpinThenPark only: sched_yield calls between spinning and parking. A yield hands the core to
   // another runnable thread, often the very one being waited for when threads outnumber cores,
