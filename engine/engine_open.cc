@@ -151,8 +151,12 @@ Status EngineImpl::PrepareDirectories() {
 }
 
 Status EngineImpl::OpenRocksDb() {
-  rocksdb::Options db_options =
-      options_.rocksdb_options ? *options_.rocksdb_options : rocksdb::Options();
+  rocksdb::Options db_options;
+  if (options_.rocksdb_options) {
+    db_options = *options_.rocksdb_options;
+  } else {
+    db_options.write_buffer_size = kDefaultRocksDbWriteBufferBytes;  // See Options::rocksdb_options.
+  }
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   // The marker lives in its own column family; atomic_flush makes every flush persist both

