@@ -15,6 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include <rocksdb/convenience.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/options_util.h>
+
 #include "engine/journal_options_for.h"
 #include "journal/journal.h"
 #include "test_util/engine_fixture.h"
@@ -65,6 +69,42 @@ TEST_F(EngineTest, EngineThreadsCarryTheirNamesAndEndWithClose) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(ringdb_threads(), 0);
+}
+
+// The memtable size RocksDB recorded for each column family in its OPTIONS file at `db_path`.
+std::vector<size_t> RecordedWriteBufferSizes(const std::string& db_path) {
+  rocksdb::ConfigOptions config;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  const rocksdb::Status loaded =
+      rocksdb::LoadLatestOptions(config, db_path, &db_options, &families);
+  EXPECT_TRUE(loaded.ok()) << loaded.ToString();
+  std::vector<size_t> sizes;
+  for (const rocksdb::ColumnFamilyDescriptor& family : families) {
+    sizes.push_back(family.options.write_buffer_size);
+  }
+  return sizes;
+}
+
+TEST_F(EngineTest, DefaultMemtablesAre16MiBAndPassedRocksDbOptionsAreKept) {
+  OpenEngine(SmallOptions());
+  ASSERT_TRUE(engine_->Close().ok());
+  const std::vector<size_t> defaults = RecordedWriteBufferSizes(dir_.path() + "/db");
+  ASSERT_EQ(defaults.size(), 2u) << "the user's column family and ringdb's marker family";
+  for (size_t size : defaults) {
+    EXPECT_EQ(size, kDefaultRocksDbWriteBufferBytes);
+  }
+  engine_.reset();
+
+  Options options = SmallOptions();
+  auto rocksdb_options = std::make_shared<rocksdb::Options>();
+  rocksdb_options->write_buffer_size = size_t{5} << 20;
+  options.rocksdb_options = rocksdb_options;
+  OpenEngine(options);
+  ASSERT_TRUE(engine_->Close().ok());
+  for (size_t size : RecordedWriteBufferSizes(dir_.path() + "/db")) {
+    EXPECT_EQ(size, size_t{5} << 20);
+  }
 }
 
 TEST_F(EngineTest, ValuesLargerThanASlotSpanSlots) {
