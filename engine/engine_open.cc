@@ -69,9 +69,10 @@ Status EngineImpl::OpenAll() {
   Status status = PrepareDirectories();
   if (status.ok()) {
     Result<std::unique_ptr<FileLock>> lock = LockDatabase(options_.env, path_);
-    status = lock.ok() ? Status::OK() : lock.status();
     if (lock.ok()) {
       lock_ = std::move(*lock);
+    } else {
+      status = lock.status();
     }
   }
   if (status.ok()) {
@@ -155,7 +156,8 @@ Status EngineImpl::OpenRocksDb() {
   if (options_.rocksdb_options) {
     db_options = *options_.rocksdb_options;
   } else {
-    db_options.write_buffer_size = kDefaultRocksDbWriteBufferBytes;  // See Options::rocksdb_options.
+    // 16 MiB memtables, not RocksDB's 64: see Options::rocksdb_options.
+    db_options.write_buffer_size = kDefaultRocksDbWriteBufferBytes;
   }
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
