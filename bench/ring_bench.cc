@@ -8,8 +8,11 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "ring/bounds.h"
 #include "ring/harness.h"
 #include "ring/peer_queues.h"
 #include "ring/ring_runs.h"
@@ -32,6 +35,10 @@ std::vector<Measurement> Measurements() {
       {"moodycamel.bulk", MoodycamelBulk, ""},
       {"atomic_queue.spsc", AtomicQueueSpsc, ""},
       {"moodycamel.2p1c", Moodycamel2p1c, ""},
+      // Floors under the targets (ring/bounds.h): what the slot format and a shared order allow.
+      {"bound.stride32.one", Stride32Bound<1>, "boost_spsc.one"},
+      {"bound.stride32.bulk64", Stride32Bound<64>, "boost_spsc.bulk"},
+      {"bound.shared_counter.2p", SharedCounterBound, "moodycamel.2p1c"},
       {"ring.1p1c.claim1", [] { return RingChain(1, 1, kDefaultWait); }, "boost_spsc.one"},
       {"ring.1p1c.claim64", [] { return RingChain(64, 1, kDefaultWait); }, "boost_spsc.bulk"},
       {"ring.pipeline3.claim1", [] { return RingChain(1, 2, kDefaultWait); }, "ring.1p1c.claim1"},
@@ -50,32 +57,59 @@ std::vector<Measurement> Measurements() {
       // a larger ring do for the bounded ring's 2->1 figure.
       {"ring.2p1c.claim64", [] { return Ring2p1c(kDefaultWait, 64); }, "moodycamel.2p1c"},
       {"ring.2p1c.slots65536", [] { return Ring2p1c(kDefaultWait, 1, 65536); }, "moodycamel.2p1c"},
+      // The ring against the floors: how much of what the machine allows it reaches.
+      {"ring.1p1c.claim1.vs_bound", [] { return RingChain(1, 1, kDefaultWait); },
+       "bound.stride32.one"},
+      {"ring.1p1c.claim64.vs_bound", [] { return RingChain(64, 1, kDefaultWait); },
+       "bound.stride32.bulk64"},
+      {"ring.2p1c.vs_bound", [] { return Ring2p1c(kDefaultWait); }, "bound.shared_counter.2p"},
   };
 }
 
-// `only`: run just the measurements whose name contains it, plus the baselines they need.
+// `only`: run just the measurements whose name contains it, and the baselines they are measured
+// against, and theirs. A baseline is listed before what it measures, so one pass from the end
+// marks them all.
+std::vector<Measurement> Selected(const std::string& only) {
+  std::vector<Measurement> all = Measurements();
+  if (only.empty()) {
+    return all;
+  }
+  std::set<std::string> wanted;
+  for (auto measurement = all.rbegin(); measurement != all.rend(); ++measurement) {
+    if (measurement->name.find(only) != std::string::npos || wanted.count(measurement->name)) {
+      wanted.insert(measurement->name);
+      wanted.insert(measurement->baseline);
+    }
+  }
+  std::vector<Measurement> selected;
+  for (Measurement& measurement : all) {
+    if (wanted.count(measurement.name) != 0) {
+      selected.push_back(std::move(measurement));
+    }
+  }
+  return selected;
+}
+
 int Run(bool json, const std::string& only) {
+  const std::vector<Measurement> selected = Selected(only);
+  if (selected.empty()) {
+    std::fprintf(stderr, "ring_bench: no measurement name contains '%s'\n", only.c_str());
+    return 2;
+  }
   std::map<std::string, double> values;
   bool ok = true;
-  for (const Measurement& measurement : Measurements()) {
-    if (!only.empty() && measurement.name.find(only) == std::string::npos) {
-      continue;
-    }
-    if (!measurement.baseline.empty() && values.count(measurement.baseline) == 0) {
-      values[measurement.baseline] = 0;  // Baseline skipped by the filter: ratio reads 0.
-    }
+  for (const Measurement& measurement : selected) {
     const double value = MedianRate(measurement.run, &ok);
     values[measurement.name] = value;
-    Line line{measurement.name, value, measurement.baseline,
-              measurement.baseline.empty() ? value : values.at(measurement.baseline)};
-    if (measurement.baseline.empty()) {
-      line.baseline = measurement.name;  // A peer is its own baseline (ratio 1).
-    }
+    // A peer is its own baseline (ratio 1).
+    const std::string& baseline = measurement.baseline.empty() ? measurement.name
+                                                               : measurement.baseline;
+    const Line line{measurement.name, value, baseline, values.at(baseline)};
     json ? PrintJson(line) : PrintText(line);
-  }
-  if (!ok) {
-    std::fprintf(stderr, "ring_bench: a run lost or corrupted items\n");
-    return 1;
+    if (!ok) {
+      std::fprintf(stderr, "ring_bench: %s lost or corrupted items\n", measurement.name.c_str());
+      return 1;
+    }
   }
   return 0;
 }

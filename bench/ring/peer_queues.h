@@ -156,6 +156,7 @@ inline RunResult Moodycamel2p1c() {
   moodycamel::ConcurrentQueue<uint64_t> queue(kQueueCapacity);
   RunControl control;
   std::atomic<uint64_t> produced{0};
+  std::atomic<uint64_t> produced_sum{0};
   std::atomic<int> producers_done{0};
   auto produce = [&] {
     moodycamel::ProducerToken token(queue);
@@ -164,13 +165,18 @@ inline RunResult Moodycamel2p1c() {
       queue.enqueue(token, ++value);
     }
     produced.fetch_add(value, std::memory_order_relaxed);
+    produced_sum.fetch_add(SumTo(value), std::memory_order_relaxed);
     producers_done.fetch_add(1, std::memory_order_release);
   };
   uint64_t count = 0;
+  uint64_t sum = 0;
   std::thread consumer([&] {
     std::array<uint64_t, 256> items;
     for (;;) {  // Ends once both producers are done and everything arrived.
       const size_t popped = queue.try_dequeue_bulk(items.data(), items.size());
+      for (size_t index = 0; index < popped; ++index) {
+        sum += items[index];
+      }
       count += popped;
       if (popped == 0 && producers_done.load(std::memory_order_acquire) == 2 &&
           count == produced.load(std::memory_order_relaxed)) {
@@ -184,7 +190,7 @@ inline RunResult Moodycamel2p1c() {
   first.join();
   second.join();
   consumer.join();
-  return RunResult{count, control.ElapsedSeconds(), true};
+  return RunResult{count, control.ElapsedSeconds(), sum == produced_sum.load()};
 }
 
 }  // namespace ringdb::bench
