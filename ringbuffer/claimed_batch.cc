@@ -21,26 +21,23 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
   return *this;
 }
 
-Token ClaimedBatch::PublishThroughRing() {
-  RINGDB_ASSERT(active() && "Publish of a batch already published, aborted or moved from");
-  internal::RingCore* ring = ring_;
-  ring_ = nullptr;
+Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first,
+                                       uint32_t count) {
+  RINGDB_ASSERT(ring != nullptr && "Publish of a batch already published, aborted or moved from");
   // After Close the batch becomes an abort, so nothing new reaches the consumers' drain. (A
   // publish racing with Close may still go through; it is then drained like any other, since its
   // sequence is at most the final sequence Close recorded.)
   if (ring->closing()) {
-    ring->PublishBatch(first_sequence_, slot_count_, true /*aborted*/);
+    ring->PublishBatch(first, count, true /*aborted*/);
     return Token::Failed(Status::Aborted("ring closed before the batch was published"));
   }
-  ring->PublishBatch(first_sequence_, slot_count_, false /*aborted*/);
-  return Token(ring, last_sequence());
+  ring->PublishBatch(first, count, false /*aborted*/);
+  return Token(ring, first + count - 1);
 }
 
-void ClaimedBatch::Abort() {
-  RINGDB_ASSERT(active() && "Abort of a batch already published, aborted or moved from");
-  internal::RingCore* ring = ring_;
-  ring_ = nullptr;
-  ring->PublishBatch(first_sequence_, slot_count_, true /*aborted*/);
+void ClaimedBatch::AbortThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
+  RINGDB_ASSERT(ring != nullptr && "Abort of a batch already published, aborted or moved from");
+  ring->PublishBatch(first, count, true /*aborted*/);
 }
 
 }  // namespace ringdb

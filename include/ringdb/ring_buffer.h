@@ -82,16 +82,20 @@ class ClaimedBatch {
   // Makes the whole batch visible to consumers as one unit and returns its token. After Close the
   // batch is aborted instead and the token is Failed(Aborted). REQUIRES: active().
   Token Publish() {
-    if (single_ != nullptr && ring_ != nullptr &&
+    internal::RingCore* ring = ring_;
+    ring_ = nullptr;
+    if (single_ != nullptr && ring != nullptr &&
         single_->TryPublishInline(first_sequence_, slot_count_)) {
-      internal::RingCore* ring = ring_;
-      ring_ = nullptr;
       return Token(ring, last_sequence());
     }
-    return PublishThroughRing();
+    return PublishThroughRing(ring, first_sequence_, slot_count_);
   }
   // Consumers will skip the batch (SlotMeta::aborted); it leaves no hole. REQUIRES: active().
-  void Abort();
+  void Abort() {
+    internal::RingCore* ring = ring_;
+    ring_ = nullptr;
+    AbortThroughRing(ring, first_sequence_, slot_count_);
+  }
   // True until Publish() or Abort() (false for a moved-from batch).
   bool active() const noexcept { return ring_ != nullptr; }
 
@@ -103,7 +107,10 @@ class ClaimedBatch {
                internal::SingleProducerState* single) noexcept
       : ring_(ring), slots_(slots), mask_(mask), slot_size_bytes_(slot_size_bytes),
         first_sequence_(first_sequence), slot_count_(slot_count), single_(single) {}
-  Token PublishThroughRing();
+  // The library side of Publish and Abort. They take the batch's fields by value, so that its
+  // address never escapes and the compiler can keep a claimed batch in registers.
+  static Token PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
+  static void AbortThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
 
   internal::RingCore* ring_;  // Null once published, aborted or moved from.
   std::byte* slots_;
@@ -242,7 +249,10 @@ class RingBuffer {
           break;
       }
     }
-    return ClaimThroughRing(n, wait, deadline);
+    // Into a local, then moved: returned directly, the caller's Result would be the library's
+    // return slot, and a Result whose address escapes cannot stay in registers on the fast path.
+    Result<ClaimedBatch> claimed = ClaimThroughRing(n, wait, deadline);
+    return Result<ClaimedBatch>(std::move(claimed));
   }
   Result<ClaimedBatch> ClaimThroughRing(uint32_t n, ClaimWait wait,
                                         std::chrono::steady_clock::time_point deadline);
