@@ -51,8 +51,7 @@ std::vector<Measurement> Measurements() {
       {"ring.1p1c.claim64.vs_moodycamel", [] { return RingChain(64, 1, kDefaultWait); },
        "moodycamel.bulk"},
       {"ring.1p1c.claim1.busyspin", [] { return RingChain(1, 1, kSpin); }, "boost_spsc.one"},
-      {"ring.pipeline3.claim1.busyspin", [] { return RingChain(1, 2, kSpin); },
-       "ring.1p1c.claim1"},
+      {"ring.pipeline3.claim1.busyspin", [] { return RingChain(1, 2, kSpin); }, "ring.1p1c.claim1"},
       // moodycamel's queue is unbounded (its producers never wait); these show what batching and
       // a larger ring do for the bounded ring's 2->1 figure.
       {"ring.2p1c.claim64", [] { return Ring2p1c(kDefaultWait, 64); }, "moodycamel.2p1c"},
@@ -102,8 +101,8 @@ int Run(bool json, const std::string& only) {
     const double value = MedianRate(measurement.run, &ok);
     values[measurement.name] = value;
     // A peer is its own baseline (ratio 1).
-    const std::string& baseline = measurement.baseline.empty() ? measurement.name
-                                                               : measurement.baseline;
+    const std::string& baseline =
+        measurement.baseline.empty() ? measurement.name : measurement.baseline;
     const Line line{measurement.name, value, baseline, values.at(baseline)};
     json ? PrintJson(line) : PrintText(line);
     if (!ok) {

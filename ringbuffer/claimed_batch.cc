@@ -21,8 +21,7 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
   return *this;
 }
 
-Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first,
-                                       uint32_t count) {
+Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
   RINGDB_ASSERT(ring != nullptr && "Publish of a batch already published, aborted or moved from");
   // After Close the batch becomes an abort, so nothing new reaches the consumers' drain. (A
   // publish racing with Close may still go through; it is then drained like any other, since its

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <atomic_queue/atomic_queue.h>
-#include <boost/lockfree/spsc_queue.hpp>
 #include <concurrentqueue/concurrentqueue.h>
 
 #include <array>
+#include <boost/lockfree/spsc_queue.hpp>
 #include <memory>
 #include <thread>
 
@@ -44,7 +44,8 @@ RunResult RunPair(Produce produce, Consume consume) {
 }
 
 inline RunResult BoostSpscOne() {
-  auto queue = std::make_unique<boost::lockfree::spsc_queue<uint64_t, boost::lockfree::capacity<kQueueCapacity>>>();
+  auto queue = std::make_unique<
+      boost::lockfree::spsc_queue<uint64_t, boost::lockfree::capacity<kQueueCapacity>>>();
   return RunPair(
       [&](RunControl& control) {
         uint64_t value = 0;
@@ -68,7 +69,8 @@ inline RunResult BoostSpscOne() {
 
 // Producer pushes 64 at a time (like a claim of 64), consumer pops up to 256 at a time.
 inline RunResult BoostSpscBulk() {
-  auto queue = std::make_unique<boost::lockfree::spsc_queue<uint64_t, boost::lockfree::capacity<kQueueCapacity>>>();
+  auto queue = std::make_unique<
+      boost::lockfree::spsc_queue<uint64_t, boost::lockfree::capacity<kQueueCapacity>>>();
   return RunPair(
       [&](RunControl& control) {
         uint64_t value = 0;

@@ -9,8 +9,9 @@
 //
 // Thread safety: every method may be called from any number of threads at once, Close included.
 // Lifetimes: iterators and snapshots must be released before the engine is destroyed, and Close
-// waits for live iterators to be destroyed, so a thread must drop its iterators before calling it. A Token is a ring sequence and a pointer to the ring, not
-// an allocation: wait on it before destroying the engine, never after.
+// waits for live iterators to be destroyed, so a thread must drop its iterators before calling it.
+// A Token is a ring sequence and a pointer to the ring, not an allocation: wait on it before
+// destroying the engine, never after.
 #pragma once
 
 #include <chrono>
@@ -86,8 +87,9 @@ class EngineImpl;
 // Add operations, then Publish (a Token) or Abort (consumers skip it). Destroying an active one
 // aborts it. Close waits for claims in progress to be published or aborted (a claim published
 // after Close starts is turned into an abort and its token fails), so hold a claim only while
-// filling it, and publish or abort it before destroying the engine. Each operation method returns InvalidArgument (and writes nothing) when the claimed
-// slots cannot hold it or a key or value breaks a limit; the transaction stays usable.
+// filling it, and publish or abort it before destroying the engine. Each operation method returns
+// InvalidArgument (and writes nothing) when the claimed slots cannot hold it or a key or value
+// breaks a limit; the transaction stays usable.
 class ClaimedTransaction {
  public:
   ClaimedTransaction(ClaimedTransaction&&) noexcept;
@@ -136,22 +138,24 @@ struct HistogramData {
   double p50 = 0;
   double p99 = 0;
   double p999 = 0;
-  double mean() const { return count == 0 ? 0.0 : static_cast<double>(sum) / static_cast<double>(count); }
+  double mean() const {
+    return count == 0 ? 0.0 : static_cast<double>(sum) / static_cast<double>(count);
+  }
 };
 
 struct EngineStats {
-  uint64_t transactions_submitted = 0;  // published into the ring
-  uint64_t transactions_committed = 0;  // applied, token OK
+  uint64_t transactions_submitted = 0;   // published into the ring
+  uint64_t transactions_committed = 0;   // applied, token OK
   uint64_t transactions_conflicted = 0;  // a precondition failed
   uint64_t transactions_failed = 0;      // I/O error or engine failure
   uint64_t transactions_aborted = 0;     // claims aborted before publishing
   uint64_t journal_groups = 0;           // group commits (one fdatasync each)
   uint64_t journal_bytes_written = 0;
   uint64_t checkpoints = 0;
-  HistogramData group_transactions;     // transactions per group commit
-  HistogramData fsync_latency_us;       // write + fdatasync of one group
-  HistogramData apply_latency_us;       // one RocksDB write of one group
-  HistogramData ring_occupancy_slots;   // slots in use, sampled at each group
+  HistogramData group_transactions;    // transactions per group commit
+  HistogramData fsync_latency_us;      // write + fdatasync of one group
+  HistogramData apply_latency_us;      // one RocksDB write of one group
+  HistogramData ring_occupancy_slots;  // slots in use, sampled at each group
 };
 
 struct SegmentInfo {
@@ -188,8 +192,8 @@ struct EngineInfo {
   uint64_t committed_sequence = 0;
   uint64_t checkpoint_sequence = 0;
   std::vector<SegmentInfo> segments;
-  bool writable = true;      // false after a fault or Close
-  std::string fault;         // why it is not writable
+  bool writable = true;  // false after a fault or Close
+  std::string fault;     // why it is not writable
 };
 
 class Engine {

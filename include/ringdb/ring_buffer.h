@@ -54,9 +54,13 @@ class ClaimedBatch {
  public:
   // Moves and destruction are inline: a Result<ClaimedBatch> moves its batch on every claim.
   ClaimedBatch(ClaimedBatch&& other) noexcept
-      : ring_(other.ring_), slots_(other.slots_), mask_(other.mask_),
-        slot_size_bytes_(other.slot_size_bytes_), first_sequence_(other.first_sequence_),
-        slot_count_(other.slot_count_), single_(other.single_) {
+      : ring_(other.ring_),
+        slots_(other.slots_),
+        mask_(other.mask_),
+        slot_size_bytes_(other.slot_size_bytes_),
+        first_sequence_(other.first_sequence_),
+        slot_count_(other.slot_count_),
+        single_(other.single_) {
     other.ring_ = nullptr;
   }
   ClaimedBatch& operator=(ClaimedBatch&& other) noexcept;
@@ -105,8 +109,13 @@ class ClaimedBatch {
   ClaimedBatch(internal::RingCore* ring, std::byte* slots, uint64_t mask, size_t slot_size_bytes,
                uint64_t first_sequence, uint32_t slot_count,
                internal::SingleProducerState* single) noexcept
-      : ring_(ring), slots_(slots), mask_(mask), slot_size_bytes_(slot_size_bytes),
-        first_sequence_(first_sequence), slot_count_(slot_count), single_(single) {}
+      : ring_(ring),
+        slots_(slots),
+        mask_(mask),
+        slot_size_bytes_(slot_size_bytes),
+        first_sequence_(first_sequence),
+        slot_count_(slot_count),
+        single_(single) {}
   // The library side of Publish and Abort. They take the batch's fields by value, so that its
   // address never escapes and the compiler can keep a claimed batch in registers.
   static Token PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
@@ -148,8 +157,8 @@ class Consumer {
   }
   SlotMeta meta(uint64_t sequence) const noexcept {
     const uint64_t word = meta_words_[sequence & mask_];
-    return SlotMeta{static_cast<uint32_t>(word >> 32), static_cast<uint32_t>(word >> 1) & 0x7fffffffu,
-                    (word & 1u) != 0};
+    return SlotMeta{static_cast<uint32_t>(word >> 32),
+                    static_cast<uint32_t>(word >> 1) & 0x7fffffffu, (word & 1u) != 0};
   }
   // Fails the batch whose last sequence is given: its token reports `status` (the first failure
   // recorded wins). Call before Release passes that sequence.
@@ -167,7 +176,10 @@ class Consumer {
   friend class BatchProcessor;
   Consumer(internal::ConsumerCore* core, const std::byte* slots, const uint64_t* meta_words,
            uint64_t mask, size_t slot_size_bytes) noexcept
-      : core_(core), slots_(slots), meta_words_(meta_words), mask_(mask),
+      : core_(core),
+        slots_(slots),
+        meta_words_(meta_words),
+        mask_(mask),
         slot_size_bytes_(slot_size_bytes) {}
 
   internal::ConsumerCore* core_;
@@ -181,8 +193,8 @@ class Consumer {
 struct RingInfo {
   struct ConsumerInfo {
     std::string name;
-    uint64_t sequence = 0;   // Last sequence passed.
-    bool terminal = false;   // Nobody runs after it: producers and tokens gate on it.
+    uint64_t sequence = 0;  // Last sequence passed.
+    bool terminal = false;  // Nobody runs after it: producers and tokens gate on it.
   };
   uint64_t slot_count = 0;
   size_t slot_size_bytes = 0;
