@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ring/bounds.h"
+#include "ring/references.h"
 #include "ring/harness.h"
 #include "ring/peer_queues.h"
 #include "ring/ring_runs.h"
@@ -35,9 +35,10 @@ std::vector<Measurement> Measurements() {
       {"moodycamel.bulk", MoodycamelBulk, ""},
       {"atomic_queue.spsc", AtomicQueueSpsc, ""},
       {"moodycamel.2p1c", Moodycamel2p1c, ""},
-      // Floors under the targets (ring/bounds.h): what the slot format and a shared order allow.
-      {"bound.stride32.one", Stride32Bound<1>, "boost_spsc.one"},
-      {"bound.stride32.bulk64", Stride32Bound<64>, "boost_spsc.bulk"},
+      // References (ring/references.h): the slot format without the ring, and the ceiling of a
+      // shared order.
+      {"bare.stride32.one", BareStride32<1>, "boost_spsc.one"},
+      {"bare.stride32.bulk64", BareStride32<64>, "boost_spsc.bulk"},
       {"bound.shared_counter.2p", SharedCounterBound, "moodycamel.2p1c"},
       {"ring.1p1c.claim1", [] { return RingChain(1, 1, kDefaultWait); }, "boost_spsc.one"},
       {"ring.1p1c.claim64", [] { return RingChain(64, 1, kDefaultWait); }, "boost_spsc.bulk"},
@@ -56,11 +57,11 @@ std::vector<Measurement> Measurements() {
       // a larger ring do for the bounded ring's 2->1 figure.
       {"ring.2p1c.claim64", [] { return Ring2p1c(kDefaultWait, 64); }, "moodycamel.2p1c"},
       {"ring.2p1c.slots65536", [] { return Ring2p1c(kDefaultWait, 1, 65536); }, "moodycamel.2p1c"},
-      // The ring against the floors: how much of what the machine allows it reaches.
-      {"ring.1p1c.claim1.vs_bound", [] { return RingChain(1, 1, kDefaultWait); },
-       "bound.stride32.one"},
-      {"ring.1p1c.claim64.vs_bound", [] { return RingChain(64, 1, kDefaultWait); },
-       "bound.stride32.bulk64"},
+      // The ring against those references.
+      {"ring.1p1c.claim1.vs_bare", [] { return RingChain(1, 1, kDefaultWait); },
+       "bare.stride32.one"},
+      {"ring.1p1c.claim64.vs_bare", [] { return RingChain(64, 1, kDefaultWait); },
+       "bare.stride32.bulk64"},
       {"ring.2p1c.vs_bound", [] { return Ring2p1c(kDefaultWait); }, "bound.shared_counter.2p"},
   };
 }

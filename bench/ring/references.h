@@ -1,15 +1,17 @@
-// What this machine allows at all, measured in the same run as the ring and its peers: the floor
-// under the targets that no ring with the ring's slot format or ordering could beat.
-// These are measuring sticks, not queues: no claims, no waits but a spin, no metadata, no Close.
+// References for the ring's figures, measured in the same run as the ring and its peers. They
+// are measuring sticks, not queues: no claims, no waits but a spin, no metadata, no Close.
 //
-//   bound.stride32.*: one producer writes 64-bit items into 32-byte slots (the ring's smallest
-//     slot, chunk_count 1) of a 4096-slot array and publishes with one release store per batch;
-//     the consumer reads every item and frees the slots with one release store per pass. Only
-//     the slot stride differs from boost's 8-byte array, so the line against boost shows what
-//     4x the cache lines per item costs.
-//   bound.shared_counter.2p: two threads increment one shared counter and do nothing else: the
-//     most claims per second of any queue in which each claim takes the next place in one order
-//     shared by every producer (the ring's kMulti; moodycamel gives each producer its own queue).
+//   bare.stride32.*: the ring's 1->1 transfer written as a bare loop. One producer writes 64-bit
+//     items into 32-byte slots (the ring's smallest slot, chunk_count 1) of a 4096-slot array and
+//     publishes with one release store per batch; the consumer polls without pause, reads every
+//     item and frees the slots with one release store per pass. Only the stride differs from
+//     boost's 8-byte array, so its line against boost shows what four times the cache lines per
+//     item costs, and the ring's line against it what the ring's claims and waits cost (or save:
+//     the ring's consumer, which yields instead of polling, leaves the producer its lines).
+//   bound.shared_counter.2p: two threads increment one shared counter and do nothing else. Every
+//     claim of a queue that gives each claim the next place in one order shared by all producers
+//     (the ring's kMulti) is at least such an increment, so no such queue claims one item at a
+//     time faster; moodycamel gives each producer a queue of its own instead.
 #pragma once
 
 #include <array>
@@ -24,10 +26,10 @@
 
 namespace ringdb::bench {
 
-inline constexpr size_t kBoundSlotBytes = 32;
+inline constexpr size_t kBareSlotBytes = 32;
 
 template <uint64_t kBatch>
-RunResult Stride32Bound() {
+RunResult BareStride32() {
   static_assert(kQueueCapacity % kBatch == 0);
   constexpr uint64_t kMask = kQueueCapacity - 1;
   struct alignas(64) Shared {
@@ -36,7 +38,7 @@ RunResult Stride32Bound() {
     alignas(64) std::atomic<bool> producer_done{false};
   };
   auto shared = std::make_unique<Shared>();
-  auto slots = std::make_unique<std::array<std::byte, kQueueCapacity * kBoundSlotBytes>>();
+  auto slots = std::make_unique<std::array<std::byte, kQueueCapacity * kBareSlotBytes>>();
   std::memset(slots->data(), 0, slots->size());
   std::byte* base = slots->data();
   RunControl control;
@@ -56,7 +58,7 @@ RunResult Stride32Bound() {
       }
       for (uint64_t sequence = next; sequence < published; ++sequence) {
         uint64_t value = 0;
-        std::memcpy(&value, base + (sequence & kMask) * kBoundSlotBytes, sizeof(value));
+        std::memcpy(&value, base + (sequence & kMask) * kBareSlotBytes, sizeof(value));
         sum += value;
       }
       count += published - next;
@@ -73,7 +75,7 @@ RunResult Stride32Bound() {
       }
       for (uint64_t index = 0; index < kBatch; ++index) {
         const uint64_t value = next + index + 1;
-        std::memcpy(base + ((next + index) & kMask) * kBoundSlotBytes, &value, sizeof(value));
+        std::memcpy(base + ((next + index) & kMask) * kBareSlotBytes, &value, sizeof(value));
       }
       next += kBatch;
       shared->published.store(next, std::memory_order_release);
