@@ -2,8 +2,11 @@
 //
 // Every run is time-boxed: producers run until a stop flag (set after kRunDuration) and report
 // how many items they produced; consumers drain them all; the rate is items / (first item to last
-// item consumed). Five runs of 200 ms, median reported (this machine is shared, so single runs
-// swing by 2x), and the whole --json run stays under 30 s.
+// item consumed). A peer's line is the median of five runs. A line with a baseline alternates
+// five runs of its own with five of the baseline's and reports both medians: this 2-vCPU guest
+// shifts for seconds at a time into a regime where every cross-core figure drops to a fifth, and
+// a ratio of two figures measured seconds apart could compare two regimes. The whole --json run
+// stays under 30 s.
 #pragma once
 
 #include <algorithm>
@@ -18,7 +21,7 @@
 
 namespace ringdb::bench {
 
-inline constexpr auto kRunDuration = std::chrono::milliseconds(200);
+inline constexpr auto kRunDuration = std::chrono::milliseconds(120);
 inline constexpr int kRepetitions = 5;
 inline constexpr uint64_t kQueueCapacity = 4096;  // Ring slots and peer capacities alike.
 
@@ -49,15 +52,40 @@ struct RunControl {
 // Sum of 1..n: every producer numbers its items from 1, so a consumer's sum can be checked.
 inline uint64_t SumTo(uint64_t n) { return n * (n + 1) / 2; }
 
+inline double Median(std::vector<double> rates) {
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+inline double RunRate(const std::function<RunResult()>& run, bool* ok) {
+  const RunResult result = run();
+  *ok = *ok && result.checksum_ok && result.items > 0;
+  return result.rate_m_per_s();
+}
+
 inline double MedianRate(const std::function<RunResult()>& run, bool* ok) {
   std::vector<double> rates;
   for (int repetition = 0; repetition < kRepetitions; ++repetition) {
-    const RunResult result = run();
-    *ok = *ok && result.checksum_ok && result.items > 0;
-    rates.push_back(result.rate_m_per_s());
+    rates.push_back(RunRate(run, ok));
   }
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  return Median(std::move(rates));
+}
+
+struct PairedRates {
+  double value = 0;
+  double baseline_value = 0;
+};
+
+// Alternates the baseline's runs with the measured ones, so both medians cover the same seconds.
+inline PairedRates MedianRatesAlternated(const std::function<RunResult()>& run,
+                                         const std::function<RunResult()>& baseline, bool* ok) {
+  std::vector<double> rates;
+  std::vector<double> baseline_rates;
+  for (int repetition = 0; repetition < kRepetitions; ++repetition) {
+    baseline_rates.push_back(RunRate(baseline, ok));
+    rates.push_back(RunRate(run, ok));
+  }
+  return PairedRates{Median(std::move(rates)), Median(std::move(baseline_rates))};
 }
 
 struct Line {

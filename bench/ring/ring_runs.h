@@ -13,10 +13,9 @@
 
 namespace ringdb::bench {
 
-inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategyKind wait,
-                                                 uint64_t slot_count = kQueueCapacity) {
+inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategyKind wait) {
   RingOptions options;
-  options.slot_count = slot_count;
+  options.slot_count = kQueueCapacity;
   options.chunk_count = 1;
   options.producer_type = type;
   options.wait_strategy = wait;
@@ -104,9 +103,8 @@ inline RunResult RingChain(uint32_t claim_size, uint32_t stages, WaitStrategyKin
 }
 
 // Two producers claiming `claim_size` slots at a time into a multi-producer ring, one consumer.
-inline RunResult Ring2p1c(WaitStrategyKind wait, uint32_t claim_size = 1,
-                          uint64_t slot_count = kQueueCapacity) {
-  auto ring = MakeBenchRing(ProducerType::kMulti, wait, slot_count);
+inline RunResult Ring2p1c(WaitStrategyKind wait, uint32_t claim_size = 1) {
+  auto ring = MakeBenchRing(ProducerType::kMulti, wait);
   Consumer* consumer = *ring->AddConsumer("consumer");
   ConsumerTally tally;
   std::thread consumer_thread(ConsumeAll, consumer, &tally);
