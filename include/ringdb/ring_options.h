@@ -28,9 +28,9 @@ enum class ProducerType : uint8_t {
 
 // What a thread does while it waits (for room, for data, for a token).
 enum class WaitStrategyKind : uint8_t {
-  // Spin `spin_count` times, yield `yield_count` times, then park on a condition variable. A waker
-  // makes a syscall only when a waiter is actually parked. The default: an idle thread costs no
-  // CPU on a 2-core machine.
+  // Spin `spin_count` times (default none), yield `yield_count` times, then park on a condition
+  // variable. A waker makes a syscall only when a waiter is actually parked. The default: an idle
+  // thread costs no CPU on a 2-core machine.
   kSpinThenPark,
   // Spin forever (until the deadline). Lowest latency; only when each waiting thread owns a core.
   kBusySpin,
