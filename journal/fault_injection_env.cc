@@ -217,18 +217,23 @@ void KeepPrefix(Node* node, uint64_t keep_bytes) {
   node->synced = std::move(result);
 }
 
+// A crash drops every lock (the processes holding them died), so a lock taken before the last
+// crash releases nothing: the path may already belong to a holder that came after it.
 class FaultLock final : public FileLock {
  public:
-  FaultLock(std::shared_ptr<State> state, std::string path)
-      : state_(std::move(state)), path_(std::move(path)) {}
+  FaultLock(std::shared_ptr<State> state, std::string path, uint64_t generation)
+      : state_(std::move(state)), path_(std::move(path)), generation_(generation) {}
   ~FaultLock() override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    state_->locks.erase(path_);
+    if (state_->generation == generation_) {
+      state_->locks.erase(path_);
+    }
   }
 
  private:
   std::shared_ptr<State> state_;
   std::string path_;
+  uint64_t generation_;
 };
 
 }  // namespace
@@ -466,9 +471,9 @@ bool FaultInjectionEnv::FileExists(const std::string& path) {
 Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (!state_->locks.insert(path).second) {
-    return Status::Busy("lock " + path + ": held by another Journal");
+    return Status::Busy("lock " + path + ": already held");
   }
-  return std::unique_ptr<FileLock>(std::make_unique<FaultLock>(state_, path));
+  return std::unique_ptr<FileLock>(std::make_unique<FaultLock>(state_, path, state_->generation));
 }
 
 }  // namespace ringdb

@@ -172,6 +172,23 @@ TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
   EXPECT_TRUE((*second)->SyncData().IsIOError());  // Handles from before the crash are dead.
 }
 
+TEST(FaultInjectionEnvTest, ALockTakenBeforeACrashDoesNotReleaseItsSuccessor) {
+  FaultInjectionEnv env;
+  const std::string path = "/db/LOCK";
+  auto before_crash = env.LockFile(path);
+  ASSERT_TRUE(before_crash.ok()) << before_crash.status().ToString();
+  EXPECT_TRUE(env.LockFile(path).status().IsBusy());
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kKeepAll, 0);  // Its holder died.
+  auto after_crash = env.LockFile(path);
+  ASSERT_TRUE(after_crash.ok()) << after_crash.status().ToString();
+  before_crash->reset();  // The dead holder's handle goes away only now.
+  Result<std::unique_ptr<FileLock>> third = env.LockFile(path);
+  EXPECT_TRUE(third.status().IsBusy()) << "a dead holder's lock released its successor's";
+  EXPECT_NE(third.status().ToString().find(path), std::string::npos);
+  after_crash->reset();
+  EXPECT_TRUE(env.LockFile(path).ok());
+}
+
 TEST(FaultInjectionEnvTest, CutPowerFreezesEveryChangeUntilTheCrash) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/d").ok());
