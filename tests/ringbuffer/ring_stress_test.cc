@@ -41,6 +41,8 @@ struct StressConfig {
   // kSpinThenPark: 0 parks right after the spin, so that the parking protocol is exercised as
   // often as possible; the default yields first, as most users' rings do.
   uint32_t yield_count = 0;
+  // Spins before yielding or parking; the configuration with the ring's defaults uses none.
+  uint32_t spin_count = 64;
 };
 
 class RingStressTest : public ::testing::TestWithParam<StressConfig> {};
@@ -141,7 +143,7 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
   RingOptions options = test::SmallOptions(16, config.producer_type);
   options.wait_strategy = config.wait;
   options.park_fence = config.park_fence;
-  options.spin_count = 64;
+  options.spin_count = config.spin_count;
   options.yield_count = config.yield_count;
   auto ring = test::MakeRing(options);
   Consumer* a = *ring->AddConsumer("a");
@@ -195,7 +197,8 @@ INSTANTIATE_TEST_SUITE_P(
     Configurations, RingStressTest,
     ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
-                                   ParkFence::kMembarrier, RingOptions().yield_count},
+                                   ParkFence::kMembarrier, RingOptions().yield_count,
+                                   RingOptions().spin_count},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kBlocking, 2},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kYielding, 2},
                       StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
