@@ -393,6 +393,11 @@ Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std:
   return std::unique_ptr<ReadableFile>(std::make_unique<FaultFile>(state_, found->second, path));
 }
 
+Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadableFromDevice(
+    const std::string& path) {
+  return OpenReadable(path);
+}
+
 Status FaultInjectionEnv::CreateDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->power_cut) {

@@ -82,6 +82,7 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
                                                      OpenMode mode) override;
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override;
+  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override;
   Status CreateDir(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Status DeleteFile(const std::string& path) override;

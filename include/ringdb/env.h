@@ -93,6 +93,12 @@ class Env {
   virtual Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
                                                              OpenMode mode) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  // Opens path for reads of what the storage device holds, bypassing the page cache (O_DIRECT).
+  // After a failed fsync the kernel may keep pages readable that it never wrote and never will;
+  // recovery reads the end of the journal this way so that it builds only on bytes that a power
+  // loss cannot take away. Where the file system has no cache to bypass (tmpfs, whose cache is
+  // its storage) this is an ordinary read.
+  virtual Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) = 0;
   // Creates the directory (not its parents); OK if it already exists.
   virtual Status CreateDir(const std::string& path) = 0;
   // The names (not paths) of the entries of a directory, without "." and "..", unordered.
@@ -123,6 +129,9 @@ class EnvWrapper : public Env {
   }
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
     return target_->OpenReadable(path);
+  }
+  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
+    return target_->OpenReadableFromDevice(path);
   }
   Status CreateDir(const std::string& path) override { return target_->CreateDir(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
