@@ -2,31 +2,39 @@
 
 #include <string>
 
+#include "engine/journal_options_for.h"
+#include "engine/ring_options_for.h"
 #include "engine/txn_format.h"
 
 namespace ringdb {
 
 namespace {
 
-bool IsPowerOfTwo(uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
-
 Status OutOfRange(const char* field, uint64_t value, const char* range) {
   return Status::InvalidArgument(std::string(field) + " = " + std::to_string(value) +
                                  " is out of range: must be " + range);
 }
 
+// The ring's own geometry checks, naming this struct's fields; then the whole ring the engine
+// derives, so that Open never meets a ring the ring refuses.
 Status ValidateRing(const Options& options) {
-  if (!IsPowerOfTwo(options.ring_slot_count) || options.ring_slot_count < 2 ||
-      options.ring_slot_count > (uint64_t{1} << 24)) {
+  if (options.ring_slot_count < 2) {
     return OutOfRange("ring_slot_count", options.ring_slot_count,
-                      "a power of two in [2, 16777216]");
+                      "a power of two, at least 2");
   }
-  if (options.ring_chunk_count < 1 || options.ring_chunk_count > 1024) {
-    return OutOfRange("ring_chunk_count", options.ring_chunk_count, "in [1, 1024]");
+  Status status = ValidateRingGeometry(options.ring_slot_count, options.ring_chunk_count,
+                                       "ring_slot_count", "ring_chunk_count");
+  if (!status.ok()) {
+    return status;
   }
   if (static_cast<uint8_t>(options.wait_strategy) > static_cast<uint8_t>(WaitStrategy::kSleeping)) {
     return OutOfRange("wait_strategy", static_cast<uint8_t>(options.wait_strategy),
                       "one of the WaitStrategy values");
+  }
+  status = RingOptionsFor(options).Validate();
+  if (!status.ok()) {
+    return Status::InvalidArgument("the ring these options give is refused: " +
+                                   std::string(status.message()));
   }
   return Status::OK();
 }
@@ -79,6 +87,14 @@ Status ValidateJournal(const Options& options) {
       options.checkpoint_journal_bytes > (uint64_t{1} << 40)) {
     return OutOfRange("checkpoint_journal_bytes", options.checkpoint_journal_bytes,
                       "in [1048576, 1099511627776]");
+  }
+  // The journal's own checks on what the engine derives (before any OPTIONS file raises the
+  // record floor, which the journal checks when it opens).
+  const Status journal = JournalOptionsFor(options, 0).Validate();
+  if (!journal.ok()) {
+    return Status::InvalidArgument(
+        "the journal options derived from journal_segment_bytes_max and transaction_bytes_max "
+        "are refused: " + std::string(journal.message()));
   }
   return Status::OK();
 }

@@ -42,10 +42,13 @@ inline constexpr size_t kDefaultRocksDbWriteBufferBytes = size_t{16} << 20;
 
 struct Options {
   // --- Ring buffer ---
-  // Number of ring slots; a power of two in [2, 2^24]. Default: 16384.
+  // Number of ring slots; a power of two in [2, 2^30] (kRingSlotCountMax), and the ring's bytes,
+  // ring_slot_count * ring_chunk_count * 32, at most 16 GiB (kRingBytesMax). The ring's own
+  // checks judge these (ringdb/ring_options.h). Default: 16384.
   uint64_t ring_slot_count = uint64_t{1} << 14;
-  // Slot size in 32-byte chunks, in [1, 1024]; a slot holds chunk_count * 32 bytes. A transaction
-  // occupies as many consecutive slots as its encoded size needs. Default: 4 (128-byte slots).
+  // Slot size in 32-byte chunks, in [1, 2048] (kRingChunkCountMax); a slot holds chunk_count * 32
+  // bytes. A transaction occupies as many consecutive slots as its encoded size needs.
+  // Default: 4 (128-byte slots).
   uint32_t ring_chunk_count = 4;
   // How ringdb's threads and a caller waiting on a full ring or a token wait. Default: yield, then
   // park.
@@ -104,7 +107,9 @@ struct Options {
   // The file layer for the journal and the lock. Default: null, meaning the POSIX file system.
   Env* env = nullptr;
 
-  // Returns OK or InvalidArgument naming the first bad field and why.
+  // Returns OK or InvalidArgument naming the first bad field and why. It applies every check the
+  // ring and the journal would apply to what Open derives from these options, so that Open never
+  // fails on a limit after it has started to write.
   Status Validate() const;
 };
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "ringdb/logger.h"
 #include "ringdb/status.h"
@@ -88,6 +89,12 @@ constexpr uint64_t SlotCountOf(RingSizeLevel level) noexcept {
   }
   return 4096;
 }
+
+// The ring's geometry checks, shared with options that map onto a ring (the engine's Options),
+// each message naming the caller's own field: slot_count a power of two in [1, kRingSlotCountMax],
+// chunk_count in [1, kRingChunkCountMax], slot_count * chunk_count * 32 at most kRingBytesMax.
+Status ValidateRingGeometry(uint64_t slot_count, uint32_t chunk_count,
+                            std::string_view slot_field, std::string_view chunk_field);
 
 struct RingOptions {
   // Number of slots. Must be a power of two (so a sequence maps to a slot with a mask), from 1 to

@@ -5,8 +5,10 @@
 #include <functional>
 #include <string>
 
+#include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "ringdb/options.h"
+#include "ringdb/ring_options.h"
 
 namespace ringdb {
 namespace {
@@ -22,9 +24,14 @@ TEST(OptionsTest, EachBadFieldIsNamed) {
       {"ring_slot_count", [](Options* o) { o->ring_slot_count = 1000; }},
       {"ring_slot_count", [](Options* o) { o->ring_slot_count = 0; }},
       {"ring_slot_count", [](Options* o) { o->ring_slot_count = 1; }},
-      {"ring_slot_count", [](Options* o) { o->ring_slot_count = uint64_t{1} << 25; }},
+      {"ring_slot_count", [](Options* o) { o->ring_slot_count = uint64_t{1} << 31; }},
+      {"ring_slot_count",
+       [](Options* o) {
+         o->ring_slot_count = uint64_t{1} << 24;
+         o->ring_chunk_count = 1024;
+       }},
       {"ring_chunk_count", [](Options* o) { o->ring_chunk_count = 0; }},
-      {"ring_chunk_count", [](Options* o) { o->ring_chunk_count = 1025; }},
+      {"ring_chunk_count", [](Options* o) { o->ring_chunk_count = 2049; }},
       {"wait_strategy", [](Options* o) { o->wait_strategy = static_cast<WaitStrategy>(9); }},
       {"key_bytes_max", [](Options* o) { o->key_bytes_max = 0; }},
       {"key_bytes_max", [](Options* o) { o->key_bytes_max = (1u << 20) + 1; }},
@@ -58,6 +65,61 @@ TEST(OptionsTest, EachBadFieldIsNamed) {
     EXPECT_NE(status.message().find(c.field), std::string_view::npos)
         << "message does not name " << c.field << ": " << status.ToString();
   }
+}
+
+// Goal: Options::Validate accepts a ring geometry exactly when the ring does, and never accepts
+// options whose derived journal the journal refuses. Method: a grid of slot and chunk counts
+// around every ring limit (2^30 slots, 2048 chunks, 16 GiB), each judged by both.
+TEST(OptionsTest, RingGeometryIsJudgedExactlyAsTheRingJudgesIt) {
+  const uint64_t slot_counts[] = {4,  // 4 x 1 chunk: 128 bytes, twice the least transaction.
+                                  4096,
+                                  uint64_t{1} << 18,
+                                  uint64_t{1} << 19,
+                                  uint64_t{1} << 24,
+                                  uint64_t{1} << 29,
+                                  uint64_t{1} << 30,
+                                  uint64_t{1} << 31};
+  const uint32_t chunk_counts[] = {1, 4, 512, 1024, 2048, 2049};
+  int accepted = 0;
+  for (const uint64_t slots : slot_counts) {
+    for (const uint32_t chunks : chunk_counts) {
+      Options options;
+      options.ring_slot_count = slots;
+      options.ring_chunk_count = chunks;
+      options.transaction_bytes_max = 64;
+      options.value_bytes_max = 0;
+      const Status engine = options.Validate();
+      RingOptions ring_options;
+      ring_options.slot_count = slots;
+      ring_options.chunk_count = chunks;
+      const Status ring = ring_options.Validate();
+      EXPECT_EQ(engine.ok(), ring.ok())
+          << slots << " x " << chunks << ": Validate says " << engine.ToString()
+          << ", the ring says " << ring.ToString();
+      if (!engine.ok()) {
+        EXPECT_NE(engine.message().find("ring_"), std::string_view::npos) << engine.ToString();
+      } else {
+        ++accepted;
+        EXPECT_TRUE(JournalOptionsFor(options, 0).Validate().ok()) << slots << " x " << chunks;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 10) << "the grid must hold accepted geometries too";
+}
+
+// Goal: the 16 GiB ring cap is enforced by Validate at its exact edge and names both fields.
+TEST(OptionsTest, RingBytesCapIsEnforcedAtItsEdge) {
+  Options options;
+  options.ring_slot_count = uint64_t{1} << 19;
+  options.ring_chunk_count = 1024;  // 2^19 * 1024 * 32 = 16 GiB exactly.
+  EXPECT_TRUE(options.Validate().ok()) << options.Validate().ToString();
+  options.ring_slot_count = uint64_t{1} << 20;  // 32 GiB.
+  const Status status = options.Validate();
+  ASSERT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_NE(status.message().find("ring_slot_count * ring_chunk_count"), std::string_view::npos)
+      << status.ToString();
+  EXPECT_NE(status.message().find(std::to_string(kRingBytesMax)), std::string_view::npos)
+      << status.ToString();
 }
 
 // The OPTIONS file: what FormatOptions writes, ParseOptions reads back exactly.

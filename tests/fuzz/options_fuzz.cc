@@ -13,7 +13,8 @@
 //     value written for it, and values that are not plain decimal digits fitting the field are
 //     refused;
 //   - options that Validate accepts survive FormatOptions then ParseOptions unchanged;
-//   - options that Validate accepts give journal options that the journal accepts.
+//   - options that Validate accepts give journal options that the journal accepts, and a ring
+//     that the ring accepts.
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,7 @@
 
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "engine/ring_options_for.h"
 #include "ringdb/options.h"
 #include "util/assert.h"
 
@@ -74,6 +76,7 @@ void CheckValidOptions(const Options& options, uint32_t record_bytes_floor) {
   } else {
     ringdb::JournalOptionsFor(options, record_bytes_floor).Validate().PermitUnchecked();
   }
+  RINGDB_ASSERT(ringdb::RingOptionsFor(options).Validate().ok());
   const std::string text = ringdb::FormatOptions(options, record_bytes_floor);
   Options read;
   uint32_t read_floor = 0;
