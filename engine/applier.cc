@@ -164,10 +164,12 @@ Status Applier::Commit() {
 }
 
 Status Applier::ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
-                           uint64_t* sequence) {
+                           uint64_t* sequence, const rocksdb::Snapshot* snapshot) {
   RINGDB_ASSERT(sequence != nullptr);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
   std::string value;
-  const rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, kMarkerKey, &value);
+  const rocksdb::Status status = db->Get(read, meta, kMarkerKey, &value);
   if (status.IsNotFound()) {
     *sequence = 0;
     return Status::OK();

@@ -98,6 +98,8 @@ class EngineImpl final : public Engine {
   // The transaction bytes of the batch ending at `last`: one span, or two when it wraps.
   size_t Gather(const Consumer* consumer, uint64_t first, uint64_t last,
                 std::span<const std::byte> pieces[2]) const;
+  // The applied marker every read from now on sees (Info). Caller holds db_mutex_.
+  uint64_t CommittedSequenceVisible() const;
   // Enters the failed state: writes are refused from now on; reads go on.
   void SetFault(const Status& status);
   Status FaultStatus() const;
@@ -144,8 +146,10 @@ class EngineImpl final : public Engine {
   Status fault_;
 
   // Sequences, each written by one thread and read by any. committed_sequence_ is stored with
-  // release after the RocksDB write and loaded with acquire by the checkpointer and snapshots,
-  // which rely on RocksDB holding everything up to it; the others are only reported (relaxed).
+  // release after the RocksDB write and loaded with acquire by the checkpointer, which relies on
+  // RocksDB holding everything up to it; it may lag what readers see (a group can take several
+  // RocksDB writes), so snapshots and Info read the marker in RocksDB instead. The others are
+  // only reported (relaxed).
   std::atomic<uint64_t> committed_sequence_{0};   // applier
   std::atomic<uint64_t> checkpoint_sequence_{0};  // checkpointer
   std::atomic<uint64_t> retire_request_{0};       // checkpointer → journaler

@@ -1,6 +1,13 @@
 // Reads (straight from RocksDB), snapshots, iterators, Info and Stats.
-#include <rocksdb/iterator.h>
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
+#include <rocksdb/iterator.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/applier.h"
 #include "engine/engine_impl.h"
 #include "util/assert.h"
 
@@ -167,10 +174,19 @@ const Snapshot* EngineImpl::GetSnapshot() {
   if (db_ == nullptr) {
     return nullptr;
   }
-  // The committed sequence is read before the RocksDB snapshot, so the snapshot holds at least
-  // everything up to it (the applier only moves forward).
-  const uint64_t sequence = committed_sequence_.load(std::memory_order_acquire);
-  return new SnapshotImpl(db_->GetSnapshot(), sequence);
+  // The marker as of the snapshot itself: the applier may write a group in several RocksDB
+  // writes, and only the marker in each write says exactly which transactions it made visible.
+  // Should the marker not read, the sequence published before the snapshot is a lower bound.
+  const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  uint64_t sequence = 0;
+  const Status read = Applier::ReadMarker(db_.get(), meta_, &sequence, snapshot);
+  if (!read.ok()) {
+    sequence = published;
+    logger_->warn("ringdb: a snapshot's applied marker did not read ({}); it says {}, a lower "
+                  "bound", read.ToString(), published);
+  }
+  return new SnapshotImpl(snapshot, sequence);
 }
 
 void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
@@ -185,6 +201,18 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
     }
   }
   delete impl;
+}
+
+// Caller holds db_mutex_. The marker in RocksDB: what any read from now on sees. The applier
+// publishes committed_sequence_ only after its RocksDB write, and may write a group in several, so
+// the atomic can lag data a reader has already seen.
+uint64_t EngineImpl::CommittedSequenceVisible() const {
+  const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
+  uint64_t marker = 0;
+  if (db_ == nullptr || !Applier::ReadMarker(db_.get(), meta_, &marker).ok()) {
+    return published;
+  }
+  return std::max(marker, published);
 }
 
 EngineInfo EngineImpl::Info() const {
@@ -206,7 +234,7 @@ EngineInfo EngineImpl::Info() const {
           {segment.name, segment.first_sequence, segment.last_sequence, segment.size_bytes});
     }
   }
-  info.committed_sequence = committed_sequence_.load(std::memory_order_acquire);
+  info.committed_sequence = CommittedSequenceVisible();
   info.checkpoint_sequence = checkpoint_sequence_.load(std::memory_order_relaxed);
   const Status writable = CheckWritable();
   info.writable = writable.ok();
