@@ -5,7 +5,10 @@
 // journal copied afterwards holds at least up to M plus everything since. Retirement is held off
 // while copying, so no segment holding a transaction after M can be deleted mid-copy. Each
 // segment is copied only up to what its committed groups wrote, with the journal's zero end
-// marker after it, so a copy never catches a group half-written; everything is fsync'd.
+// marker after it, so a copy never catches a group half-written; a segment the journal has just
+// rolled to and not yet committed a group into (its pre-written file is all zeros) holds nothing
+// acknowledged and is left out. Everything is synced, down to the entry of each directory the
+// backup created in its parent.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,22 +24,11 @@
 #include "engine/engine_impl.h"
 #include "engine/options_file.h"
 #include "journal/record_format.h"
+#include "ringdb/env.h"
 
 namespace ringdb {
 
 namespace {
-
-Status SyncPath(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::IOError("backup: cannot open " + path + " to sync it: " + std::strerror(errno));
-  }
-  const int result = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  return result == 0 ? Status::OK()
-                     : Status::IOError("backup: fsync " + path + ": " + std::strerror(error));
-}
 
 // Copies the first `length` bytes of a segment (what its committed groups wrote), then the zero
 // end marker the journal ends every group with, and syncs the copy. Bytes past `length` may be
@@ -74,9 +66,37 @@ Status CopySegmentPrefix(const std::string& source, const std::string& target, u
   return status;
 }
 
+// Creates dir and its missing parents; *created receives each directory made, deepest first.
+Status CreateDirectories(const std::string& dir, std::vector<std::string>* created) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path normal = fs::absolute(dir, error).lexically_normal();
+  if (!normal.has_filename()) {
+    normal = normal.parent_path();  // "a/b/" is "a/b".
+  }
+  std::vector<fs::path> missing;
+  for (fs::path path = normal; !error && !path.empty() && !fs::exists(path, error);
+       path = path.parent_path()) {
+    missing.push_back(path);
+    if (path == path.root_path()) {
+      break;
+    }
+  }
+  for (auto path = missing.rbegin(); path != missing.rend() && !error; ++path) {
+    fs::create_directory(*path, error);
+  }
+  if (error) {
+    return Status::IOError("backup: cannot create " + dir + ": " + error.message());
+  }
+  for (const fs::path& path : missing) {
+    created->push_back(path.string());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
-Status EngineImpl::CopyJournal(const std::string& dir) {
+Status EngineImpl::CopyJournal(const std::string& dir, const std::vector<std::string>& created) {
   // The segments as the journal knows them (the newest one included, up to what its last
   // commit wrote); the pool of pre-written files is not part of the journal and is skipped.
   std::vector<journal::SegmentDescription> segments;
@@ -94,6 +114,9 @@ Status EngineImpl::CopyJournal(const std::string& dir) {
     return Status::IOError("backup: cannot create " + target + ": " + error.message());
   }
   for (const journal::SegmentDescription& segment : segments) {
+    if (segment.size_bytes == 0) {
+      continue;  // Rolled to, its first group not yet durable: nothing in it was acknowledged.
+    }
     const Status status = CopySegmentPrefix(path_ + "/journal/" + segment.name,
                                             target + "/" + segment.name, segment.size_bytes);
     if (!status.ok()) {
@@ -101,9 +124,15 @@ Status EngineImpl::CopyJournal(const std::string& dir) {
     }
   }
   Status status = WriteOptionsFile(dir, options_, journal_record_bytes_max_);
-  for (const std::string& synced : {target, dir}) {
+  // Each directory's entries, then each created directory's own entry in its parent.
+  std::vector<std::string> synced = {target, dir};
+  for (const std::string& made : created) {
+    synced.push_back(std::filesystem::path(made).parent_path().string());
+  }
+  Env* const env = options_.env != nullptr ? options_.env : Env::Default();
+  for (const std::string& directory : synced) {
     if (status.ok()) {
-      status = SyncPath(synced, true /*directory*/);
+      status = env->SyncDir(directory);
     }
   }
   return status;
@@ -118,9 +147,9 @@ Status EngineImpl::Backup(const std::string& dir) {
   if (fs::exists(dir, error) && !fs::is_empty(dir, error)) {
     return Status::InvalidArgument("backup: " + dir + " exists and is not empty");
   }
-  fs::create_directories(dir, error);
-  if (error) {
-    return Status::IOError("backup: cannot create " + dir + ": " + error.message());
+  std::vector<std::string> created;
+  if (Status status = CreateDirectories(dir, &created); !status.ok()) {
+    return status;
   }
   std::lock_guard<std::mutex> no_retire(retire_mutex_);
   {
@@ -141,7 +170,7 @@ Status EngineImpl::Backup(const std::string& dir) {
                              status.ToString());
     }
   }
-  return CopyJournal(dir);
+  return CopyJournal(dir, created);
 }
 
 }  // namespace ringdb

@@ -60,8 +60,9 @@ class EngineImpl final : public Engine {
   void ReleaseSnapshot(const Snapshot* snapshot) override;
 
   Status Backup(const std::string& dir) override;
-  // Backup's second half: the journal's segments (committed bytes only), OPTIONS, fsyncs.
-  Status CopyJournal(const std::string& dir);
+  // Backup's second half: the journal's segments (committed bytes only), OPTIONS, fsyncs of
+  // the backup's directories and of the parents of those it created (`created`).
+  Status CopyJournal(const std::string& dir, const std::vector<std::string>& created);
   EngineInfo Info() const override;
   EngineStats Stats() const override;
   const RecoveryInfo& recovery() const override { return recovery_; }
