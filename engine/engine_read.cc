@@ -48,8 +48,23 @@ Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
   return Status::IOError(std::string(what) + ": " + status.ToString());
 }
 
-// Wraps a RocksDB iterator with ringdb's bounds and prefix. The bounds' storage lives here,
-// because RocksDB keeps pointers to them.
+// The least key above every key that starts with prefix: the prefix with its trailing 0xff bytes
+// dropped and its last byte raised by one. Empty when there is none (an empty prefix, or one of
+// 0xff bytes only: every key at or above it starts with it).
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string successor(prefix);
+  while (!successor.empty() && static_cast<uint8_t>(successor.back()) == 0xff) {
+    successor.pop_back();
+  }
+  if (!successor.empty()) {
+    successor.back() = static_cast<char>(static_cast<uint8_t>(successor.back()) + 1);
+  }
+  return successor;
+}
+
+// Wraps a RocksDB iterator with ringdb's bounds and prefix. A prefix narrows the bounds to
+// [prefix, successor), so that RocksDB seeks straight to either end of it. The bounds' storage
+// lives here, because RocksDB keeps pointers to them.
 class IteratorImpl final : public Iterator {
  public:
   IteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, const IteratorOptions& options,
@@ -60,6 +75,10 @@ class IteratorImpl final : public Iterator {
     upper_ = options.upper_bound;
     if (!prefix_.empty() && lower_ < prefix_) {
       lower_ = prefix_;
+    }
+    const std::string successor = PrefixSuccessor(prefix_);
+    if (!successor.empty() && (upper_.empty() || successor < upper_)) {
+      upper_ = successor;
     }
     if (!lower_.empty()) {
       lower_slice_ = rocksdb::Slice(lower_);
@@ -76,13 +95,9 @@ class IteratorImpl final : public Iterator {
     return iterator_->Valid() && iterator_->key().starts_with(rocksdb::Slice(prefix_));
   }
   void SeekToFirst() override { iterator_->SeekToFirst(); }
-  void SeekToLast() override {
-    iterator_->SeekToLast();
-    while (iterator_->Valid() && !prefix_.empty() && iterator_->key().compare(prefix_) > 0 &&
-           !iterator_->key().starts_with(prefix_)) {
-      iterator_->Prev();
-    }
-  }
+  // With a prefix, the upper bound is the prefix's successor (or there is no key above the
+  // prefix's range at all), so this lands on the prefix's last key without stepping.
+  void SeekToLast() override { iterator_->SeekToLast(); }
   void Seek(std::string_view target) override {
     iterator_->Seek(rocksdb::Slice(target.data(), target.size()));
   }
