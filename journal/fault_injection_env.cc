@@ -9,16 +9,18 @@
 
 namespace ringdb {
 
-// One file's bytes: what is durable, what is visible, and the writes in between, in order.
+// One file's bytes: what the device holds, what reads see (the page cache), and the dirty writes
+// in between, in order. Without lost writes, the device with the dirty writes applied is the cache.
 struct FaultInjectionEnv::Node {
   struct PendingWrite {
     bool is_truncate = false;
     uint64_t offset = 0;  // Or the new size, for a truncate.
     std::vector<std::byte> data;
   };
-  std::vector<std::byte> synced;
-  std::vector<std::byte> current;
-  std::vector<PendingWrite> pending;
+  std::vector<std::byte> device;
+  std::vector<std::byte> cache;
+  std::vector<PendingWrite> dirty;
+  uint64_t lost_bytes = 0;  // Cached bytes a failed sync marked clean unwritten (kPagesLost).
 };
 
 struct FaultInjectionEnv::State {
@@ -27,6 +29,7 @@ struct FaultInjectionEnv::State {
     bool sticky = false;
     bool firing = false;
     int error_number = EIO;
+    SyncFailure sync_failure = SyncFailure::kPagesStayDirty;
   };
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<Node>> entries;          // Visible directory entries.
@@ -65,9 +68,22 @@ struct FaultInjectionEnv::State {
   uint64_t TotalBytes() const {
     uint64_t total = 0;
     for (const auto& [path, node] : entries) {
-      total += node->current.size();
+      total += node->cache.size();
     }
     return total;
+  }
+  // Every file reachable now or after a power loss, once each.
+  std::vector<Node*> ReachableNodes() const {
+    std::set<Node*> seen;
+    std::vector<Node*> nodes;
+    for (const auto* map : {&entries, &durable_entries}) {
+      for (const auto& [path, node] : *map) {
+        if (seen.insert(node.get()).second) {
+          nodes.push_back(node.get());
+        }
+      }
+    }
+    return nodes;
   }
 };
 
@@ -101,6 +117,70 @@ void ApplyWrite(std::vector<std::byte>* bytes, uint64_t offset, std::span<const 
 
 using State = FaultInjectionEnv::State;
 using Node = FaultInjectionEnv::Node;
+using SyncFailure = FaultInjectionEnv::SyncFailure;
+
+// Applies the first keep_bytes bytes of the dirty writes to bytes, in order; a truncate counts as
+// zero bytes and is applied while some byte is left to keep.
+void ApplyDirtyPrefix(const Node& node, uint64_t keep_bytes, std::vector<std::byte>* bytes) {
+  for (const Node::PendingWrite& write : node.dirty) {
+    if (keep_bytes == 0) {
+      break;
+    }
+    if (write.is_truncate) {
+      bytes->resize(write.offset);
+      continue;
+    }
+    const uint64_t size = std::min<uint64_t>(keep_bytes, write.data.size());
+    ApplyWrite(bytes, write.offset, std::span(write.data).first(size));
+    keep_bytes -= size;
+  }
+}
+
+uint64_t DirtyBytes(const Node& node) {
+  uint64_t total = 0;
+  for (const Node::PendingWrite& write : node.dirty) {
+    total += write.data.size();
+  }
+  return total;
+}
+
+// The device once the kernel wrote every dirty write back: what an O_DIRECT read sees.
+std::vector<std::byte> DeviceView(const Node& node) {
+  if (node.lost_bytes == 0) {
+    return node.cache;
+  }
+  std::vector<std::byte> bytes = node.device;
+  ApplyDirtyPrefix(node, UINT64_MAX, &bytes);
+  return bytes;
+}
+
+// A successful sync: the dirty writes reach the device. Lost writes stay lost.
+void WriteBack(Node* node) {
+  if (node->lost_bytes == 0) {
+    node->device = node->cache;
+  } else {
+    ApplyDirtyPrefix(*node, UINT64_MAX, &node->device);
+  }
+  node->dirty.clear();
+}
+
+// A failed sync of the kPagesLost flavour: the dirty writes are marked clean without being
+// written. Truncates are metadata, not pages: they stay pending.
+void LoseDirtyPages(Node* node) {
+  std::erase_if(node->dirty, [&](const Node::PendingWrite& write) {
+    node->lost_bytes += write.data.size();
+    return !write.is_truncate;
+  });
+}
+
+// A power loss: the device keeps its bytes and the first keep_bytes dirty bytes; the cache, which
+// the next boot fills from the device, holds the same.
+void LosePower(Node* node, uint64_t keep_bytes) {
+  ApplyDirtyPrefix(*node, keep_bytes, &node->device);
+  node->cache = node->device;
+  node->dirty.clear();
+  node->lost_bytes = 0;
+}
 
 class FaultFile final : public WritableFile, public ReadableFile {
  public:
@@ -128,12 +208,12 @@ class FaultFile final : public WritableFile, public ReadableFile {
       size /= 2;
     }
     const uint64_t end = offset + size;
-    const uint64_t growth = end > node_->current.size() ? end - node_->current.size() : 0;
+    const uint64_t growth = end > node_->cache.size() ? end - node_->cache.size() : 0;
     if (state_->TotalBytes() + growth > state_->space_limit_bytes) {
       return Error("write", path_, ENOSPC);
     }
-    ApplyWrite(&node_->current, offset, data.first(size));
-    node_->pending.push_back(Node::PendingWrite{
+    ApplyWrite(&node_->cache, offset, data.first(size));
+    node_->dirty.push_back(Node::PendingWrite{
         false, offset,
         std::vector<std::byte>(data.begin(), data.begin() + static_cast<long>(size))});
     return size;
@@ -148,22 +228,26 @@ class FaultFile final : public WritableFile, public ReadableFile {
     if (state_->power_cut) {
       return PowerCutError("ftruncate", path_);
     }
-    node_->current.resize(size_bytes);
-    node_->pending.push_back(Node::PendingWrite{true, size_bytes, {}});
+    node_->cache.resize(size_bytes);
+    node_->dirty.push_back(Node::PendingWrite{true, size_bytes, {}});
     return Status::OK();
   }
   Result<uint64_t> Size() const override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    return static_cast<uint64_t>(node_->current.size());
+    return static_cast<uint64_t>(node_->cache.size());
   }
   Status Close() override { return Status::OK(); }
   Result<uint64_t> ReadAt(uint64_t offset, std::span<std::byte> out) const override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (offset >= node_->current.size()) {
-      return uint64_t{0};
+    return CopyOut(node_->cache, offset, out);
+  }
+  static uint64_t CopyOut(const std::vector<std::byte>& bytes, uint64_t offset,
+                          std::span<std::byte> out) {
+    if (offset >= bytes.size()) {
+      return 0;
     }
-    const uint64_t size = std::min<uint64_t>(out.size(), node_->current.size() - offset);
-    std::copy_n(node_->current.begin() + static_cast<std::ptrdiff_t>(offset), size, out.begin());
+    const uint64_t size = std::min<uint64_t>(out.size(), bytes.size() - offset);
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(offset), size, out.begin());
     return size;
   }
 
@@ -185,11 +269,14 @@ class FaultFile final : public WritableFile, public ReadableFile {
       return PowerCutError("fdatasync", path_);
     }
     if (in_scope && State::Fires(&state_->sync_fault)) {
-      // As on Linux, the failed sync leaves the data visible but not durable.
+      // As on Linux, the failed sync leaves the data visible but not durable; with kPagesLost, it
+      // never will be.
+      if (state_->sync_fault.sync_failure == SyncFailure::kPagesLost) {
+        LoseDirtyPages(node_.get());
+      }
       return Error("fdatasync", path_, state_->sync_fault.error_number);
     }
-    node_->synced = node_->current;
-    node_->pending.clear();
+    WriteBack(node_.get());
     return Status::OK();
   }
 
@@ -199,23 +286,24 @@ class FaultFile final : public WritableFile, public ReadableFile {
   uint64_t generation_;
 };
 
-// Keeps the first keep_bytes bytes of the unsynced writes (truncates count as zero bytes).
-void KeepPrefix(Node* node, uint64_t keep_bytes) {
-  std::vector<std::byte> result = node->synced;
-  for (const Node::PendingWrite& write : node->pending) {
-    if (write.is_truncate) {
-      result.resize(write.offset);
-      continue;
-    }
-    const uint64_t size = std::min<uint64_t>(keep_bytes, write.data.size());
-    ApplyWrite(&result, write.offset, std::span(write.data).first(size));
-    keep_bytes -= size;
-    if (keep_bytes == 0) {
-      break;
-    }
+// A file opened with OpenReadableFromDevice: every read sees the device after write-back.
+class DeviceFile final : public ReadableFile {
+ public:
+  DeviceFile(std::shared_ptr<State> state, std::shared_ptr<Node> node)
+      : state_(std::move(state)), node_(std::move(node)) {}
+  Result<uint64_t> ReadAt(uint64_t offset, std::span<std::byte> out) const override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return FaultFile::CopyOut(DeviceView(*node_), offset, out);
   }
-  node->synced = std::move(result);
-}
+  Result<uint64_t> Size() const override {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return static_cast<uint64_t>(DeviceView(*node_).size());
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+  std::shared_ptr<Node> node_;
+};
 
 // A crash drops every lock (the processes holding them died), so a lock taken before the last
 // crash releases nothing: the path may already belong to a holder that came after it.
@@ -247,8 +335,12 @@ void FaultInjectionEnv::FailWrite(uint64_t nth, bool sticky, int error_number) {
 }
 
 void FaultInjectionEnv::FailSync(uint64_t nth, bool sticky, int error_number) {
+  FailSync(nth, sticky, SyncFailure::kPagesStayDirty, error_number);
+}
+
+void FaultInjectionEnv::FailSync(uint64_t nth, bool sticky, SyncFailure failure, int error_number) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->sync_fault = State::Fault{nth, sticky, false, error_number};
+  state_->sync_fault = State::Fault{nth, sticky, false, error_number, failure};
 }
 
 void FaultInjectionEnv::SetSpaceLimit(uint64_t limit_bytes) {
@@ -282,38 +374,25 @@ void FaultInjectionEnv::CutPower() {
 
 void FaultInjectionEnv::SimulateCrash(CrashMode mode, uint64_t seed) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  std::mt19937_64 random(seed);
-  std::set<Node*> done;
-  // Every node reachable now or after the crash gets the same treatment once.
-  for (auto* entries : {&state_->entries, &state_->durable_entries}) {
-    for (auto& [path, node] : *entries) {
-      if (!done.insert(node.get()).second) {
-        continue;
-      }
-      if (mode == CrashMode::kKeepAll || mode == CrashMode::kLoseUnsyncedEntries) {
-        node->synced = node->current;
+  if (mode != CrashMode::kProcessCrash) {
+    std::mt19937_64 random(seed);
+    for (Node* node : state_->ReachableNodes()) {
+      uint64_t keep_bytes = 0;
+      if (mode == CrashMode::kLoseUnsyncedEntries) {
+        keep_bytes = UINT64_MAX;
       } else if (mode == CrashMode::kKeepRandomPrefix) {
-        uint64_t pending_bytes = 0;
-        for (const Node::PendingWrite& write : node->pending) {
-          pending_bytes += write.data.size();
-        }
-        KeepPrefix(node.get(), random() % (pending_bytes + 1));
+        keep_bytes = random() % (DirtyBytes(*node) + 1);
       }
-      node->current = node->synced;
-      node->pending.clear();
+      LosePower(node, keep_bytes);
     }
-  }
-  if (mode != CrashMode::kKeepAll) {
     state_->entries = state_->durable_entries;
     state_->dirs = state_->durable_dirs;
     // A lost directory takes its entries with it.
     for (auto* entries : {&state_->entries, &state_->durable_entries}) {
-      std::erase_if(*entries,
-                    [&](const auto& entry) { return state_->dirs.count(Parent(entry.first)) == 0; });
+      std::erase_if(*entries, [&](const auto& entry) {
+        return state_->dirs.count(Parent(entry.first)) == 0;
+      });
     }
-  } else {
-    state_->durable_entries = state_->entries;
-    state_->durable_dirs = state_->dirs;
   }
   state_->locks.clear();
   state_->power_cut = false;
@@ -336,6 +415,22 @@ void FaultInjectionEnv::ResetCounters() {
   std::lock_guard<std::mutex> lock(state_->mutex);
   state_->writes = state_->syncs = state_->dir_syncs = 0;
 }
+uint64_t FaultInjectionEnv::unsynced_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  uint64_t total = 0;
+  for (const Node* node : state_->ReachableNodes()) {
+    total += DirtyBytes(*node);
+  }
+  return total;
+}
+uint64_t FaultInjectionEnv::lost_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  uint64_t total = 0;
+  for (const Node* node : state_->ReachableNodes()) {
+    total += node->lost_bytes;
+  }
+  return total;
+}
 uint64_t FaultInjectionEnv::total_bytes() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->TotalBytes();
@@ -347,14 +442,14 @@ Result<std::vector<std::byte>> FaultInjectionEnv::ReadAll(const std::string& pat
   if (found == state_->entries.end()) {
     return Error("read", path, ENOENT);
   }
-  return found->second->current;
+  return found->second->cache;
 }
 
 void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte> bytes) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   auto node = std::make_shared<Node>();
-  node->synced = bytes;
-  node->current = std::move(bytes);
+  node->device = bytes;
+  node->cache = std::move(bytes);
   state_->entries[path] = node;
   state_->durable_entries[path] = node;
   if (state_->dirs.count(Parent(path)) != 0) {
@@ -395,7 +490,12 @@ Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std:
 
 Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadableFromDevice(
     const std::string& path) {
-  return OpenReadable(path);
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const auto found = state_->entries.find(path);
+  if (found == state_->entries.end()) {
+    return Error("open", path, ENOENT);
+  }
+  return std::unique_ptr<ReadableFile>(std::make_unique<DeviceFile>(state_, found->second));
 }
 
 Status FaultInjectionEnv::CreateDir(const std::string& path) {

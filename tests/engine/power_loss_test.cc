@@ -57,7 +57,7 @@ const char* ModeName(Mode mode) {
     case Mode::kDropUnsynced: return "drop-unsynced";
     case Mode::kKeepRandomPrefix: return "keep-random-prefix";
     case Mode::kLoseUnsyncedEntries: return "lose-unsynced-entries";
-    case Mode::kKeepAll: return "keep-all";
+    case Mode::kProcessCrash: return "process-crash";
   }
   return "?";
 }

@@ -4,6 +4,10 @@
 // Method: the FaultInjectionEnv's armed faults and its write/sync counters.
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <string_view>
+
 #include "journal/journal.h"
 #include "journal_test_util.h"
 
@@ -163,12 +167,13 @@ TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
   const std::byte data[4] = {};
   ASSERT_TRUE(WriteFully(file->get(), 0, data).ok());
   ASSERT_TRUE((*file)->SyncData().ok());
-  env.SimulateCrash(FaultInjectionEnv::CrashMode::kKeepAll, 0);
-  EXPECT_TRUE(env.FileExists("/d/a"));  // kKeepAll: a process crash keeps everything.
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kProcessCrash, 0);
+  EXPECT_TRUE(env.FileExists("/d/a"));  // A process crash leaves the entry visible...
   auto second = env.OpenWritable("/d/b", OpenMode::kCreateNew);
   ASSERT_TRUE((*second)->SyncData().ok());
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
   EXPECT_FALSE(env.FileExists("/d/b"));  // Synced data, but the entry was never dir-synced.
+  EXPECT_FALSE(env.FileExists("/d/a")) << "...but a process crash made no entry durable";
   EXPECT_TRUE((*second)->SyncData().IsIOError());  // Handles from before the crash are dead.
 }
 
@@ -178,7 +183,7 @@ TEST(FaultInjectionEnvTest, ALockTakenBeforeACrashDoesNotReleaseItsSuccessor) {
   auto before_crash = env.LockFile(path);
   ASSERT_TRUE(before_crash.ok()) << before_crash.status().ToString();
   EXPECT_TRUE(env.LockFile(path).status().IsBusy());
-  env.SimulateCrash(FaultInjectionEnv::CrashMode::kKeepAll, 0);  // Its holder died.
+  env.SimulateCrash(FaultInjectionEnv::CrashMode::kProcessCrash, 0);  // Its holder died.
   auto after_crash = env.LockFile(path);
   ASSERT_TRUE(after_crash.ok()) << after_crash.status().ToString();
   before_crash->reset();  // The dead holder's handle goes away only now.
@@ -252,6 +257,170 @@ TEST(FaultInjectionEnvTest, ADirectoryIsLostUntilItsParentIsSynced) {
   EXPECT_TRUE(env.FileExists("/e"));
   EXPECT_FALSE(env.FileExists("/f")) << "created after the parent's last sync";
   EXPECT_FALSE(env.FileExists("/f/a")) << "a lost directory takes its files with it";
+}
+
+// The page cache and the device, apart (see fault_injection_env.h): a process crash keeps what the
+// kernel holds without making it durable, a failed sync may lose pages that reads still show, and
+// a read of the device sees neither those nor anything a power loss could not take away... except
+// the dirty writes the kernel writes back before it.
+class PageCacheModelTest : public ::testing::Test {
+ protected:
+  using Mode = FaultInjectionEnv::CrashMode;
+  using SyncFailure = FaultInjectionEnv::SyncFailure;
+
+  void SetUp() override {
+    ASSERT_TRUE(env_.CreateDir("/d").ok());
+    ASSERT_TRUE(env_.SyncDir("/").ok());
+  }
+  // Creates path with `text`, synced, its entry durable.
+  void CreateDurable(const std::string& path, std::string_view text) {
+    auto file = env_.OpenWritable(path, OpenMode::kCreateNew);
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    ASSERT_TRUE(WriteFully(file->get(), 0, AsBytes(text)).ok());
+    ASSERT_TRUE((*file)->SyncData().ok());
+    ASSERT_TRUE(env_.SyncDir("/d").ok());
+  }
+  std::unique_ptr<WritableFile> Reopen(const std::string& path) {
+    auto file = env_.OpenWritable(path, OpenMode::kOpenExisting);
+    EXPECT_TRUE(file.ok()) << file.status().ToString();
+    return file.ok() ? std::move(*file) : nullptr;
+  }
+  static std::span<const std::byte> AsBytes(std::string_view text) {
+    return std::as_bytes(std::span(text.data(), text.size()));
+  }
+  static std::string ReadWhole(Result<std::unique_ptr<ReadableFile>> file) {
+    if (!file.ok()) {
+      return "<" + file.status().ToString() + ">";
+    }
+    std::string text(4096, '\0');
+    auto read = (*file)->ReadAt(0, std::as_writable_bytes(std::span(text.data(), text.size())));
+    if (!read.ok()) {
+      return "<" + read.status().ToString() + ">";
+    }
+    text.resize(*read);
+    auto size = (*file)->Size();
+    EXPECT_TRUE(size.ok() && *size == text.size()) << "Size() disagrees with the bytes read";
+    return text;
+  }
+  std::string Cached(const std::string& path) { return ReadWhole(env_.OpenReadable(path)); }
+  std::string OnDevice(const std::string& path) {
+    return ReadWhole(env_.OpenReadableFromDevice(path));
+  }
+
+  FaultInjectionEnv env_;
+};
+
+TEST_F(PageCacheModelTest, AProcessCrashKeepsUnsyncedBytesReadableButNotDurable) {
+  CreateDurable("/d/a", "synced");
+  std::unique_ptr<WritableFile> file = Reopen("/d/a");
+  ASSERT_TRUE(WriteFully(file.get(), 6, AsBytes("+dirty")).ok());
+  env_.SimulateCrash(Mode::kProcessCrash, 0);
+  EXPECT_EQ(Cached("/d/a"), "synced+dirty") << "the page cache outlives the process";
+  EXPECT_EQ(env_.unsynced_bytes(), 6u);
+  EXPECT_TRUE(WriteFully(file.get(), 0, AsBytes("x")).IsIOError()) << "the dead process's file";
+  env_.SimulateCrash(Mode::kProcessCrash, 0);  // A second crash makes nothing durable either.
+  env_.SimulateCrash(Mode::kDropUnsynced, 0);
+  EXPECT_EQ(Cached("/d/a"), "synced") << "a process crash made unsynced bytes durable";
+  EXPECT_EQ(env_.unsynced_bytes(), 0u);
+}
+
+TEST_F(PageCacheModelTest, AProcessCrashKeepsUnsyncedEntriesVisibleButNotDurable) {
+  CreateDurable("/d/kept", "k");
+  CreateDurable("/d/deleted", "d");
+  auto created = env_.OpenWritable("/d/created", OpenMode::kCreateNew);
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE((*created)->SyncData().ok());
+  ASSERT_TRUE(env_.RenameFile("/d/kept", "/d/renamed").ok());
+  ASSERT_TRUE(env_.DeleteFile("/d/deleted").ok());
+  env_.SimulateCrash(Mode::kProcessCrash, 0);
+  EXPECT_TRUE(env_.FileExists("/d/created"));
+  EXPECT_TRUE(env_.FileExists("/d/renamed"));
+  EXPECT_FALSE(env_.FileExists("/d/kept"));
+  EXPECT_FALSE(env_.FileExists("/d/deleted"));
+  env_.SimulateCrash(Mode::kLoseUnsyncedEntries, 0);
+  EXPECT_FALSE(env_.FileExists("/d/created")) << "a process crash made a creation durable";
+  EXPECT_FALSE(env_.FileExists("/d/renamed")) << "a process crash made a rename durable";
+  EXPECT_EQ(Cached("/d/kept"), "k");
+  EXPECT_EQ(Cached("/d/deleted"), "d") << "a process crash made a deletion durable";
+}
+
+// Any sync of the file, even from the next process, writes back what the dead one left dirty.
+TEST_F(PageCacheModelTest, ASyncAfterAProcessCrashMakesTheDeadProcessesWritesDurable) {
+  CreateDurable("/d/a", "synced");
+  ASSERT_TRUE(WriteFully(Reopen("/d/a").get(), 6, AsBytes("+dirty")).ok());
+  env_.SimulateCrash(Mode::kProcessCrash, 0);
+  ASSERT_TRUE(Reopen("/d/a")->SyncData().ok());
+  env_.SimulateCrash(Mode::kDropUnsynced, 0);
+  EXPECT_EQ(Cached("/d/a"), "synced+dirty");
+}
+
+TEST_F(PageCacheModelTest, ADeviceReadSeesDirtyWritesThatAPowerLossStillDrops) {
+  CreateDurable("/d/a", "synced");
+  ASSERT_TRUE(WriteFully(Reopen("/d/a").get(), 6, AsBytes("+dirty")).ok());
+  EXPECT_EQ(OnDevice("/d/a"), "synced+dirty") << "the kernel writes dirty pages back first";
+  env_.SimulateCrash(Mode::kDropUnsynced, 0);
+  EXPECT_EQ(OnDevice("/d/a"), "synced") << "the device read made nothing durable";
+  EXPECT_EQ(Cached("/d/a"), "synced");
+}
+
+TEST_F(PageCacheModelTest, AFailedSyncThatLosesPagesLeavesThemReadableButNeverWritten) {
+  CreateDurable("/d/a", "synced");
+  std::unique_ptr<WritableFile> file = Reopen("/d/a");
+  ASSERT_TRUE(WriteFully(file.get(), 6, AsBytes("+lost")).ok());
+  env_.FailSync(1, false /*sticky*/, SyncFailure::kPagesLost);
+  EXPECT_TRUE(file->SyncData().IsIOError());
+  EXPECT_EQ(Cached("/d/a"), "synced+lost") << "the pages stay in the cache, marked clean";
+  EXPECT_EQ(OnDevice("/d/a"), "synced") << "a device read must not show the lost pages";
+  EXPECT_EQ(env_.unsynced_bytes(), 0u);
+  EXPECT_EQ(env_.lost_bytes(), 5u);
+  ASSERT_TRUE(WriteFully(file.get(), 11, AsBytes("+later")).ok());
+  ASSERT_TRUE(file->SyncData().ok()) << "the fault fired once";
+  EXPECT_EQ(Cached("/d/a"), "synced+lost+later");
+  const std::string device = OnDevice("/d/a");
+  EXPECT_EQ(device.substr(0, 6), "synced");
+  EXPECT_EQ(device.substr(11), "+later") << "the successful sync wrote the later write";
+  EXPECT_EQ(device.find("lost"), std::string::npos) << "...and not the lost one: " << device;
+  env_.SimulateCrash(Mode::kProcessCrash, 0);
+  EXPECT_EQ(Cached("/d/a"), "synced+lost+later") << "a process crash keeps the cache";
+  env_.SimulateCrash(Mode::kLoseUnsyncedEntries, 0);  // Writes every dirty page back: none.
+  EXPECT_EQ(Cached("/d/a"), device) << "after the power loss the cache is filled from the device";
+  EXPECT_EQ(env_.lost_bytes(), 0u);
+}
+
+TEST_F(PageCacheModelTest, AFailedSyncThatKeepsPagesDirtyLetsALaterSyncWriteThem) {
+  CreateDurable("/d/a", "synced");
+  std::unique_ptr<WritableFile> file = Reopen("/d/a");
+  ASSERT_TRUE(WriteFully(file.get(), 6, AsBytes("+dirty")).ok());
+  env_.FailSync(1, false /*sticky*/, SyncFailure::kPagesStayDirty);
+  EXPECT_TRUE(file->SyncData().IsIOError());
+  EXPECT_EQ(OnDevice("/d/a"), "synced+dirty");
+  EXPECT_EQ(env_.unsynced_bytes(), 6u);
+  ASSERT_TRUE(file->SyncData().ok());
+  env_.SimulateCrash(Mode::kDropUnsynced, 0);
+  EXPECT_EQ(Cached("/d/a"), "synced+dirty");
+}
+
+// A torn write keeps a prefix of what was dirty: never bytes a failed sync lost.
+TEST_F(PageCacheModelTest, APowerLossNeverBringsLostPagesBack) {
+  for (uint64_t seed = 0; seed < 32; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    env_.SimulateCrash(Mode::kDropUnsynced, 0);
+    const std::string path = "/d/a" + std::to_string(seed);
+    CreateDurable(path, "synced");
+    std::unique_ptr<WritableFile> file = Reopen(path);
+    ASSERT_TRUE(WriteFully(file.get(), 6, AsBytes("LOST")).ok());
+    env_.FailSync(1, false, SyncFailure::kPagesLost);
+    EXPECT_TRUE(file->SyncData().IsIOError());
+    ASSERT_TRUE(WriteFully(file.get(), 10, AsBytes("dirty")).ok());
+    env_.SimulateCrash(Mode::kProcessCrash, 0);
+    env_.SimulateCrash(Mode::kKeepRandomPrefix, seed);
+    const std::string survived = Cached(path);
+    EXPECT_EQ(survived.substr(0, 6), "synced");
+    EXPECT_EQ(survived.find("LOST"), std::string::npos) << survived;
+    EXPECT_EQ(std::string("dirty").substr(0, survived.size() > 10 ? survived.size() - 10 : 0),
+              survived.size() > 10 ? survived.substr(10) : "")
+        << "not a prefix of the dirty write: " << survived;
+  }
 }
 
 // A journal created in a new directory, then a power loss: the directory's own entry must have

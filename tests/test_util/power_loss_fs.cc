@@ -358,15 +358,14 @@ bool PowerLossFileSystem::power_cut() const {
 
 std::string PowerLossFileSystem::SimulatePowerLoss(Mode mode, uint64_t seed) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (!state_->power_cut || state_->lost) {
-    std::fprintf(stderr, "power-loss fs: SimulatePowerLoss needs one CutPower before it\n");
+  if (!state_->power_cut || state_->lost || mode == Mode::kProcessCrash) {
+    std::fprintf(stderr,
+                 "power-loss fs: SimulatePowerLoss needs one CutPower before it and a power-loss "
+                 "mode (SimulateProcessCrash is the process crash)\n");
     std::abort();
   }
   state_->lost = true;
   std::string report;
-  if (mode == Mode::kKeepAll) {
-    return report;
-  }
   std::mt19937_64 random(seed);
   if (mode == Mode::kDropUnsynced || mode == Mode::kKeepRandomPrefix) {
     for (const auto& [path, file] : state_->files) {
@@ -405,6 +404,26 @@ std::string PowerLossFileSystem::SimulatePowerLoss(Mode mode, uint64_t seed) {
         break;
     }
   }
+  return report;
+}
+
+std::string PowerLossFileSystem::SimulateProcessCrash() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->lost) {
+    std::fprintf(stderr, "power-loss fs: SimulateProcessCrash after SimulatePowerLoss\n");
+    std::abort();
+  }
+  state_->power_cut = false;
+  state_->cut_armed = false;
+  state_->full_disk = false;
+  std::string report;
+  for (const auto& [path, file] : state_->files) {
+    if (file->written_bytes > file->synced_bytes) {
+      report += " unsynced " + path + " " + std::to_string(file->synced_bytes) + ".." +
+                std::to_string(file->written_bytes) + ";";
+    }
+  }
+  report += " " + std::to_string(state_->changes.size()) + " directory changes pending;";
   return report;
 }
 

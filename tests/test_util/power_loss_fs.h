@@ -19,13 +19,20 @@
 //     (kDropUnsynced) or to it plus a random part of what was written after it
 //     (kKeepRandomPrefix); then the directory changes not covered by a directory fsync are undone,
 //     newest first (kDropUnsynced, kKeepRandomPrefix and kLoseUnsyncedEntries, which keeps every
-//     byte written). kKeepAll changes nothing: a process crash.
+//     byte written).
+//   - SimulateProcessCrash(), once every file RocksDB opened is closed, is a kill -9: it changes
+//     nothing on disk and lifts the cut, and the same object serves the next open with its
+//     bookkeeping intact, so that the bytes and directory changes the dead process left unsynced
+//     stay unsynced (the page cache kept them, no sync wrote them) and a later SimulatePowerLoss
+//     still drops them. Any number of process crashes may come before a power loss.
 // Deleted and replaced files are kept as hard links in a side directory until a directory fsync
 // makes their removal durable, so that a lost deletion or rename can be undone.
 //
-// Files present when the file system is created count as durable. Directories are durable once
-// created (as in FaultInjectionEnv). Log recycling (ReuseWritableFile) is refused: ringdb never
-// enables it, and modelling an overwrite in place is not needed.
+// Files present when the file system is created count as durable: a new object is right after a
+// power loss (everything left on disk is what survived), wrong after a process crash (it would
+// make every unsynced byte durable), which is what SimulateProcessCrash is for. Directories are
+// durable once created (as in FaultInjectionEnv). Log recycling (ReuseWritableFile) is refused:
+// ringdb never enables it, and modelling an overwrite in place is not needed.
 //
 // Thread safety: every method is thread-safe (one mutex). Lifetimes: the object must outlive the
 // rocksdb::DB that uses it (through rocksdb::NewCompositeEnv); after SimulatePowerLoss it is spent
@@ -63,9 +70,12 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
   void SetFullDisk(bool full_disk);
   // Whether the cut (either kind) has happened.
   bool power_cut() const;
-  // Requires CutPower() first and every file closed. Returns a description of what was lost, for
-  // the log of a failing run.
+  // Requires CutPower() first and every file closed; mode is a power loss (not kProcessCrash).
+  // Returns a description of what was lost, for the log of a failing run.
   std::string SimulatePowerLoss(Mode mode, uint64_t seed);
+  // Requires every file closed. Lifts the cut (and a full disk); keeps what is unsynced pending.
+  // Returns a description of what stays pending, for the log of a failing run.
+  std::string SimulateProcessCrash();
 
   struct Counters {
     uint64_t file_syncs = 0;
