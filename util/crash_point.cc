@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <utility>
 
 namespace ringdb::internal {
 namespace {
@@ -62,11 +65,74 @@ bool ArmFromEnvironment() {
   return true;
 }
 
+// A test's in-process action (SetCrashPointActionForTest).
+struct TestAction {
+  std::mutex mutex;
+  std::string name;
+  uint64_t hit = 0;   // 1-based: the hit that runs the action
+  uint64_t hits = 0;  // of `name` since the action was set
+  std::function<void()> action;
+};
+
+TestAction& test_action() {
+  static TestAction* const action = new TestAction;  // Never destroyed: no exit-time ordering.
+  return *action;
+}
+
+void RunTestAction(const char* name) {
+  TestAction& test = test_action();
+  std::function<void()> action;
+  {
+    std::lock_guard<std::mutex> lock(test.mutex);
+    if (test.name != name || ++test.hits != test.hit) {
+      return;
+    }
+    action = std::move(test.action);
+    test.action = nullptr;
+  }
+  if (action) {
+    action();  // Outside the lock: it may take the file layers' locks, and other points may hit.
+  }
+}
+
 }  // namespace
 
-bool crash_point_armed = ArmFromEnvironment();
+std::atomic<bool> crash_point_armed{ArmFromEnvironment()};
+
+void SetCrashPointActionForTest(std::string_view name, uint64_t hit, std::function<void()> action) {
+  if (armed_point.hit != 0 || !IsCrashPointName(name) || hit == 0) {
+    std::fprintf(stderr,
+                 "ringdb: SetCrashPointActionForTest(%.*s, %llu): not a point, a zero hit, or "
+                 "RINGDB_CRASH_POINT armed a point already\n",
+                 static_cast<int>(name.size()), name.data(), static_cast<unsigned long long>(hit));
+    std::abort();
+  }
+  TestAction& test = test_action();
+  std::lock_guard<std::mutex> lock(test.mutex);
+  test.name = std::string(name);
+  test.hit = hit;
+  test.hits = 0;
+  test.action = std::move(action);
+  crash_point_armed.store(true, std::memory_order_relaxed);
+}
+
+uint64_t ClearCrashPointActionForTest() {
+  TestAction& test = test_action();
+  std::lock_guard<std::mutex> lock(test.mutex);
+  crash_point_armed.store(armed_point.hit != 0, std::memory_order_relaxed);
+  const uint64_t hits = test.hits;
+  test.name.clear();
+  test.hit = 0;
+  test.hits = 0;
+  test.action = nullptr;
+  return hits;
+}
 
 void CrashPointReached(const char* name) {
+  if (armed_point.hit == 0) {
+    RunTestAction(name);
+    return;
+  }
   if (std::strcmp(name, armed_point.name) != 0) {
     return;
   }
