@@ -205,7 +205,12 @@ Status JournalScanner::ScanOpenedSegment(const Listed& entry, bool is_last,
     if (*stop) {
       outcome->quarantine.push_back(entry.name);  // Scan adds the segments after it.
     }
-    return status;
+    // Salvage: only the header may be damaged. The records carry the segment's id, so reading
+    // goes on from the first valid one (the skipped header is counted above).
+    if (!status.ok() || *stop || mode_ != RecoveryMode::kSkipCorrupted || !reader_.Resync()) {
+      return status;
+    }
+    return ReadRecords(entry, is_last, after_sequence, fn, report, outcome, stop);
   }
   const std::string link_error = LinkError(previous, reader_, entry.parsed);
   if (!link_error.empty()) {
@@ -270,10 +275,12 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
       break;
     }
   }
-  outcome->segments.push_back(ScannedSegment{
-      entry.name, entry.parsed.segment_id, reader_.header_record().first_sequence,
-      reader_.last_sequence(), reader_.last_checksum(), reader_.end_offset(),
-      source_.size_bytes()});
+  // A segment read on past a damaged header (salvage) starts where its file name says.
+  const uint64_t first_sequence = reader_.has_header() ? reader_.header_record().first_sequence
+                                                       : entry.parsed.first_sequence;
+  outcome->segments.push_back(ScannedSegment{entry.name, entry.parsed.segment_id, first_sequence,
+                                             reader_.last_sequence(), reader_.last_checksum(),
+                                             reader_.end_offset(), source_.size_bytes()});
   if (*stop) {
     outcome->truncate_tail = true;
   }
