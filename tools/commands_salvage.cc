@@ -2,9 +2,10 @@
 // middle, where no engine can open it.
 //
 // 1. Every readable record past RocksDB's marker is applied (damaged records are skipped and
-//    counted), and RocksDB is flushed.
-// 2. A new journal holding every readable record again, renumbered from 1 without holes (a
-//    journal is contiguous by construction), is built beside the damaged one and swapped in; the
+//    counted; a record whose sequence is not above the last one kept, a duplicate, is dropped
+//    and counted: tools/salvage.h), and RocksDB is flushed.
+// 2. A new journal holding every kept record again, renumbered from 1 without holes (a journal
+//    is contiguous by construction), is built beside the damaged one and swapped in; the
 //    damaged journal is kept as journal.damaged-<seconds since the epoch>/.
 // 3. The marker is set to the new journal's last sequence, so the next Open replays nothing and
 //    new transactions continue after it. Sequence numbers therefore restart: anything keyed on
@@ -25,8 +26,8 @@
 #include "engine/database_lock.h"
 #include "engine/options_file.h"
 #include "journal/journal.h"
-#include "journal/journal_reader.h"
 #include "tools/commands.h"
+#include "tools/salvage.h"
 #include "tools/tool_common.h"
 
 namespace ringdb::tool {
@@ -62,48 +63,24 @@ Status Flush(Database* database) {
   return status.ok() ? Status::OK() : Status::IOError("flushing RocksDB: " + status.ToString());
 }
 
-// Applies every readable record after the marker. Returns the number applied through *applied.
-Status ApplyReadable(journal::JournalReader* reader, Database* database, uint64_t marker,
-                     uint64_t* applied, journal::RecoveryReport* report) {
+// Applies every salvageable record after the marker; *applied counts them.
+Status ApplyReadable(const journal::JournalOptions& options, const std::string& dir,
+                     Database* database, uint64_t marker, uint64_t* applied,
+                     SalvageCounts* counts) {
   Applier applier(database->db.get(), database->handles[0], database->handles[1]);
   applier.ResetTo(marker);
-  Status status = reader->Read(marker, [&](const journal::Record& record) {
-    const Status staged = applier.Stage(record.payload, record.first_sequence);
-    if (!staged.ok() && !staged.IsConflict() && !staged.IsCorruption()) {
-      return staged;
-    }
-    ++*applied;
-    return *applied % 1024 == 0 ? applier.Commit() : Status::OK();
-  }, report);
+  const Status status = ReadSalvageable(
+      options, dir, marker,
+      [&](const journal::Record& record) {
+        const Status staged = applier.Stage(record.payload, record.first_sequence);
+        if (!staged.ok() && !staged.IsConflict() && !staged.IsCorruption()) {
+          return staged;
+        }
+        ++*applied;
+        return *applied % 1024 == 0 ? applier.Commit() : Status::OK();
+      },
+      counts);
   return status.ok() ? applier.Commit() : status;
-}
-
-// Writes every readable record of `reader` into a new journal at `dir`; *last gets its end.
-Status Rewrite(journal::JournalReader* reader, const journal::JournalOptions& options,
-               const std::string& dir, uint64_t* last) {
-  journal::RecoveryReport opened;
-  std::unique_ptr<journal::Journal> journal;
-  Status status = journal::Journal::Open(options, dir, &opened, &journal);
-  if (!status.ok()) {
-    return status;
-  }
-  journal::RecoveryReport report;
-  status = reader->Read(0, [&](const journal::Record& record) {
-    uint64_t sequence = 0;
-    Status added = journal->Add(record.count, record.payload, &sequence);
-    if (added.IsBusy()) {
-      added = journal->Commit();
-      if (added.ok()) {
-        added = journal->Add(record.count, record.payload, &sequence);
-      }
-    }
-    return added;
-  }, &report);
-  if (status.ok()) {
-    status = journal->Commit();
-  }
-  *last = journal->last_sequence();
-  return status;
 }
 
 Status SyncDirectory(const std::string& path) {
@@ -122,22 +99,12 @@ Status SyncDirectory(const std::string& path) {
 // Step 2 and 3: a new journal with every readable record of the current one, built beside it,
 // then swapped in. The old one is kept as journal.damaged-<seconds>.
 Status RebuildJournal(const std::string& path, const journal::JournalOptions& base,
-                      std::string* kept, uint64_t* last) {
+                      std::string* kept, uint64_t* last, SalvageCounts* counts) {
   namespace fs = std::filesystem;
   const std::string building = path + "/journal.salvage";
   std::error_code error;
   fs::remove_all(building, error);  // A leftover of an interrupted salvage.
-  journal::JournalOptions read_options = base;
-  read_options.recovery_mode = journal::RecoveryMode::kSkipCorrupted;
-  read_options.create_if_missing = false;
-  std::unique_ptr<journal::JournalReader> reader;
-  Status status = journal::JournalReader::Open(read_options, path + "/journal", &reader);
-  if (status.ok()) {
-    journal::JournalOptions write_options = base;
-    write_options.recovery_mode = journal::RecoveryMode::kTolerateTornTail;
-    write_options.create_if_missing = true;
-    status = Rewrite(reader.get(), write_options, building, last);
-  }
+  const Status status = WriteSalvagedJournal(base, path + "/journal", building, last, counts);
   if (!status.ok()) {
     return status;
   }
@@ -154,12 +121,69 @@ Status RebuildJournal(const std::string& path, const journal::JournalOptions& ba
   return SyncDirectory(path);
 }
 
-}  // namespace
+struct Salvaged {
+  uint64_t marker = 0;
+  uint64_t applied = 0;
+  SalvageCounts counts;  // Of the whole journal, as copied into the new one.
+  std::string kept;      // Where the damaged journal now is.
+  uint64_t last = 0;     // The new journal's last sequence.
+};
 
 // The order makes an interrupted salvage safe to run again: the marker is rewritten only after
 // the new journal is in place. Until then the marker (old numbering) is at or above the new
 // journal's end, so either the numbering did not change or Open refuses with "journal ends
 // before the marker", and a second salvage completes the job.
+Status SalvageDatabase(const std::string& path, const journal::JournalOptions& journal_options,
+                       Salvaged* salvaged) {
+  Database database;
+  Status status = OpenDatabase(path, &database);
+  if (status.ok()) {
+    status = Applier::ReadMarker(database.db.get(), database.handles[1], &salvaged->marker);
+  }
+  SalvageCounts past_marker;
+  if (status.ok()) {
+    status = ApplyReadable(journal_options, path + "/journal", &database, salvaged->marker,
+                           &salvaged->applied, &past_marker);
+  }
+  if (status.ok()) {
+    status = Flush(&database);
+  }
+  if (status.ok()) {
+    status = RebuildJournal(path, journal_options, &salvaged->kept, &salvaged->last,
+                            &salvaged->counts);
+  }
+  if (status.ok()) {
+    status = Applier::WriteMarker(database.db.get(), database.handles[1], salvaged->last);
+  }
+  return status.ok() ? Flush(&database) : status;
+}
+
+void PrintSummary(const Salvaged& salvaged, bool json) {
+  if (json) {
+    std::printf("%s\n", JsonObject()
+                            .Add("salvaged", true)
+                            .Add("applied", salvaged.applied)
+                            .Add("skipped", salvaged.counts.skipped)
+                            .Add("dropped_out_of_order", salvaged.counts.dropped_out_of_order)
+                            .Add("damaged_journal", salvaged.kept)
+                            .Add("new_last_sequence", salvaged.last)
+                            .str()
+                            .c_str());
+    return;
+  }
+  std::printf(
+      "salvaged: applied %llu record(s) past marker %llu, skipped %llu damaged record(s), dropped "
+      "%llu record(s) whose sequence was not above the last one kept; the damaged journal is kept "
+      "in %s; the new journal holds the %llu kept record(s), renumbered from 1\n",
+      static_cast<unsigned long long>(salvaged.applied),
+      static_cast<unsigned long long>(salvaged.marker),
+      static_cast<unsigned long long>(salvaged.counts.skipped),
+      static_cast<unsigned long long>(salvaged.counts.dropped_out_of_order), salvaged.kept.c_str(),
+      static_cast<unsigned long long>(salvaged.counts.kept));
+}
+
+}  // namespace
+
 int Salvage(const CommonArgs& args) {
   Options options;
   Status status = LoadOptions(args.path, &options);
@@ -173,59 +197,12 @@ int Salvage(const CommonArgs& args) {
   if (!lock.ok()) {
     return Fail("recover", lock.status());
   }
-  Database database;
-  uint64_t marker = 0;
-  status = OpenDatabase(args.path, &database);
-  if (status.ok()) {
-    status = Applier::ReadMarker(database.db.get(), database.handles[1], &marker);
-  }
-  std::unique_ptr<journal::JournalReader> reader;
-  if (status.ok()) {
-    journal::JournalOptions read_options = journal_options;
-    read_options.recovery_mode = journal::RecoveryMode::kSkipCorrupted;
-    read_options.create_if_missing = false;
-    status = journal::JournalReader::Open(read_options, args.path + "/journal", &reader);
-  }
-  uint64_t applied = 0;
-  journal::RecoveryReport report;
-  if (status.ok()) {
-    status = ApplyReadable(reader.get(), &database, marker, &applied, &report);
-  }
-  if (status.ok()) {
-    status = Flush(&database);
-  }
-  std::string kept;
-  uint64_t last = 0;
-  if (status.ok()) {
-    status = RebuildJournal(args.path, journal_options, &kept, &last);
-  }
-  if (status.ok()) {
-    status = Applier::WriteMarker(database.db.get(), database.handles[1], last);
-  }
-  if (status.ok()) {
-    status = Flush(&database);
-  }
+  Salvaged salvaged;
+  status = SalvageDatabase(args.path, journal_options, &salvaged);
   if (!status.ok()) {
     return Fail("recover --mode skip-corrupted", status);
   }
-  const std::string summary =
-      "salvaged: applied " + std::to_string(applied) + " record(s) past marker " +
-      std::to_string(marker) + ", skipped " + std::to_string(report.records_skipped) +
-      " damaged record(s); the damaged journal is kept in " + kept +
-      "; the new journal holds the " + std::to_string(last) +
-      " readable record(s), renumbered from 1";
-  if (args.json) {
-    std::printf("%s\n", JsonObject()
-                            .Add("salvaged", true)
-                            .Add("applied", applied)
-                            .Add("skipped", report.records_skipped)
-                            .Add("damaged_journal", kept)
-                            .Add("new_last_sequence", last)
-                            .str()
-                            .c_str());
-  } else {
-    std::printf("%s\n", summary.c_str());
-  }
+  PrintSummary(salvaged, args.json);
   return kExitOk;
 }
 
