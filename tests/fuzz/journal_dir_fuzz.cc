@@ -14,9 +14,13 @@
 //     sound journal behind. Checked unless a pool file the journal adopts holds other bytes than
 //     zeros: the journal's pool files are zero-filled or recycled segments of lower ids, and a
 //     forged one could pass for records of the new segment;
-//   - Journal::Open refuses skip-corrupted with InvalidArgument.
+//   - Journal::Open refuses skip-corrupted with InvalidArgument;
+//   - salvage (tools/salvage.h) succeeds, keeps records whose sequences increase strictly, and
+//     writes a new journal that opens under absolute consistency and replays exactly those
+//     records, renumbered from 1 without holes.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -29,12 +33,15 @@
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "journal_dir.h"
+#include "tools/salvage.h"
 #include "util/assert.h"
 
 namespace {
 
 using namespace ringdb;
 using namespace ringdb::journal;
+
+const std::string kSalvagedDir = "/fuzz/journal.salvage";
 
 std::shared_ptr<spdlog::logger> QuietLogger() {
   static const auto logger = std::make_shared<spdlog::logger>("ringdb-fuzz");
@@ -179,6 +186,76 @@ void OpenAll(const std::vector<fuzz::DirFile>& files, RecoveryMode mode, bool pr
   RINGDB_ASSERT(after_commit.records == 1 && after_commit.first_sequence == sequence);
 }
 
+// What salvage keeps of the directory, read with ReadSalvageable.
+struct Kept {
+  std::vector<std::vector<std::byte>> payloads;
+  uint64_t sequences = 0;  // Sum of the kept records' counts: the new journal's last sequence.
+  tool::SalvageCounts counts;
+};
+
+Kept ReadKept(const std::vector<fuzz::DirFile>& files) {
+  auto env = MakeDir(files);
+  const JournalOptions options = OptionsFor(RecoveryMode::kSkipCorrupted, false, env.get());
+  Kept kept;
+  uint64_t last_kept = 0;
+  const Status read = tool::ReadSalvageable(
+      options, fuzz::kDir, 0,
+      [&](const Record& record) {
+        RINGDB_ASSERT(record.first_sequence > last_kept);
+        last_kept = record.first_sequence + record.count - 1;
+        kept.payloads.emplace_back(record.payload.begin(), record.payload.end());
+        kept.sequences += record.count;
+        return Status::OK();
+      },
+      &kept.counts);
+  RINGDB_ASSERT(read.ok());
+  RINGDB_ASSERT(kept.counts.kept == kept.payloads.size());
+  return kept;
+}
+
+// The salvaged journal opens under absolute consistency and replays what salvage kept.
+void ExpectSalvagedJournal(Env* env, bool prewritten, const Kept& kept, uint64_t last) {
+  const JournalOptions strict = OptionsFor(RecoveryMode::kAbsoluteConsistency, prewritten, env);
+  std::unique_ptr<Journal> journal;
+  RecoveryReport report;
+  const Status opened = Journal::Open(strict, kSalvagedDir, &report, &journal);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "salvaged journal: %s\n", opened.ToString().c_str());
+  }
+  RINGDB_ASSERT(opened.ok());
+  RINGDB_ASSERT(journal->last_sequence() == last);
+  uint64_t next = 1;
+  size_t index = 0;
+  const Status replay = journal->Replay(0, [&](const Record& record) {
+    RINGDB_ASSERT(record.first_sequence == next && index < kept.payloads.size());
+    RINGDB_ASSERT(std::equal(record.payload.begin(), record.payload.end(),
+                             kept.payloads[index].begin(), kept.payloads[index].end()));
+    next += record.count;
+    ++index;
+    return Status::OK();
+  });
+  RINGDB_ASSERT(replay.ok());
+  RINGDB_ASSERT(index == kept.payloads.size() && next == last + 1);
+}
+
+void SalvageAll(const std::vector<fuzz::DirFile>& files, bool prewritten) {
+  const Kept kept = ReadKept(files);
+  auto env = MakeDir(files);
+  const JournalOptions options = OptionsFor(RecoveryMode::kSkipCorrupted, prewritten, env.get());
+  uint64_t last = 0;
+  tool::SalvageCounts counts;
+  const Status written =
+      tool::WriteSalvagedJournal(options, fuzz::kDir, kSalvagedDir, &last, &counts);
+  if (!written.ok()) {
+    std::fprintf(stderr, "salvage: %s\n", written.ToString().c_str());
+  }
+  RINGDB_ASSERT(written.ok());
+  RINGDB_ASSERT(counts.kept == kept.counts.kept);
+  RINGDB_ASSERT(counts.dropped_out_of_order == kept.counts.dropped_out_of_order);
+  RINGDB_ASSERT(last == kept.sequences);
+  ExpectSalvagedJournal(env.get(), prewritten, kept, last);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -204,5 +281,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         RecoveryMode::kPointInTime, RecoveryMode::kSkipCorrupted}) {
     OpenAll(files, mode, prewritten, sound ? &sound_records : nullptr);
   }
+  SalvageAll(files, prewritten);
   return 0;
 }

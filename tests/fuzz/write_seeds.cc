@@ -5,9 +5,11 @@
 // The journal seeds are journals written by Journal itself into a FaultInjectionEnv, then
 // encoded in journal_dir.h's format: sound ones (one segment, several with a pool file, some
 // retired), and the damage recovery must tell apart (a torn tail, a flipped bit, a torn segment
-// header, a point-in-time leftover). The options seeds are OPTIONS files and raw field bytes.
+// header, a point-in-time leftover, a damaged segment header); one, sequences going backwards,
+// is built record by record. The options seeds are OPTIONS files and raw field bytes.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -18,7 +20,9 @@
 #include "engine/options_file.h"
 #include "journal/fault_injection_env.h"
 #include "journal/journal.h"
+#include "journal/record_format.h"
 #include "journal_dir.h"
+#include "tests/journal/segment_builder.h"
 #include "ringdb/options.h"
 #include "util/assert.h"
 
@@ -145,6 +149,32 @@ std::string FirstSegment(FaultInjectionEnv* env) {
   return first;
 }
 
+// The name of the index-th segment, in log order.
+std::string SegmentAt(FaultInjectionEnv* env, size_t index) {
+  std::vector<std::string> segments;
+  const Result<std::vector<std::string>> names = env->ListDir(fuzz::kDir);
+  for (const std::string& name : *names) {
+    if (ParseSegmentName(name).has_value()) {
+      segments.push_back(name);
+    }
+  }
+  std::sort(segments.begin(), segments.end());
+  RINGDB_ASSERT(index < segments.size());
+  return segments[index];
+}
+
+// Appends segment `id` of sequences first..last, chained to *checksum (then updated), encoded.
+void EncodeBuiltSegment(uint64_t id, uint64_t first, uint64_t last, uint32_t* checksum,
+                        std::string* out) {
+  journal::testing::SegmentBuilder builder(id, first, *checksum);
+  for (uint64_t sequence = first; sequence <= last; ++sequence) {
+    builder.AddTransaction(static_cast<std::byte>(sequence));
+  }
+  builder.bytes.resize(builder.bytes.size() + format::kEndMarkerBytes);
+  *checksum = builder.last_checksum();
+  EncodeFile(FormatSegmentName(id, first), std::move(builder.bytes), out);
+}
+
 // Bytes of a segment up to its end marker (the pre-written zeros dropped).
 std::vector<std::byte> Written(FaultInjectionEnv* env, const std::string& name) {
   std::vector<std::byte> bytes = *env->ReadAll(JoinPath(fuzz::kDir, name));
@@ -205,6 +235,28 @@ void WriteJournalSeeds(const fs::path& dir) {
     RINGDB_ASSERT(env->DeleteFile(JoinPath(fuzz::kDir, last)).ok());
     env->WriteAll(JoinPath(fuzz::kDir, last + std::string(kQuarantineSuffix)), bytes);
     WriteFile(dir / "quarantined_segment", EncodeDir(env.get(), true));
+  }
+  {
+    // The header record of a middle segment damaged, its records intact: salvage reads them.
+    auto env = MakeJournal(false, 20, 4, 40, 0);
+    const std::string middle = SegmentAt(env.get(), 1);
+    std::vector<std::byte> bytes = *env->ReadAll(JoinPath(fuzz::kDir, middle));
+    bytes[format::kRecordHeaderBytes + 20] ^= std::byte{0x08};
+    env->WriteAll(JoinPath(fuzz::kDir, middle), bytes);
+    WriteFile(dir / "damaged_segment_header", EncodeDir(env.get(), false));
+  }
+  {
+    // Sequences going backwards, as when segments set aside by point-in-time recovery are renamed
+    // back next to the segment written after the cut: 1..9, 13..24, 10..15.
+    std::string out(1, '\0');
+    uint32_t chain = 0;
+    EncodeBuiltSegment(1, 1, 6, &chain, &out);
+    EncodeBuiltSegment(2, 7, 9, &chain, &out);
+    uint32_t after_cut = chain;
+    EncodeBuiltSegment(3, 13, 18, &chain, &out);
+    EncodeBuiltSegment(4, 19, 24, &chain, &out);
+    EncodeBuiltSegment(5, 10, 15, &after_cut, &out);
+    WriteFile(dir / "segments_going_backwards", out);
   }
 }
 
