@@ -21,6 +21,9 @@ struct FaultInjectionEnv::Node {
   std::vector<std::byte> cache;
   std::vector<PendingWrite> dirty;
   uint64_t lost_bytes = 0;  // Cached bytes a failed sync marked clean unwritten (kPagesLost).
+  // Bytes with storage behind them, as far as the space limit is concerned: the highest end
+  // written. A truncate that extends a file makes a hole, which takes no space until written.
+  uint64_t allocated = 0;
 };
 
 struct FaultInjectionEnv::State {
@@ -68,7 +71,7 @@ struct FaultInjectionEnv::State {
   uint64_t TotalBytes() const {
     uint64_t total = 0;
     for (const auto& [path, node] : entries) {
-      total += node->cache.size();
+      total += std::min<uint64_t>(node->allocated, node->cache.size());
     }
     return total;
   }
@@ -144,14 +147,47 @@ uint64_t DirtyBytes(const Node& node) {
   return total;
 }
 
-// The device once the kernel wrote every dirty write back: what an O_DIRECT read sees.
-std::vector<std::byte> DeviceView(const Node& node) {
+// The size of the device's file once the kernel wrote every dirty write back.
+uint64_t DeviceViewSize(const Node& node) {
   if (node.lost_bytes == 0) {
-    return node.cache;
+    return node.cache.size();
   }
-  std::vector<std::byte> bytes = node.device;
-  ApplyDirtyPrefix(node, UINT64_MAX, &bytes);
-  return bytes;
+  uint64_t size = node.device.size();
+  for (const Node::PendingWrite& write : node.dirty) {
+    size = write.is_truncate ? write.offset : std::max(size, write.offset + write.data.size());
+  }
+  return size;
+}
+
+// Reads [offset, offset + out.size()) of the device once the kernel wrote every dirty write back
+// (what an O_DIRECT read sees), in time proportional to the range and the dirty writes.
+uint64_t ReadDeviceView(const Node& node, uint64_t offset, std::span<std::byte> out) {
+  const std::vector<std::byte>& base = node.lost_bytes == 0 ? node.cache : node.device;
+  const uint64_t end = offset + out.size();
+  std::fill(out.begin(), out.end(), std::byte{0});
+  if (offset < base.size()) {
+    std::copy(base.begin() + static_cast<std::ptrdiff_t>(offset),
+              base.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(end, base.size())),
+              out.begin());
+  }
+  if (node.lost_bytes != 0) {
+    for (const Node::PendingWrite& write : node.dirty) {
+      if (write.is_truncate) {  // Bytes past it read as zeros if a later write extends the file.
+        const uint64_t from = std::clamp(write.offset, offset, end);
+        std::fill(out.begin() + static_cast<std::ptrdiff_t>(from - offset), out.end(),
+                  std::byte{0});
+        continue;
+      }
+      const uint64_t from = std::max(offset, write.offset);
+      const uint64_t to = std::min(end, write.offset + write.data.size());
+      if (from < to) {
+        std::copy_n(write.data.begin() + static_cast<std::ptrdiff_t>(from - write.offset),
+                    to - from, out.begin() + static_cast<std::ptrdiff_t>(from - offset));
+      }
+    }
+  }
+  const uint64_t size = DeviceViewSize(node);
+  return offset >= size ? 0 : std::min<uint64_t>(out.size(), size - offset);
 }
 
 // A successful sync: the dirty writes reach the device. Lost writes stay lost.
@@ -208,10 +244,12 @@ class FaultFile final : public WritableFile, public ReadableFile {
       size /= 2;
     }
     const uint64_t end = offset + size;
-    const uint64_t growth = end > node_->cache.size() ? end - node_->cache.size() : 0;
+    const uint64_t allocated = std::min<uint64_t>(node_->allocated, node_->cache.size());
+    const uint64_t growth = end > allocated ? end - allocated : 0;
     if (state_->TotalBytes() + growth > state_->space_limit_bytes) {
       return Error("write", path_, ENOSPC);
     }
+    node_->allocated = std::max(allocated, end);
     ApplyWrite(&node_->cache, offset, data.first(size));
     node_->dirty.push_back(Node::PendingWrite{
         false, offset,
@@ -229,6 +267,7 @@ class FaultFile final : public WritableFile, public ReadableFile {
       return PowerCutError("ftruncate", path_);
     }
     node_->cache.resize(size_bytes);
+    node_->allocated = std::min(node_->allocated, size_bytes);
     node_->dirty.push_back(Node::PendingWrite{true, size_bytes, {}});
     return Status::OK();
   }
@@ -293,11 +332,11 @@ class DeviceFile final : public ReadableFile {
       : state_(std::move(state)), node_(std::move(node)) {}
   Result<uint64_t> ReadAt(uint64_t offset, std::span<std::byte> out) const override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    return FaultFile::CopyOut(DeviceView(*node_), offset, out);
+    return ReadDeviceView(*node_, offset, out);
   }
   Result<uint64_t> Size() const override {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    return static_cast<uint64_t>(DeviceView(*node_).size());
+    return DeviceViewSize(*node_);
   }
 
  private:
@@ -448,6 +487,7 @@ Result<std::vector<std::byte>> FaultInjectionEnv::ReadAll(const std::string& pat
 void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte> bytes) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   auto node = std::make_shared<Node>();
+  node->allocated = bytes.size();
   node->device = bytes;
   node->cache = std::move(bytes);
   state_->entries[path] = node;
