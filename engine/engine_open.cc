@@ -184,6 +184,9 @@ Status EngineImpl::OpenJournal() {
   journal::JournalOptions journal_options = JournalOptionsFor(options_, record_bytes_max_seen);
   journal_record_bytes_max_ = journal_options.record_bytes_max;
   journal_options.logger = logger_;
+  // Recovery decides from a read-only scan and refuses, changing nothing, when it would keep less
+  // than RocksDB already holds.
+  journal_options.applied_sequence = recovery_.marker_sequence;
   journal::RecoveryReport report;
   Status status = journal::Journal::Open(journal_options, path_ + "/journal", &report, &journal_);
   if (!status.ok()) {
@@ -284,6 +287,11 @@ Status EngineImpl::Close() {
       if (!retired.ok()) {
         logger_->warn("ringdb: retiring the journal through {} at close: {}", committed,
                       retired.ToString());
+      }
+      // The mark of a clean close: damage before this end is corruption at the next open.
+      const Status closed = journal_->Close();
+      if (!closed.ok()) {
+        logger_->warn("ringdb: marking the journal closed cleanly: {}", closed.ToString());
       }
     }
   }

@@ -86,7 +86,8 @@ class FaultInjectionEnv final : public Env {
   // Like FailSync, with the given flavour: kPagesLost makes every failing sync mark its file's
   // dirty writes clean without writing them (see the header comment).
   void FailSync(uint64_t nth, bool sticky, SyncFailure failure, int error_number = 5 /*EIO*/);
-  // Writes that would make the files' total size exceed limit_bytes fail with ENOSPC. UINT64_MAX
+  // Writes that would make the files' total allocated size exceed limit_bytes fail with ENOSPC.
+  // A file extended by Truncate takes no space until its hole is written, as on ext4. UINT64_MAX
   // (the default) means no limit.
   void SetSpaceLimit(uint64_t limit_bytes);
   void SetShortWrites(bool enabled);
@@ -117,7 +118,7 @@ class FaultInjectionEnv final : public Env {
   // replacement counts as synced, and its directory entry and directory as durable).
   Result<std::vector<std::byte>> ReadAll(const std::string& path);
   void WriteAll(const std::string& path, std::vector<std::byte> bytes);
-  uint64_t total_bytes() const;
+  uint64_t total_bytes() const;  // Allocated bytes, as SetSpaceLimit counts them.
 
   Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
                                                      OpenMode mode) override;

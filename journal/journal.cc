@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
+#include "journal/journal_head.h"
 #include "journal/journal_scanner.h"
 #include "journal/record_format.h"
 #include "journal/segment_manager.h"
@@ -61,13 +65,41 @@ Status Journal::Open(const JournalOptions& options, const std::string& dir, Reco
 }
 
 Status Journal::Recover(RecoveryReport* report) {
+  if (Status status = SyncBeforeRecovery(); !status.ok()) {
+    return status;
+  }
+  std::optional<JournalHead> head;
+  if (Status status = ReadJournalHead(options_.env, dir_, &head); !status.ok()) {
+    if (options_.recovery_mode != RecoveryMode::kPointInTime) {
+      return status;
+    }
+    logger_->error("ringdb journal: {}; point-in-time recovery goes on without it",
+                   status.ToString());
+    head.reset();
+  }
   JournalScanner scanner(options_.env, dir_, options_.record_bytes_max, options_.recovery_mode,
                          logger_.get());
+  scanner.UseHead(head);
+  scanner.ReadLastSegmentFromDevice();
   ScanOutcome outcome;
   if (Status status = scanner.Scan(UINT64_MAX, nullptr, report, &outcome); !status.ok()) {
     return status;
   }
-  if (Status status = ApplyRecoveryActions(outcome, *report); !status.ok()) {
+  // Everything above only read. Nothing is changed unless the state built on this journal can
+  // still be reached from what recovery keeps.
+  if (Status status = CheckAppliedSequence(outcome); !status.ok()) {
+    return status;
+  }
+  // HEAD still describes the journal unless recovery found it damaged, cut it (point in time
+  // accepts a short or missing newest segment, or an end other than a clean close's) or set a
+  // segment aside; then it is rewritten, or the next open would judge the same damage again.
+  const bool head_current =
+      head.has_value() && !outcome.segments.empty() &&
+      head->newest_segment_id == outcome.segments.back().segment_id &&
+      outcome.segments.back().file_size_bytes >= head->newest_size_bytes &&
+      outcome.delete_segment.empty() && outcome.quarantine.empty() && !outcome.truncate_tail &&
+      report->corruption.ok();
+  if (Status status = ApplyRecoveryActions(outcome, report); !status.ok()) {
     return status;
   }
   uint64_t last_segment_id = 0;
@@ -78,6 +110,8 @@ Status Journal::Recover(RecoveryReport* report) {
     state.description = SegmentDescription{scanned.name, scanned.segment_id, scanned.first_sequence,
                                            scanned.last_sequence, scanned.end_offset};
     state.file_size_bytes = scanned.file_size_bytes;
+    state.header_durable = true;
+    state.last_checksum = scanned.last_checksum;
     segments_.push_back(state);
     last_segment_id = scanned.segment_id;
     last_sequence = scanned.last_sequence;
@@ -88,6 +122,13 @@ Status Journal::Recover(RecoveryReport* report) {
   writer_->Position(last_segment_id, last_sequence, last_checksum, next_segment_id);
   last_sequence_.store(last_sequence, std::memory_order_release);
   durable_sequence_.store(last_sequence, std::memory_order_release);
+  recovered_last_sequence_ = last_sequence;
+  if (!head_current && !segments_.empty()) {
+    // A journal without HEAD (made before it existed), or whose newest segment changed.
+    if (Status status = WriteHeadForNewest(); !status.ok()) {
+      return status;
+    }
+  }
   manager_ = std::make_unique<SegmentManager>(options_.env, dir_, options_.segment_size_bytes_max,
                                               options_.prewritten_segments, logger_.get());
   logger_->info("ringdb journal: opened {} ({} segments, sequences {}..{}, {} records, mode {})",
@@ -96,8 +137,67 @@ Status Journal::Recover(RecoveryReport* report) {
   return manager_->Start(outcome.pool_files);
 }
 
-Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, const RecoveryReport& report) {
+Status Journal::SyncBeforeRecovery() {
+  // A process killed after writing a group but before its fdatasync leaves the group in the page
+  // cache: readable, but not on the disk. Recovery must not replay it, or chain new segments to
+  // it, until it is durable, or a later power loss takes away what everything since builds on.
   Env* env = options_.env;
+  Result<std::vector<std::string>> names = env->ListDir(dir_);
+  if (!names.ok()) {
+    return names.status();
+  }
+  for (const std::string& name : *names) {
+    if (!ParseSegmentName(name).has_value()) {
+      continue;
+    }
+    Result<std::unique_ptr<WritableFile>> file =
+        env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting);
+    if (!file.ok()) {
+      return file.status();
+    }
+    if (Status status = (*file)->SyncAll(); !status.ok()) {
+      return Status::IOError("recovery could not make " + name + " durable before reading it: " +
+                             status.ToString());
+    }
+  }
+  return env->SyncDir(dir_);
+}
+
+Status Journal::CheckAppliedSequence(const ScanOutcome& outcome) const {
+  const uint64_t last = outcome.segments.empty() ? 0 : outcome.segments.back().last_sequence;
+  if (last >= options_.applied_sequence) {
+    return Status::OK();
+  }
+  std::string why = "the journal in " + dir_ + " would end at sequence " + std::to_string(last) +
+                    " after recovery (mode " + RecoveryModeName(options_.recovery_mode) +
+                    "), before sequence " + std::to_string(options_.applied_sequence) +
+                    " that the database already holds: records it depends on are damaged or "
+                    "missing. Nothing was changed; salvage (recover --mode skip-corrupted) can "
+                    "read what is left";
+  return Status::Corruption(why);
+}
+
+uint64_t Journal::TornBytesBound(const ScannedSegment& segment, const ScanOutcome& outcome) const {
+  // A torn write damages at most the one group being written, and its end marker.
+  const uint64_t group_end = segment.end_offset + options_.group_bytes_max +
+                             2 * uint64_t{format::kRecordHeaderBytes} + format::kEndMarkerBytes;
+  return std::min(segment.file_size_bytes, std::max(group_end, outcome.tail_records_end));
+}
+
+Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport* report) {
+  Env* env = options_.env;
+  const bool newest_changes = !outcome.quarantine.empty() || !outcome.delete_segment.empty();
+  if (newest_changes && !outcome.segments.empty()) {
+    // HEAD first: if a crash comes between, it names a segment still present.
+    const ScannedSegment& newest = outcome.segments.back();
+    JournalHead head;
+    head.newest_segment_id = newest.segment_id;
+    head.newest_first_sequence = newest.first_sequence;
+    head.newest_size_bytes = newest.file_size_bytes;
+    if (Status status = WriteJournalHead(env, dir_, head); !status.ok()) {
+      return status;
+    }
+  }
   bool directory_changed = false;
   for (const std::string& name : outcome.quarantine) {
     logger_->error("ringdb journal: setting aside {} as {}{}", name, name, kQuarantineSuffix);
@@ -109,33 +209,207 @@ Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, const RecoveryR
     directory_changed = true;
   }
   if (!outcome.delete_segment.empty()) {
-    logger_->warn("ringdb journal: deleting {}: its header was torn by an interrupted write",
+    logger_->warn("ringdb journal: setting aside {}: its header was torn by an interrupted write",
                   outcome.delete_segment);
-    if (Status status = env->DeleteFile(JoinPath(dir_, outcome.delete_segment)); !status.ok()) {
+    if (Status status = MoveAside(outcome.delete_segment, report); !status.ok()) {
       return status;
     }
     directory_changed = true;
   }
-  if (outcome.truncate_tail && !outcome.segments.empty()) {
-    const ScannedSegment& last = outcome.segments.back();
-    logger_->warn(
-        "ringdb journal: truncating {} at byte offset {} after sequence {} ({}: {} bytes)",
-        last.name, last.end_offset, last.last_sequence,
-        report.torn_tail_truncated ? "torn tail" : "point-in-time stop",
-        last.file_size_bytes - last.end_offset);
-    Result<std::unique_ptr<WritableFile>> file =
-        env->OpenWritable(JoinPath(dir_, last.name), OpenMode::kOpenExisting);
-    if (!file.ok()) {
-      return file.status();
-    }
-    if (Status status = (*file)->Truncate(last.end_offset); !status.ok()) {
-      return status;
-    }
-    if (Status status = (*file)->SyncAll(); !status.ok()) {
+  if (directory_changed) {
+    if (Status status = env->SyncDir(dir_); !status.ok()) {
       return status;
     }
   }
-  return directory_changed ? env->SyncDir(dir_) : Status::OK();
+  if (outcome.segments.empty()) {
+    return Status::OK();
+  }
+  const ScannedSegment& last = outcome.segments.back();
+  if (outcome.truncate_tail) {
+    const bool point_in_time = !report->torn_tail_truncated;
+    const uint64_t end = point_in_time ? last.file_size_bytes : TornBytesBound(last, outcome);
+    return CutTail(last, end, point_in_time ? "point-in-time stop" : "torn tail", report);
+  }
+  return DropCacheOnlyBytes(last, report);
+}
+
+namespace {
+
+constexpr std::string_view kDamagedDirName = "damaged";
+// Set-aside files kept in damaged/: the newest ones; crashes must not pile files up.
+constexpr size_t kDamagedFilesKept = 8;
+
+std::string DamagedName(const std::string& name, uint64_t offset) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  // Seconds first, fixed width: names sort oldest first.
+  char prefix[32];
+  std::snprintf(prefix, sizeof(prefix), "%020lld", static_cast<long long>(seconds));
+  return std::string(prefix) + "-" + name + "-from-" + std::to_string(offset);
+}
+
+Status ReadRange(Env* env, const std::string& path, bool from_device, uint64_t begin, uint64_t end,
+                 std::vector<std::byte>* out) {
+  Result<std::unique_ptr<ReadableFile>> file =
+      from_device ? env->OpenReadableFromDevice(path) : env->OpenReadable(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  out->assign(end - begin, std::byte{0});
+  Result<uint64_t> read = (*file)->ReadAt(begin, *out);
+  if (!read.ok()) {
+    return read.status();
+  }
+  out->resize(*read);
+  return Status::OK();
+}
+
+bool AllZero(std::span<const std::byte> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+}  // namespace
+
+Status Journal::MoveAside(const std::string& name, RecoveryReport* report) {
+  Env* env = options_.env;
+  const std::string damaged_dir = JoinPath(dir_, kDamagedDirName);
+  if (Status status = env->CreateDir(damaged_dir); !status.ok()) {
+    return status;
+  }
+  const std::string target = DamagedName(name, 0);
+  if (Status status = env->RenameFile(JoinPath(dir_, name), JoinPath(damaged_dir, target));
+      !status.ok()) {
+    return status;
+  }
+  report->set_aside_files.push_back(std::string(kDamagedDirName) + "/" + target);
+  if (Status status = env->SyncDir(damaged_dir); !status.ok()) {
+    return status;
+  }
+  return PruneDamaged();
+}
+
+Status Journal::CutTail(const ScannedSegment& segment, uint64_t end, const std::string& why,
+                        RecoveryReport* report) {
+  Env* env = options_.env;
+  const std::string path = JoinPath(dir_, segment.name);
+  if (end <= segment.end_offset) {
+    return Status::OK();
+  }
+  std::vector<std::byte> bytes;
+  if (Status status = ReadRange(env, path, true, segment.end_offset, end, &bytes); !status.ok()) {
+    return status;
+  }
+  std::string kept_as = "all zeros, nothing kept";
+  if (!AllZero(bytes)) {
+    const std::string damaged_dir = JoinPath(dir_, kDamagedDirName);
+    if (Status status = env->CreateDir(damaged_dir); !status.ok()) {
+      return status;
+    }
+    const std::string target = DamagedName(segment.name, segment.end_offset);
+    Result<std::unique_ptr<WritableFile>> kept =
+        env->OpenWritable(JoinPath(damaged_dir, target), OpenMode::kCreateOrOpen);
+    if (!kept.ok()) {
+      return kept.status();
+    }
+    if (Status status = WriteFully(kept->get(), 0, bytes); !status.ok()) {
+      return status;
+    }
+    if (Status status = (*kept)->SyncAll(); !status.ok()) {
+      return status;
+    }
+    if (Status status = env->SyncDir(damaged_dir); !status.ok()) {
+      return status;
+    }
+    if (Status status = env->SyncDir(dir_); !status.ok()) {
+      return status;
+    }
+    kept_as = "kept as " + JoinPath(damaged_dir, target);
+    report->set_aside_files.push_back(std::string(kDamagedDirName) + "/" + target);
+    if (Status status = PruneDamaged(); !status.ok()) {
+      return status;
+    }
+  }
+  logger_->warn("ringdb journal: cutting {} at byte offset {} after sequence {} ({}: {} bytes, {})",
+                segment.name, segment.end_offset, segment.last_sequence, why,
+                end - segment.end_offset, kept_as);
+  // Zeroed in place, not truncated: the segment keeps the length HEAD records, and the write
+  // replaces whatever the page cache held there.
+  Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(path, OpenMode::kOpenExisting);
+  if (!file.ok()) {
+    return file.status();
+  }
+  const std::vector<std::byte> zeros(std::min<uint64_t>(end - segment.end_offset, 1 << 20));
+  RINGDB_ASSERT(!zeros.empty());
+  for (uint64_t offset = segment.end_offset; offset < end; offset += zeros.size()) {
+    const uint64_t size = std::min<uint64_t>(zeros.size(), end - offset);
+    if (Status status = WriteFully(file->get(), offset, std::span(zeros).first(size));
+        !status.ok()) {
+      return status;
+    }
+  }
+  return (*file)->SyncAll();
+}
+
+Status Journal::DropCacheOnlyBytes(const ScannedSegment& segment, RecoveryReport* report) {
+  const std::string path = JoinPath(dir_, segment.name);
+  const uint64_t end = TornBytesBound(segment, ScanOutcome{});
+  if (end <= segment.end_offset) {
+    return Status::OK();
+  }
+  std::vector<std::byte> cached;
+  std::vector<std::byte> device;
+  if (Status status = ReadRange(options_.env, path, false, segment.end_offset, end, &cached);
+      !status.ok()) {
+    return status;
+  }
+  if (Status status = ReadRange(options_.env, path, true, segment.end_offset, end, &device);
+      !status.ok()) {
+    return status;
+  }
+  if (cached == device) {
+    return Status::OK();
+  }
+  logger_->error(
+      "ringdb journal: the page cache holds bytes of {} past byte offset {} that the device does "
+      "not (a write-back failed after they were written); they were never durable and are cut",
+      segment.name, segment.end_offset);
+  return CutTail(segment, end, "bytes only the page cache held", report);
+}
+
+Status Journal::PruneDamaged() {
+  Env* env = options_.env;
+  const std::string damaged_dir = JoinPath(dir_, kDamagedDirName);
+  Result<std::vector<std::string>> names = env->ListDir(damaged_dir);
+  if (!names.ok()) {
+    return names.status();
+  }
+  std::sort(names->begin(), names->end());
+  if (names->size() <= kDamagedFilesKept) {
+    return Status::OK();
+  }
+  for (size_t index = 0; index + kDamagedFilesKept < names->size(); ++index) {
+    logger_->warn("ringdb journal: deleting {}/{}: only the newest {} set-aside files are kept",
+                  damaged_dir, (*names)[index], kDamagedFilesKept);
+    if (Status status = env->DeleteFile(JoinPath(damaged_dir, (*names)[index])); !status.ok()) {
+      return status;
+    }
+  }
+  return env->SyncDir(damaged_dir);
+}
+
+Status Journal::WriteHeadForNewest() {
+  JournalHead head;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!segments_.empty()) {
+      const SegmentState& newest = segments_.back();
+      head.newest_segment_id = newest.description.segment_id;
+      head.newest_first_sequence = newest.description.first_sequence;
+      head.newest_size_bytes = newest.file_size_bytes;
+    }
+  }
+  return WriteJournalHead(options_.env, dir_, head);
 }
 
 Status Journal::Add(uint32_t count, std::span<const std::span<const std::byte>> pieces,
@@ -143,6 +417,9 @@ Status Journal::Add(uint32_t count, std::span<const std::span<const std::byte>> 
   RINGDB_ASSERT(first_sequence != nullptr);
   if (failed()) {
     return failure_;
+  }
+  if (closed_) {
+    return Status::Aborted("journal " + dir_ + " is closed");
   }
   Status status = writer_->Append(count, pieces, first_sequence);
   if (status.ok()) {
@@ -187,14 +464,25 @@ Status Journal::RollSegment() {
   if (!prewritten) {
     logger_->debug("ringdb journal: no pre-written file ready; {} grows by appends", name);
   }
+  Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) {
+    return Fail(size.status(), "sizing segment " + name);
+  }
   writer_->AttachFile(std::move(*file));
   SegmentState state;
   state.description =
       SegmentDescription{name, writer_->segment_id(), writer_->segment_first_sequence(),
                          writer_->segment_first_sequence() - 1, 0};
-  state.file_size_bytes = prewritten ? options_.segment_size_bytes_max : 0;
-  std::lock_guard<std::mutex> lock(mutex_);
-  segments_.push_back(state);
+  state.file_size_bytes = *size;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    segments_.push_back(state);
+  }
+  // Before any record goes into it: from now on the segment missing, or shorter than this, is
+  // damage. Its name and length are already durable (SegmentManager::CreateSegment).
+  if (Status status = WriteHeadForNewest(); !status.ok()) {
+    return Fail(status, "recording " + name + " in HEAD");
+  }
   return Status::OK();
 }
 
@@ -230,6 +518,8 @@ Status Journal::Commit() {
     current.description.last_sequence = group_last;
     current.description.size_bytes = writer_->segment_bytes();
     current.file_size_bytes = std::max(current.file_size_bytes, writer_->segment_bytes());
+    current.header_durable = true;
+    current.last_checksum = writer_->last_checksum();
   }
   RINGDB_ASSERT(group_last > durable_sequence());
   RINGDB_ASSERT(group_bytes > 0);
@@ -241,13 +531,22 @@ Status Journal::Retire(uint64_t through_sequence) {
   const uint64_t limit = through_sequence > options_.retention_sequences
                              ? through_sequence - options_.retention_sequences
                              : 0;
+  if (failed()) {
+    // After a failed write the newest segment may hold nothing durable, not even its header:
+    // which segment carries the last sequence across a reopen is for recovery to find out.
+    return failure_;
+  }
   std::vector<SegmentState> retired;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // The newest segment is kept whatever its sequences: it is being written, or it is what tells
-    // a reopened journal where the sequences stand.
+    // The newest segment whose header is durable is kept whatever its sequences, with any after
+    // it: it is what tells a reopened journal where the sequences stand.
+    size_t newest_durable = segments_.size();
+    while (newest_durable > 0 && !segments_[newest_durable - 1].header_durable) {
+      --newest_durable;
+    }
     size_t count = 0;
-    while (count + 1 < segments_.size() && segments_[count].description.last_sequence <= limit) {
+    while (count + 1 < newest_durable && segments_[count].description.last_sequence <= limit) {
       ++count;
     }
     retired.assign(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
@@ -272,9 +571,18 @@ Status Journal::Replay(uint64_t after_sequence, const std::function<Status(const
                          logger_.get());
   scanner.SkipSegmentsEndingBefore(after_sequence + 1);  // Open has read and checked them.
   bool first = true;
+  const uint64_t verified = durable_sequence();
   // The records right after after_sequence must be there: if they were retired, replaying the
   // rest would silently skip transactions.
   const RecordCallback checked = [&](const Record& record) -> Status {
+    if (record.first_sequence > verified) {
+      // Open verified the log through `verified` from the device and cut what followed; a record
+      // past it was not there then.
+      return Status::Corruption("journal " + dir_ + ": a record at sequence " +
+                                std::to_string(record.first_sequence) + " in " +
+                                std::string(record.segment) + " follows the durable end " +
+                                std::to_string(verified) + " of the log");
+    }
     if (first && record.first_sequence > after_sequence + 1) {
       return Status::Corruption("journal " + dir_ + ": sequences " +
                                 std::to_string(after_sequence + 1) + ".." +
@@ -288,6 +596,34 @@ Status Journal::Replay(uint64_t after_sequence, const std::function<Status(const
   RecoveryReport report;
   ScanOutcome outcome;
   return scanner.Scan(after_sequence, &checked, &report, &outcome);
+}
+
+Status Journal::Close() {
+  if (failed()) {
+    return failure_;
+  }
+  if (closed_) {
+    return Status::OK();
+  }
+  closed_ = true;
+  JournalHead head;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (segments_.empty()) {
+      return Status::OK();  // Nothing was ever written: nothing to mark.
+    }
+    const SegmentState& newest = segments_.back();
+    RINGDB_ASSERT(newest.header_durable);  // Only a failed Commit leaves it otherwise.
+    head.newest_segment_id = newest.description.segment_id;
+    head.newest_first_sequence = newest.description.first_sequence;
+    head.newest_size_bytes = newest.file_size_bytes;
+    head.clean = true;
+    head.clean_end_offset = newest.description.size_bytes;
+    head.clean_last_sequence = newest.description.last_sequence;
+    head.clean_last_checksum = newest.last_checksum;
+  }
+  RINGDB_ASSERT(head.clean_last_sequence == durable_sequence());
+  return WriteJournalHead(options_.env, dir_, head);
 }
 
 JournalInfo Journal::Info() const {

@@ -5,8 +5,18 @@
 // Commit that returns OK made every record Added before it durable; durable_sequence() then gates
 // the applier. The journal's sequences are the persistent transaction numbers: contiguous, starting
 // after the last one on disk. Recovery (Open) checks every checksum and the hash chain across all
-// segments and tells a torn tail (truncated) from corruption (an error naming segment, offset and
+// segments and tells a torn tail (cut) from corruption (an error naming segment, offset and
 // sequence) according to JournalOptions::recovery_mode. The format is in docs/journal_format.md.
+//
+// Recovery builds only on what is durable and destroys nothing it may need: it syncs the
+// directory and every segment before reading them (a crashed process leaves its last group in the
+// page cache, not on the disk), reads the last segment from the device rather than the cache (a
+// failed fsync can leave pages readable that were never written), decides from a read-only scan,
+// checks that decision against JournalOptions::applied_sequence, and only then acts; bytes it cuts
+// from the log are kept in damaged/, never truncated away. The file HEAD (journal_head.h) names
+// the newest segment and its length, and carries the mark of a clean close, so that a newest
+// segment deleted or cut short, or damage before a clean close's end, is corruption, not a torn
+// tail.
 //
 // Faults: a failed write or sync is never retried. The failed group and every later Add and
 // Commit fail with IOError until the journal is reopened, when recovery decides from the disk.
@@ -32,12 +42,14 @@ namespace ringdb::journal {
 class SegmentManager;
 class SegmentWriter;
 struct ScanOutcome;
+struct ScannedSegment;
 
 class Journal {
  public:
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
-  // Stops the background pre-writer. Records Added but not Committed are dropped.
+  // Stops the background pre-writer. Records Added but not Committed are dropped. Does not mark
+  // the journal closed cleanly: that is Close().
   ~Journal();
 
   // Opens the journal in dir (creating dir when options.create_if_missing), scans every segment,
@@ -75,8 +87,15 @@ class Journal {
 
   // Deletes (or recycles into the pre-written pool) every closed segment whose records are all at
   // or below through_sequence - retention_sequences. Never the segment being written, nor the
-  // newest one on disk (it carries the last sequence across a reopen).
+  // newest one whose header is durable (it carries the last sequence across a reopen), nor
+  // anything once the journal has failed (its newest segment's state is then unknown): IOError.
   Status Retire(uint64_t through_sequence);
+
+  // Marks the journal closed cleanly in HEAD: the log ends exactly after durable_sequence(), so a
+  // damaged record before that point is reported as corruption at the next Open, never cut as a
+  // torn tail. Records Added but not Committed are dropped. Fails (and marks nothing) after a
+  // failed write or sync. The journal takes no more Adds afterwards.
+  Status Close();
 
   JournalInfo Info() const;
   // True after a failed write or sync: everything but Info, Replay and Retire fails.
@@ -87,11 +106,30 @@ class Journal {
   struct SegmentState {
     SegmentDescription description;
     uint64_t file_size_bytes = 0;
+    // A Commit into it succeeded (or recovery read its header): it may be the newest on disk.
+    bool header_durable = false;
+    uint32_t last_checksum = 0;  // Of its last durable record.
   };
 
   Journal(const JournalOptions& options, std::string dir);
   Status Recover(RecoveryReport* report);
-  Status ApplyRecoveryActions(const ScanOutcome& outcome, const RecoveryReport& report);
+  // Makes what a crashed process left in the page cache durable before recovery reads it.
+  Status SyncBeforeRecovery();
+  Status CheckAppliedSequence(const ScanOutcome& outcome) const;
+  Status ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport* report);
+  // Keeps bytes [segment.end_offset, end) of the last segment (as the device holds them) in
+  // damaged/ and zeroes them in place, so that neither the disk nor the page cache holds them in
+  // the log any more.
+  Status CutTail(const ScannedSegment& segment, uint64_t end, const std::string& why,
+                 RecoveryReport* report);
+  // The bytes just past a sound end of the last segment, where a torn group could be: when the
+  // page cache holds bytes there that the device does not (a failed write-back), they are cut too.
+  Status DropCacheOnlyBytes(const ScannedSegment& segment, RecoveryReport* report);
+  Status MoveAside(const std::string& name, RecoveryReport* report);
+  Status PruneDamaged();
+  // HEAD naming the newest segment of segments_ (or none), not clean.
+  Status WriteHeadForNewest();
+  uint64_t TornBytesBound(const ScannedSegment& segment, const ScanOutcome& outcome) const;
   Status RollSegment();
   Status Fail(const Status& cause, const std::string& what);
 
@@ -110,6 +148,9 @@ class Journal {
   alignas(64) std::atomic<uint64_t> durable_sequence_{0};
   // Set once, by the journaling thread, when a write or sync fails; never cleared.
   std::atomic<bool> failed_{false};
+  bool closed_ = false;  // Journaling thread only: Close() ran.
+  // The last sequence Open verified; Replay delivers nothing past it.
+  uint64_t recovered_last_sequence_ = 0;
   Status failure_;  // Journaling thread only.
 
   mutable std::mutex mutex_;            // Guards segments_ for Info() from other threads.

@@ -44,11 +44,19 @@ struct JournalOptions {
   // Number of segment files kept ready ahead of need, zero-filled by a background thread or
   // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of
   // extending the file, which halves the cost of each fdatasync (BASELINES.md). 0 disables
-  // pre-writing: segments grow by appends. Unit: files. Default: 1. Range: 0 to 16. Fixed at Open.
+  // pre-writing: a new segment is sized at creation without being written (a sparse file), so
+  // that its length, like a pre-written one's, never changes afterwards. Unit: files. Default: 1.
+  // Range: 0 to 16. Fixed at Open.
   uint32_t prewritten_segments = 1;
   // Retire(through) keeps segments holding any of the last retention_sequences sequences at or
   // below `through`, for point-in-time replay. Unit: sequences. Default: 0.
   uint64_t retention_sequences = 0;
+  // The last sequence that the state built from this journal already holds (the engine passes
+  // RocksDB's applied marker). Journal::Open decides what recovery would keep from a read-only
+  // scan first, and refuses with Corruption, changing nothing, when the log would end before this
+  // sequence: records the state depends on are damaged, and only salvage may go on. Unit:
+  // sequence. Default: 0 (no such state).
+  uint64_t applied_sequence = 0;
   // Journal::Open creates the directory (not its parents) when missing. Default: true.
   bool create_if_missing = true;
   // The file layer. Default: nullptr, meaning Env::Default().
@@ -79,6 +87,11 @@ struct RecoveryReport {
   Status corruption;
   // kPointInTime: segments renamed to <name>.quarantined.
   std::vector<std::string> quarantined_segments;
+  // Bytes recovery cut from the log and kept in the journal's damaged/ directory (a torn tail, a
+  // point-in-time stop, a segment with a torn header, page-cache bytes the device never got).
+  std::vector<std::string> set_aside_files;
+  // The log ends where a clean close said it would (the journal's HEAD carried the mark).
+  bool closed_cleanly = false;
 };
 
 // One journal record as replay sees it. payload and segment are valid only during the callback.

@@ -1,5 +1,6 @@
 #include "journal/journal_reader.h"
 
+#include "journal/journal_head.h"
 #include "journal/journal_scanner.h"
 #include "util/assert.h"
 
@@ -42,8 +43,14 @@ Status JournalReader::Read(uint64_t after_sequence, const std::function<Status(c
 
 Status JournalReader::Verify(RecoveryReport* report) {
   RINGDB_ASSERT(report != nullptr);
+  // Judged as Open would judge it: against HEAD's newest segment and clean-close mark too.
+  std::optional<JournalHead> head;
+  if (Status status = ReadJournalHead(options_.env, dir_, &head); !status.ok()) {
+    return status;
+  }
   JournalScanner scanner(options_.env, dir_, options_.record_bytes_max, options_.recovery_mode,
                          logger_.get());
+  scanner.UseHead(head);
   ScanOutcome outcome;
   return scanner.Scan(UINT64_MAX, nullptr, report, &outcome);
 }

@@ -139,6 +139,9 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
   if (Status status = List(&listed, outcome); !status.ok()) {
     return status;
   }
+  if (Status status = CheckNewestPresent(listed, report); !status.ok()) {
+    return status;
+  }
   for (size_t index = 0; index < listed.size(); ++index) {
     if (index + 1 < listed.size() &&
         listed[index + 1].parsed.first_sequence <= skip_before_sequence_) {
@@ -170,7 +173,9 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
 Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
                                    const RecordCallback* fn, RecoveryReport* report,
                                    ScanOutcome* outcome, bool* stop) {
-  if (Status status = source_.Open(env_, JoinPath(dir_, entry.name)); !status.ok()) {
+  if (Status status =
+          source_.Open(env_, JoinPath(dir_, entry.name), last_from_device_ && is_last);
+      !status.ok()) {
     return status;
   }
   Status status = ScanOpenedSegment(entry, is_last, after_sequence, fn, report, outcome, stop);
@@ -183,6 +188,9 @@ Status JournalScanner::ScanOpenedSegment(const Listed& entry, bool is_last,
                                          uint64_t after_sequence, const RecordCallback* fn,
                                          RecoveryReport* report, ScanOutcome* outcome,
                                          bool* stop) {
+  if (Status status = CheckNewestLength(entry, report, stop); !status.ok()) {
+    return status;
+  }
   reader_.Reset(&source_, entry.parsed.segment_id, entry.parsed.first_sequence);
   std::optional<ScannedSegment> previous;
   if (!outcome->segments.empty()) {
@@ -245,7 +253,9 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
     }
     bool resynced = false;
     Status status = Status::OK();
-    if (is_last) {
+    if (head_.has_value() && head_->clean && IsNewestByHead(entry)) {
+      status = CheckCleanEnd(entry, report, stop);
+    } else if (is_last) {
       status = ClassifyLastEnd(entry, report, outcome, &resynced, stop);
     } else if (reader_.end() == SegmentEnd::kBad) {
       // A closed segment never ends in a torn write: its successor was created only after its
@@ -306,6 +316,7 @@ Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* repo
           reader_.end_reason() + ") (recovery mode absolute-consistency)");
     }
     outcome->truncate_tail = true;
+    outcome->tail_records_end = later.found ? later.last_end_offset : 0;
     NoteTornTail(entry.name, reader_.end_offset(), torn_end - reader_.end_offset(), report);
     return Status::OK();
   }
@@ -316,6 +327,55 @@ Status JournalScanner::ClassifyLastEnd(const Listed& entry, RecoveryReport* repo
                           report, stop);
   *resynced = status.ok() && !*stop && reader_.Resync();
   return status;
+}
+
+Status JournalScanner::CheckNewestPresent(const std::vector<Listed>& listed,
+                                          RecoveryReport* report) {
+  if (!head_.has_value() || head_->newest_segment_id == 0) {
+    return Status::OK();
+  }
+  for (const Listed& entry : listed) {
+    if (IsNewestByHead(entry)) {
+      return Status::OK();
+    }
+  }
+  // Point in time: the log ends with the segments present; nothing after it is left to set aside.
+  bool stop = false;
+  return Problem(FormatSegmentName(head_->newest_segment_id, head_->newest_first_sequence), 0,
+                 head_->newest_first_sequence,
+                 "missing: the journal's HEAD names it as the newest segment, so it was deleted "
+                 "or lost after it was created, with whatever it held",
+                 report, &stop);
+}
+
+Status JournalScanner::CheckNewestLength(const Listed& entry, RecoveryReport* report, bool* stop) {
+  if (!IsNewestByHead(entry) || source_.size_bytes() >= head_->newest_size_bytes) {
+    return Status::OK();
+  }
+  // Its length was durable before HEAD named it and before any record was written into it, and
+  // no write shortens a file: something cut it afterwards.
+  return Problem(entry.name, source_.size_bytes(), entry.parsed.first_sequence,
+                 "the file is " + std::to_string(source_.size_bytes()) +
+                     " bytes, shorter than the " + std::to_string(head_->newest_size_bytes) +
+                     " bytes it had when it became the newest segment: cut after its records "
+                     "were written, not a torn write",
+                 report, stop);
+}
+
+Status JournalScanner::CheckCleanEnd(const Listed& entry, RecoveryReport* report, bool* stop) {
+  RINGDB_ASSERT(head_.has_value() && head_->clean);
+  if (reader_.end_offset() == head_->clean_end_offset &&
+      reader_.last_sequence() == head_->clean_last_sequence &&
+      reader_.last_checksum() == head_->clean_last_checksum) {
+    report->closed_cleanly = true;
+    return Status::OK();
+  }
+  return Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
+                 reader_.end_reason() + "; the journal was closed cleanly with its log ending at "
+                     "byte offset " + std::to_string(head_->clean_end_offset) +
+                     " after sequence " + std::to_string(head_->clean_last_sequence) +
+                     ", so this is damage after the close, not a torn write",
+                 report, stop);
 }
 
 }  // namespace ringdb::journal

@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "journal/journal_head.h"
 #include "journal/journal_options.h"
 #include "journal/segment_name.h"
 #include "journal/segment_reader.h"
@@ -36,10 +38,13 @@ struct ScannedSegment {
 struct ScanOutcome {
   // Segments that hold the valid log, in order; the last one is where the log ends.
   std::vector<ScannedSegment> segments;
-  // A torn tail to truncate: segments.back() at its end_offset (or, when the last file had no valid
-  // header, delete_segment names that file).
+  // A torn tail (or a point-in-time stop) to cut: segments.back() from its end_offset on (or, when
+  // the last file had no valid header, delete_segment names that file, to be set aside whole).
   bool truncate_tail = false;
   std::string delete_segment;
+  // The end of the valid records of the torn commit group found past the stop, if any: a cut
+  // must reach at least this far.
+  uint64_t tail_records_end = 0;
   // kPointInTime: files to rename to <name>.quarantined, and the valid segment to cut at
   // end_offset.
   std::vector<std::string> quarantine;
@@ -67,6 +72,13 @@ class JournalScanner {
   // `sequence`: none of its records is needed. Only for a journal that Open has already checked
   // (a replay after recovery), since a left-out segment is neither read nor verified.
   void SkipSegmentsEndingBefore(uint64_t sequence) { skip_before_sequence_ = sequence; }
+  // Checks the end of the log against the journal's HEAD: its newest segment missing or shorter
+  // than it was made, or a log that does not end where a clean close said, is damage (handled
+  // per the mode like any corruption), never a torn tail.
+  void UseHead(const std::optional<JournalHead>& head) { head_ = head; }
+  // Reads the last segment from the storage device rather than the page cache
+  // (Env::OpenReadableFromDevice): what recovery builds on must be what a power loss keeps.
+  void ReadLastSegmentFromDevice() { last_from_device_ = true; }
 
  private:
   struct Listed {
@@ -96,6 +108,14 @@ class JournalScanner {
                          bool* resynced, bool* stop);
   void NoteTornTail(const std::string& name, uint64_t offset, uint64_t dropped_bytes,
                     RecoveryReport* report);
+  Status CheckNewestPresent(const std::vector<Listed>& listed, RecoveryReport* report);
+  // HEAD's newest segment shorter than HEAD says: cut after its records were written.
+  Status CheckNewestLength(const Listed& entry, RecoveryReport* report, bool* stop);
+  // The segment HEAD marked closed cleanly must end exactly where the close said.
+  Status CheckCleanEnd(const Listed& entry, RecoveryReport* report, bool* stop);
+  bool IsNewestByHead(const Listed& entry) const {
+    return head_.has_value() && head_->newest_segment_id == entry.parsed.segment_id;
+  }
 
   Env* const env_;
   const std::string dir_;
@@ -103,6 +123,8 @@ class JournalScanner {
   const RecoveryMode mode_;
   spdlog::logger* const logger_;
   uint64_t skip_before_sequence_ = 0;
+  std::optional<JournalHead> head_;
+  bool last_from_device_ = false;
   FileWindowSource source_;  // The segment being scanned.
   SegmentReader reader_;
 };

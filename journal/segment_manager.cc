@@ -190,6 +190,16 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
   if (!file.ok()) {
     return file.status();
   }
+  if (!*prewritten) {
+    // Sized now, sparsely, and durably, before any record goes in: a segment's length then never
+    // changes, so one found shorter was cut, not torn by an interrupted append.
+    if (Status status = (*file)->Truncate(segment_size_bytes_); !status.ok()) {
+      return status;
+    }
+    if (Status status = (*file)->SyncAll(); !status.ok()) {
+      return status;
+    }
+  }
   RINGDB_CRASH_POINT("journal.segment_before_dir_sync");
   if (Status status = SyncDir(); !status.ok()) {
     return status;

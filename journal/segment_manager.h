@@ -35,8 +35,9 @@ class SegmentManager {
   // Adopts the pool files found by the scan, makes sure one is ready (zero-filling it here, at
   // Open, rather than on the first Commit), and starts the background thread.
   Status Start(const std::vector<std::string>& pool_files);
-  // The file for a new segment: a ready pool file renamed (prewritten = true), or a new empty file
-  // when none is ready (the hot path never waits for zero-filling). Syncs the directory.
+  // The file for a new segment: a ready pool file renamed (prewritten = true), or a new file sized
+  // to the segment size without writing it (sparse), when none is ready (the hot path never waits
+  // for zero-filling). Its name and length are durable when this returns.
   Result<std::unique_ptr<WritableFile>> CreateSegment(const std::string& name, bool* prewritten);
   // Takes a retired segment back into the pool (renamed, ready at once) when the pool is short and
   // the file is full-size,

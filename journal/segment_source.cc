@@ -12,14 +12,15 @@ FileWindowSource::FileWindowSource(uint64_t window_bytes_min, uint64_t capacity_
   RINGDB_ASSERT(window_bytes_min > 0);
 }
 
-Status FileWindowSource::Open(Env* env, const std::string& path) {
+Status FileWindowSource::Open(Env* env, const std::string& path, bool from_device) {
   file_.reset();
   path_ = path;
   size_bytes_ = 0;
   window_start_ = 0;
   window_end_ = 0;
   status_ = Status::OK();
-  Result<std::unique_ptr<ReadableFile>> file = env->OpenReadable(path);
+  Result<std::unique_ptr<ReadableFile>> file =
+      from_device ? env->OpenReadableFromDevice(path) : env->OpenReadable(path);
   if (!file.ok()) {
     return file.status();
   }

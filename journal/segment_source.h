@@ -58,8 +58,9 @@ class FileWindowSource final : public SegmentSource {
   explicit FileWindowSource(uint64_t window_bytes_min,
                             uint64_t capacity_bytes_min = kCapacityBytesMinDefault);
 
-  // Opens `path` for reading; the buffer is kept from one file to the next.
-  Status Open(Env* env, const std::string& path);
+  // Opens `path` for reading; the buffer is kept from one file to the next. from_device reads
+  // what the storage holds, bypassing the page cache (Env::OpenReadableFromDevice).
+  Status Open(Env* env, const std::string& path, bool from_device = false);
   std::span<const std::byte> From(uint64_t offset) override;
   uint64_t size_bytes() const override { return size_bytes_; }
   uint64_t window_bytes_min() const override { return window_bytes_min_; }

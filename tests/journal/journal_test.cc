@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "journal/record_format.h"
 #include "journal/segment_name.h"
 #include "journal_test_util.h"
@@ -135,15 +137,17 @@ TEST_F(JournalTest, ActiveSegmentIsPrewrittenToFullSize) {
   EXPECT_EQ(bytes->size(), options_.segment_size_bytes_max);
 }
 
-TEST_F(JournalTest, WithoutPrewritingSegmentsGrowByAppends) {
+TEST_F(JournalTest, WithoutPrewritingSegmentsAreSizedWhenCreated) {
   options_.prewritten_segments = 0;
   OpenJournal();
   Write(5, 10, 5);
   const JournalInfo info = journal_->Info();
   Result<std::vector<std::byte>> bytes = env_.ReadAll(kDir + "/" + info.segments[0].name);
   ASSERT_TRUE(bytes.ok());
-  // The records, then the zero end marker written with every group.
-  EXPECT_EQ(bytes->size(), info.segments[0].size_bytes + format::kEndMarkerBytes);
+  // Full size from the start (a file shorter than that was cut); zeros after the records.
+  EXPECT_EQ(bytes->size(), options_.segment_size_bytes_max);
+  EXPECT_TRUE(std::all_of(bytes->begin() + static_cast<std::ptrdiff_t>(info.segments[0].size_bytes),
+                          bytes->end(), [](std::byte b) { return b == std::byte{0}; }));
 }
 
 TEST_F(JournalTest, RetireRemovesWholeSegmentsBelowThePointAndKeepsTheNewest) {
