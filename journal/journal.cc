@@ -93,12 +93,11 @@ Status Journal::Recover(RecoveryReport* report) {
   // HEAD still describes the journal unless recovery found it damaged, cut it (point in time
   // accepts a short or missing newest segment, or an end other than a clean close's) or set a
   // segment aside; then it is rewritten, or the next open would judge the same damage again.
-  const bool head_current =
-      head.has_value() && !outcome.segments.empty() &&
-      head->newest_segment_id == outcome.segments.back().segment_id &&
-      outcome.segments.back().file_size_bytes >= head->newest_size_bytes &&
-      outcome.delete_segment.empty() && outcome.quarantine.empty() && !outcome.truncate_tail &&
-      report->corruption.ok();
+  const bool head_current = head.has_value() && !outcome.segments.empty() &&
+                            head->newest_segment_id == outcome.segments.back().segment_id &&
+                            outcome.segments.back().file_size_bytes >= head->newest_size_bytes &&
+                            outcome.delete_segment.empty() && outcome.quarantine.empty() &&
+                            !outcome.truncate_tail && report->corruption.ok();
   if (Status status = ApplyRecoveryActions(outcome, report); !status.ok()) {
     return status;
   }
@@ -156,8 +155,8 @@ Status Journal::SyncBeforeRecovery() {
       return file.status();
     }
     if (Status status = (*file)->SyncAll(); !status.ok()) {
-      return Status::IOError("recovery could not make " + name + " durable before reading it: " +
-                             status.ToString());
+      return Status::IOError("recovery could not make " + name +
+                             " durable before reading it: " + status.ToString());
     }
   }
   return env->SyncDir(dir_);

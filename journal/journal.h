@@ -53,8 +53,9 @@ class Journal {
   ~Journal();
 
   // Opens the journal in dir (creating dir when options.create_if_missing), scans every segment,
-  // truncates a torn tail (logged) or returns Corruption, per options.recovery_mode, and positions
-  // the writer after the last valid record. report may be null.
+  // cuts a torn tail (logged, kept in damaged/) or returns Corruption, per
+  // options.recovery_mode, and positions the writer after the last valid record. report may be
+  // null.
   static Status Open(const JournalOptions& options, const std::string& dir, RecoveryReport* report,
                      std::unique_ptr<Journal>* journal);
 

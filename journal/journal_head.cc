@@ -15,16 +15,16 @@ using coding::Get;
 using coding::Put;
 
 // Layout, little-endian like the records (docs/journal_format.md):
-constexpr uint32_t kMagicOffset = 0;             // u64 kHeadMagic
-constexpr uint32_t kVersionOffset = 8;           // u32 kHeadVersion
-constexpr uint32_t kFlagsOffset = 12;            // u32, bit 0: clean close
-constexpr uint32_t kNewestIdOffset = 16;         // u64
-constexpr uint32_t kNewestFirstOffset = 24;      // u64
-constexpr uint32_t kNewestSizeOffset = 32;       // u64
-constexpr uint32_t kCleanEndOffset = 40;         // u64
-constexpr uint32_t kCleanLastSequence = 48;      // u64
-constexpr uint32_t kCleanLastChecksum = 56;      // u32
-constexpr uint32_t kChecksumOffset = 60;         // u32, masked CRC32C of bytes [0, 60)
+constexpr uint32_t kMagicOffset = 0;         // u64 kHeadMagic
+constexpr uint32_t kVersionOffset = 8;       // u32 kHeadVersion
+constexpr uint32_t kFlagsOffset = 12;        // u32, bit 0: clean close
+constexpr uint32_t kNewestIdOffset = 16;     // u64
+constexpr uint32_t kNewestFirstOffset = 24;  // u64
+constexpr uint32_t kNewestSizeOffset = 32;   // u64
+constexpr uint32_t kCleanEndOffset = 40;     // u64
+constexpr uint32_t kCleanLastSequence = 48;  // u64
+constexpr uint32_t kCleanLastChecksum = 56;  // u32
+constexpr uint32_t kChecksumOffset = 60;     // u32, masked CRC32C of bytes [0, 60)
 constexpr uint32_t kHeadBytes = 64;
 constexpr uint64_t kHeadMagic = 0x3144414548424452ull;  // "RDBHEAD1" little-endian.
 constexpr uint32_t kHeadVersion = 1;
@@ -54,8 +54,7 @@ Status Decode(const std::string& path, std::span<const std::byte> bytes, Journal
                               "; the journal cannot tell whether its newest segment is whole");
   };
   if (bytes.size() != kHeadBytes) {
-    return damaged(std::to_string(bytes.size()) + " bytes, expected " +
-                   std::to_string(kHeadBytes));
+    return damaged(std::to_string(bytes.size()) + " bytes, expected " + std::to_string(kHeadBytes));
   }
   const uint32_t stored = Get<uint32_t>(&bytes[kChecksumOffset]);
   if (crc32c::Unmask(stored) != crc32c::Value(bytes.first(kChecksumOffset))) {

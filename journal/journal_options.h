@@ -74,7 +74,7 @@ struct RecoveryReport {
   uint64_t last_sequence = 0;   // Last valid sequence; 0 when the journal is empty.
   uint64_t records_read = 0;    // Valid transaction records.
   uint64_t segments_read = 0;
-  // An interrupted last write was found (and, by Journal::Open, truncated).
+  // An interrupted last write was found (and, by Journal::Open, cut: zeroed, kept in damaged/).
   bool torn_tail_truncated = false;
   std::string torn_tail_segment;  // File name of that segment.
   uint64_t torn_tail_offset = 0;  // Byte offset of the first bad byte in it.

@@ -2,7 +2,7 @@
 // follows its predecessor (ids, sequences, chain), classifies the end of the log (clean, torn tail,
 // corruption), applies the recovery mode, and hands each record to a callback.
 //
-// It only reads: what to do about a torn tail or a quarantine (truncate, rename, delete) is
+// It only reads: what to do about a torn tail or a quarantine (cut, rename, set aside) is
 // returned as a ScanOutcome and carried out by Journal::Open; JournalReader never does it.
 //
 // Thread safety: not thread-safe. Memory: one read window of a few MiB (FileWindowSource), reused

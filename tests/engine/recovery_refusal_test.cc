@@ -58,14 +58,15 @@ Located Locate(const Options& options, const std::string& dir, uint64_t sequence
   EXPECT_TRUE(journal::JournalReader::Open(journal_options, dir + "/journal", &reader).ok());
   Located located;
   EXPECT_TRUE(reader
-                  ->Read(0,
-                         [&](const journal::Record& record) {
-                           if (record.first_sequence == sequence) {
-                             located = Located{std::string(record.segment), record.offset};
-                           }
-                           return Status::OK();
-                         },
-                         nullptr)
+                  ->Read(
+                      0,
+                      [&](const journal::Record& record) {
+                        if (record.first_sequence == sequence) {
+                          located = Located{std::string(record.segment), record.offset};
+                        }
+                        return Status::OK();
+                      },
+                      nullptr)
                   .ok());
   EXPECT_FALSE(located.segment.empty()) << "sequence " << sequence << " not found";
   return located;

@@ -94,14 +94,15 @@ class RecoveryDecisionsTest : public ::testing::Test {
     EXPECT_TRUE(JournalReader::Open(options_, kDir, &reader).ok());
     uint64_t found = 0;
     EXPECT_TRUE(reader
-                    ->Read(0,
-                           [&](const Record& record) {
-                             if (record.first_sequence == sequence && record.segment == name) {
-                               found = record.offset;
-                             }
-                             return Status::OK();
-                           },
-                           nullptr)
+                    ->Read(
+                        0,
+                        [&](const Record& record) {
+                          if (record.first_sequence == sequence && record.segment == name) {
+                            found = record.offset;
+                          }
+                          return Status::OK();
+                        },
+                        nullptr)
                     .ok());
     EXPECT_NE(found, 0u) << "sequence " << sequence << " not in " << name;
     return found;
@@ -144,7 +145,15 @@ TEST_F(RecoveryDecisionsTest, ARefusedPointInTimeRecoveryChangesNothing) {
   std::unique_ptr<JournalReader> reader;
   ASSERT_TRUE(JournalReader::Open(options_, kDir, &reader).ok());
   uint64_t read = 0;
-  ASSERT_TRUE(reader->Read(0, [&](const Record&) { ++read; return Status::OK(); }, nullptr).ok());
+  ASSERT_TRUE(reader
+                  ->Read(
+                      0,
+                      [&](const Record&) {
+                        ++read;
+                        return Status::OK();
+                      },
+                      nullptr)
+                  .ok());
   EXPECT_EQ(read, 59u);
 }
 
@@ -282,8 +291,7 @@ TEST_F(RecoveryDecisionsTest, TheNewestSegmentCutShortAfterACrashIsCorruption) {
       std::unique_ptr<Journal> journal;
       const Status status = Open(nullptr, &journal);
       ASSERT_TRUE(status.IsCorruption()) << status.ToString();
-      EXPECT_NE(status.message().find("shorter than"), std::string_view::npos)
-          << status.ToString();
+      EXPECT_NE(status.message().find("shorter than"), std::string_view::npos) << status.ToString();
     }
   }
 }
