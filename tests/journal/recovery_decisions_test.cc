@@ -40,6 +40,7 @@ class RecoveryDecisionsTest : public ::testing::Test {
     options_.segment_size_bytes_max = 4 << 10;
     options_.group_bytes_max = 2 << 10;
     ASSERT_TRUE(env_.CreateDir(kDir).ok());
+    ASSERT_TRUE(env_.SyncDir("/").ok());  // The directory itself survives a power loss.
   }
 
   // Writes records first..last, `group` per Commit.
@@ -360,6 +361,69 @@ TEST_F(RecoveryDecisionsTest, ADamagedHeadIsCorruptionUnlessPointInTime) {
   RecoveryReport report;
   ASSERT_TRUE(Open(&report, &journal).ok());
   EXPECT_EQ(report.last_sequence, 20u);
+}
+
+// After a failed fdatasync the kernel may keep the group readable though it never reached the
+// disk. Reopening (as the journal's failure tells the user to) must not accept it, and what is
+// written next must survive a power loss.
+TEST_F(RecoveryDecisionsTest, AGroupWhoseSyncLostItsPagesIsNotRecovered) {
+  std::unique_ptr<Journal> journal;
+  ASSERT_TRUE(Open(nullptr, &journal).ok());
+  Write(journal.get(), 1, 10, 5);
+  uint64_t sequence = 0;
+  ASSERT_TRUE(journal->Add(1, Payload(11, kPayloadBytes), &sequence).ok());
+  env_.SetFaultScope(".journal");
+  env_.FailSync(1, false, FaultInjectionEnv::SyncFailure::kPagesLost);
+  ASSERT_TRUE(journal->Commit().IsIOError());
+  env_.ClearFaults();
+  journal.reset();
+  RecoveryReport report;
+  ASSERT_TRUE(Open(&report, &journal).ok());
+  EXPECT_EQ(journal->last_sequence(), 10u) << "a group the device never got was recovered";
+  Replayed replayed;
+  ASSERT_TRUE(CollectAll(journal.get(), 0, &replayed).ok());
+  EXPECT_EQ(replayed.sequences.size(), 10u);
+  // Sequence 11 again, with other bytes: it must be these that a power loss keeps.
+  ASSERT_TRUE(journal->Add(1, Payload(111, kPayloadBytes), &sequence).ok());
+  ASSERT_EQ(sequence, 11u);
+  ASSERT_TRUE(journal->Commit().ok());
+  journal.reset();
+  env_.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 1);
+  ASSERT_TRUE(Open(&report, &journal).ok());
+  replayed = Replayed{};
+  ASSERT_TRUE(CollectAll(journal.get(), 0, &replayed).ok());
+  ASSERT_EQ(replayed.sequences.size(), 11u);
+  EXPECT_EQ(replayed.payloads.back(), Payload(111, kPayloadBytes));
+}
+
+TEST_F(RecoveryDecisionsTest, SetAsideFilesAreBounded) {
+  std::unique_ptr<Journal> journal;
+  ASSERT_TRUE(Open(nullptr, &journal).ok());
+  Write(journal.get(), 1, 3, 1);
+  journal.reset();
+  uint64_t next = 4;
+  size_t kept = 0;
+  for (int round = 0; round < 12; ++round) {
+    // A torn group after the last record: garbage where the next header would go.
+    const std::string last = Segments().back();
+    std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + last);
+    const uint64_t end = OffsetOf(last, next - 1) + format::kRecordHeaderBytes + kPayloadBytes;
+    for (uint64_t offset = end; offset < end + 60 && offset < bytes.size(); ++offset) {
+      bytes[offset] = std::byte{0x5a};
+    }
+    env_.WriteAll(kDir + "/" + last, std::move(bytes));
+    RecoveryReport report;
+    ASSERT_TRUE(Open(&report, &journal).ok());
+    ASSERT_TRUE(report.torn_tail_truncated);
+    Write(journal.get(), next, next, 1);
+    ++next;
+    journal.reset();
+    const Result<std::vector<std::string>> damaged = env_.ListDir(kDir + "/damaged");
+    ASSERT_TRUE(damaged.ok());
+    kept = damaged->size();
+    EXPECT_LE(kept, 8u);
+  }
+  EXPECT_EQ(kept, 8u);
 }
 
 }  // namespace
