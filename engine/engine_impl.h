@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -47,8 +48,11 @@ class EngineImpl final : public Engine {
   Status OpenAll();
 
   Token Submit(const WriteBatch& batch) override;
+  Token Submit(const WriteBatch& batch, std::chrono::milliseconds timeout) override;
   Status Write(const WriteBatch& batch) override;
   Result<ClaimedTransaction> Claim(uint32_t slot_count) override;
+  Result<ClaimedTransaction> Claim(uint32_t slot_count,
+                                   std::chrono::milliseconds timeout) override;
   uint32_t SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const override;
 
   Status Get(std::string_view key, std::string* value, const ReadOptions& options) override;
@@ -67,12 +71,19 @@ class EngineImpl final : public Engine {
   EngineStats Stats() const override;
   const RecoveryInfo& recovery() const override { return recovery_; }
   Status Close() override;
+  Status Close(std::chrono::milliseconds timeout) override;
 
   // Used by ClaimedTransaction.
   const Options& options() const { return options_; }
   Status CheckWritable() const;
   void CountAborted() { aborted_.fetch_add(1, std::memory_order_relaxed); }
   void CountSubmitted() { submitted_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Used by iterators and snapshots: Close waits until every admitted reader has left. Admit
+  // fails once Close has begun.
+  enum class Reader : uint8_t { kIterator, kSnapshot };
+  bool AdmitReader(Reader reader);
+  void LeaveReader(Reader reader);
 
  private:
   // Opening, in order.
@@ -81,6 +92,18 @@ class EngineImpl final : public Engine {
   Status OpenJournal();
   Status Replay();
   Status StartRing();
+
+  // The write path's claims, waiting for room until `deadline` (time_point::max(): no limit).
+  Token SubmitUntil(const WriteBatch& batch, std::chrono::steady_clock::time_point deadline);
+  Result<ClaimedTransaction> ClaimUntil(uint32_t slot_count,
+                                        std::chrono::steady_clock::time_point deadline);
+
+  // Closing. `deadline` is nullopt for a Close without limit.
+  Status CloseUntil(std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Refuses new iterators and snapshots, then waits until none is open; TimedOut naming those
+  // still open when the deadline passes first.
+  Status WaitForReaders(std::optional<std::chrono::steady_clock::time_point> deadline);
+  std::string OpenReaders() const;  // Caller holds readers_mutex_.
 
   // The background threads.
   void JournalerLoop();
@@ -139,6 +162,14 @@ class EngineImpl final : public Engine {
   std::atomic<bool> closed_{false};
   std::mutex close_mutex_;  // serializes Close callers
   bool storage_closed_ = false;
+
+  // Live iterators and unreleased snapshots, under readers_mutex_; readers_cv_ wakes Close when
+  // the last one leaves. readers_closed_: Close has begun and admits no more.
+  mutable std::mutex readers_mutex_;
+  std::condition_variable readers_cv_;
+  uint64_t live_iterators_ = 0;
+  uint64_t live_snapshots_ = 0;
+  bool readers_closed_ = false;
 
   // Fault state. faulted_ is the fast check on the write path; fault_ holds the status, under
   // fault_mutex_.

@@ -1,6 +1,7 @@
 // Opening and closing the engine: directories, lock, RocksDB, journal, replay, ring, threads.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -264,13 +265,53 @@ Status EngineImpl::StartRing() {
   return Status::OK();
 }
 
-Status EngineImpl::Close() {
+Status EngineImpl::Close() { return CloseUntil(std::nullopt); }
+
+Status EngineImpl::Close(std::chrono::milliseconds timeout) {
+  return CloseUntil(std::chrono::steady_clock::now() + timeout);
+}
+
+std::string EngineImpl::OpenReaders() const {
+  return fmt::format("{} live iterator(s) and {} unreleased snapshot(s)", live_iterators_,
+                     live_snapshots_);
+}
+
+Status EngineImpl::WaitForReaders(
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  // Long enough that readers finishing their work are not reported, short enough that a Close
+  // held by a forgotten iterator says so while someone is still looking.
+  constexpr std::chrono::seconds kReportAfter{1};
+  std::unique_lock<std::mutex> lock(readers_mutex_);
+  readers_closed_ = true;  // No new readers from now on, so that a stream of them cannot starve us.
+  const auto none_open = [this] { return live_iterators_ == 0 && live_snapshots_ == 0; };
+  const auto report_at = std::chrono::steady_clock::now() + kReportAfter;
+  if (!readers_cv_.wait_until(lock, deadline ? std::min(*deadline, report_at) : report_at,
+                              none_open)) {
+    if (!deadline || *deadline > report_at) {
+      logger_->warn("ringdb: Close of {} waits for {} to be destroyed or released", path_,
+                    OpenReaders());
+    }
+    if (!deadline) {
+      readers_cv_.wait(lock, none_open);
+    } else if (!readers_cv_.wait_until(lock, *deadline, none_open)) {
+      return Status::TimedOut("Close of " + path_ + " timed out waiting for " + OpenReaders() +
+                              "; destroy the iterators, release the snapshots "
+                              "(ReleaseSnapshot), then Close again");
+    }
+  }
+  return Status::OK();
+}
+
+Status EngineImpl::CloseUntil(std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::lock_guard<std::mutex> close_lock(close_mutex_);
   if (storage_closed_) {
     return Status::OK();
   }
   closed_.store(true, std::memory_order_release);
   StopThreads();
+  if (Status readers = WaitForReaders(deadline); !readers.ok()) {
+    return readers;
+  }
   Status status = FaultStatus();
   if (db_ != nullptr && status.ok()) {
     rocksdb::FlushOptions flush;

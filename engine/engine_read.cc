@@ -64,12 +64,13 @@ std::string PrefixSuccessor(std::string_view prefix) {
 
 // Wraps a RocksDB iterator with ringdb's bounds and prefix. A prefix narrows the bounds to
 // [prefix, successor), so that RocksDB seeks straight to either end of it. The bounds' storage
-// lives here, because RocksDB keeps pointers to them.
+// lives here, because RocksDB keeps pointers to them. Admitted as a reader of the engine (which
+// Close waits for) by its creator; leaves when destroyed.
 class IteratorImpl final : public Iterator {
  public:
-  IteratorImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, const IteratorOptions& options,
-               std::shared_lock<std::shared_mutex> db_lock)
-      : db_lock_(std::move(db_lock)), prefix_(options.prefix) {
+  IteratorImpl(EngineImpl* engine, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
+               const IteratorOptions& options, std::shared_lock<std::shared_mutex> db_lock)
+      : engine_(engine), db_lock_(std::move(db_lock)), prefix_(options.prefix) {
     rocksdb::ReadOptions read = ToRocksDb(options.snapshot);
     lower_ = options.lower_bound;
     upper_ = options.upper_bound;
@@ -89,6 +90,12 @@ class IteratorImpl final : public Iterator {
       read.iterate_upper_bound = &upper_slice_;
     }
     iterator_.reset(db->NewIterator(read, data));
+  }
+  IteratorImpl(const IteratorImpl&) = delete;
+  IteratorImpl& operator=(const IteratorImpl&) = delete;
+  ~IteratorImpl() override {
+    iterator_.reset();
+    engine_->LeaveReader(EngineImpl::Reader::kIterator);
   }
 
   bool Valid() const override {
@@ -114,6 +121,7 @@ class IteratorImpl final : public Iterator {
   Status status() const override { return FromRocksDb(iterator_->status(), "iterator"); }
 
  private:
+  EngineImpl* engine_;
   std::shared_lock<std::shared_mutex> db_lock_;
   std::string prefix_;
   std::string lower_;
@@ -138,6 +146,24 @@ class ClosedIterator final : public Iterator {
 };
 
 }  // namespace
+
+bool EngineImpl::AdmitReader(Reader reader) {
+  std::lock_guard<std::mutex> lock(readers_mutex_);
+  if (readers_closed_) {
+    return false;
+  }
+  ++(reader == Reader::kIterator ? live_iterators_ : live_snapshots_);
+  return true;
+}
+
+void EngineImpl::LeaveReader(Reader reader) {
+  std::lock_guard<std::mutex> lock(readers_mutex_);
+  uint64_t& count = reader == Reader::kIterator ? live_iterators_ : live_snapshots_;
+  RINGDB_ASSERT(count > 0);
+  if (--count == 0) {
+    readers_cv_.notify_all();
+  }
+}
 
 Status EngineImpl::Get(std::string_view key, std::string* value, const ReadOptions& options) {
   RINGDB_ASSERT(value != nullptr);
@@ -177,16 +203,16 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
 
 std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options) {
   std::shared_lock<std::shared_mutex> lock(db_mutex_);
-  if (db_ == nullptr) {
+  if (db_ == nullptr || !AdmitReader(Reader::kIterator)) {
     return std::make_unique<ClosedIterator>();
   }
   rocksdb::DB* db = db_.get();
-  return std::make_unique<IteratorImpl>(db, data_, options, std::move(lock));
+  return std::make_unique<IteratorImpl>(this, db, data_, options, std::move(lock));
 }
 
 const Snapshot* EngineImpl::GetSnapshot() {
   std::shared_lock<std::shared_mutex> lock(db_mutex_);
-  if (db_ == nullptr) {
+  if (db_ == nullptr || !AdmitReader(Reader::kSnapshot)) {
     return nullptr;
   }
   // The marker as of the snapshot itself: the applier may write a group in several RocksDB
@@ -216,6 +242,7 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
     }
   }
   delete impl;
+  LeaveReader(Reader::kSnapshot);
 }
 
 // Caller holds db_mutex_. The marker in RocksDB: what any read from now on sees. The applier

@@ -2,7 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <string>
 
 #include "engine/engine_impl.h"
 #include "engine/txn_format.h"
@@ -36,6 +38,20 @@ Status CheckBatchLimits(const WriteBatch& batch, const Options& options) {
                                    std::to_string(options.transaction_bytes_max));
   }
   return Status::OK();
+}
+
+constexpr std::chrono::steady_clock::time_point kNoDeadline =
+    std::chrono::steady_clock::time_point::max();
+
+// A claim's status, reworded when the ring had no room in time. Failure path only.
+Status ClaimFailure(const Status& status, uint32_t slot_count, uint64_t ring_slot_count) {
+  if (!status.IsTimedOut()) {
+    return status;
+  }
+  return Status::TimedOut(
+      "no room in the ring for " + std::to_string(slot_count) + " slot(s) before the deadline (" +
+      std::to_string(ring_slot_count) + " slots): transactions ahead are not yet applied, or "
+      "are claimed and not yet published, possibly by this very thread");
 }
 
 }  // namespace
@@ -75,7 +91,14 @@ uint32_t EngineImpl::SlotsFor(uint32_t operation_count, uint64_t key_and_value_b
                                                   UINT32_MAX));
 }
 
-Token EngineImpl::Submit(const WriteBatch& batch) {
+Token EngineImpl::Submit(const WriteBatch& batch) { return SubmitUntil(batch, kNoDeadline); }
+
+Token EngineImpl::Submit(const WriteBatch& batch, std::chrono::milliseconds timeout) {
+  return SubmitUntil(batch, std::chrono::steady_clock::now() + timeout);
+}
+
+Token EngineImpl::SubmitUntil(const WriteBatch& batch,
+                              std::chrono::steady_clock::time_point deadline) {
   Status status = CheckWritable();
   if (status.ok()) {
     status = CheckBatchLimits(batch, options_);
@@ -86,9 +109,9 @@ Token EngineImpl::Submit(const WriteBatch& batch) {
   const std::string_view bytes = batch.encoded();
   const size_t slot_bytes = ring_->slot_size_bytes();
   const auto slot_count = static_cast<uint32_t>((bytes.size() + slot_bytes - 1) / slot_bytes);
-  Result<ClaimedBatch> claimed = ring_->Claim(slot_count);
+  Result<ClaimedBatch> claimed = ring_->Claim(slot_count, deadline);
   if (!claimed.ok()) {
-    return Token::Failed(claimed.status());
+    return Token::Failed(ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count));
   }
   ClaimedBatch& claim = *claimed;
   size_t offset = 0;
@@ -105,6 +128,16 @@ Token EngineImpl::Submit(const WriteBatch& batch) {
 Status EngineImpl::Write(const WriteBatch& batch) { return Submit(batch).Wait(); }
 
 Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count) {
+  return ClaimUntil(slot_count, kNoDeadline);
+}
+
+Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count,
+                                             std::chrono::milliseconds timeout) {
+  return ClaimUntil(slot_count, std::chrono::steady_clock::now() + timeout);
+}
+
+Result<ClaimedTransaction> EngineImpl::ClaimUntil(uint32_t slot_count,
+                                                  std::chrono::steady_clock::time_point deadline) {
   Status status = CheckWritable();
   if (!status.ok()) {
     return status;
@@ -117,9 +150,9 @@ Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count) {
         " slots (transaction_bytes_max = " + std::to_string(options_.transaction_bytes_max) +
         ", " + std::to_string(slot_bytes) + "-byte slots)");
   }
-  Result<ClaimedBatch> claimed = ring_->Claim(slot_count);
+  Result<ClaimedBatch> claimed = ring_->Claim(slot_count, deadline);
   if (!claimed.ok()) {
-    return claimed.status();
+    return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
   return ClaimedTransaction(this, std::move(*claimed));
 }

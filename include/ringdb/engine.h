@@ -8,8 +8,9 @@
 // sees part of one.
 //
 // Thread safety: every method may be called from any number of threads at once, Close included.
-// Lifetimes: iterators and snapshots must be released before the engine is destroyed, and Close
-// waits for live iterators to be destroyed, so a thread must drop its iterators before calling it.
+// Lifetimes: iterators and snapshots must be released before the engine is destroyed. Close waits
+// for every live iterator to be destroyed and every snapshot to be released (see Close), so a
+// thread must drop its own before calling it.
 // A Token is a ring sequence and a pointer to the ring, not an allocation: wait on it before
 // destroying the engine, never after.
 #pragma once
@@ -211,12 +212,23 @@ class Engine {
   virtual ~Engine() = default;
 
   // Publishes the batch as one transaction. The token fails at once (nothing published) when the
-  // batch is empty or breaks a limit (InvalidArgument), or the engine is closed or failed.
+  // batch is empty or breaks a limit (InvalidArgument), or the engine is closed or failed. Waits
+  // for room in the ring, without limit: see Claim for what can make that wait forever.
   virtual Token Submit(const WriteBatch& batch) = 0;
+  // As Submit, but the token fails with TimedOut (nothing published) when the ring has no room
+  // for the batch within `timeout`.
+  virtual Token Submit(const WriteBatch& batch, std::chrono::milliseconds timeout) = 0;
   // Submit, then wait for the token.
   virtual Status Write(const WriteBatch& batch) = 0;
-  // Claims `slot_count` ring slots for a transaction written in place. Waits for room.
+  // Claims `slot_count` ring slots for a transaction written in place. Waits for room, without
+  // limit. Room only comes back as earlier transactions are published (or aborted) and applied,
+  // in ring order: a thread that claims (or submits) while it still holds an unpublished claim
+  // waits for its own claim, and when the ring cannot take both it waits forever (a deadlock).
+  // Publish or abort a claim before claiming again, or use the timed Claim.
   virtual Result<ClaimedTransaction> Claim(uint32_t slot_count) = 0;
+  // As Claim, but TimedOut (nothing claimed) when the ring has no room within `timeout`.
+  virtual Result<ClaimedTransaction> Claim(uint32_t slot_count,
+                                           std::chrono::milliseconds timeout) = 0;
   // Slots a transaction of `operation_count` operations totalling `key_and_value_bytes` needs.
   virtual uint32_t SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const = 0;
 
@@ -239,9 +251,20 @@ class Engine {
   virtual const RecoveryInfo& recovery() const = 0;
 
   // Stops new writes, drains every published transaction to a resolved token, aborts what was
-  // claimed but not published, flushes RocksDB and releases the lock. Idempotent. Reads after
-  // Close return Aborted.
+  // claimed but not published, waits until no iterator is live and no snapshot unreleased,
+  // flushes RocksDB and releases the lock. Idempotent. Reads after Close return Aborted. From
+  // the moment Close begins, NewIterator returns an iterator whose status is Aborted and
+  // GetSnapshot returns null (so that new readers cannot keep Close waiting); those opened before
+  // work on until they are dropped.
+  // An unreleased snapshot holds Close exactly as a live iterator does (RocksDB cannot close
+  // under one). This Close waits for them without limit, and logs a warning once, after a short
+  // wait, naming how many iterators and snapshots are still open.
   virtual Status Close() = 0;
+  // As Close, but waits at most `timeout` for live iterators and unreleased snapshots. When some
+  // are still open then, it returns TimedOut naming how many of each, and the engine is left
+  // closing: writes and new iterators and snapshots are refused, Get and the iterators and
+  // snapshots already open still work, and a later Close, once they are gone, finishes closing.
+  virtual Status Close(std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace ringdb
