@@ -40,6 +40,11 @@ Status Engine::Open(const Options& options, const std::string& path,
   if (path.empty()) {
     return Status::InvalidArgument("Engine::Open: path is empty");
   }
+  // What the database recorded of its past opens, judged before anything is written.
+  status = CheckStoredOptions(options, path);
+  if (!status.ok()) {
+    return status;
+  }
   auto impl = std::make_unique<EngineImpl>(options, path);
   status = impl->OpenAll();
   if (!status.ok()) {

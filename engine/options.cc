@@ -79,6 +79,12 @@ Status ValidateJournal(const Options& options) {
     return OutOfRange("recovery_mode", static_cast<uint8_t>(options.recovery_mode),
                       "one of the RecoveryMode values");
   }
+  if (options.recovery_mode == RecoveryMode::kSkipCorrupted) {
+    return Status::InvalidArgument(
+        "recovery_mode = kSkipCorrupted cannot open an engine: writing after a skipped record "
+        "would make its loss permanent. Salvage a damaged journal offline with "
+        "`ringdb recover --mode skip-corrupted <path>`, then open with kTolerateTornTail");
+  }
   if (options.journal_prewritten_segments > 16) {
     return OutOfRange("journal_prewritten_segments", options.journal_prewritten_segments,
                       "in [0, 16]");
@@ -89,7 +95,7 @@ Status ValidateJournal(const Options& options) {
                       "in [1048576, 1099511627776]");
   }
   // The journal's own checks on what the engine derives (before any OPTIONS file raises the
-  // record floor, which the journal checks when it opens).
+  // record floor, which Engine::Open checks against the database: CheckStoredOptions).
   const Status journal = JournalOptionsFor(options, 0).Validate();
   if (!journal.ok()) {
     return Status::InvalidArgument(

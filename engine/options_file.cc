@@ -7,6 +7,7 @@
 #include <span>
 #include <sstream>
 
+#include "engine/journal_options_for.h"
 #include "ringdb/env.h"
 
 namespace ringdb {
@@ -171,6 +172,65 @@ Status ReadOptionsFile(const std::string& db_path, Options* options,
   std::stringstream text;
   text << in.rdbuf();
   return ParseOptions(text.str(), options, journal_record_bytes_max);
+}
+
+Status Options::LoadFrom(const std::string& path, Options* options) {
+  if (options == nullptr) {
+    return Status::InvalidArgument("Options::LoadFrom: options out-parameter is null");
+  }
+  Options loaded = *options;
+  Status status = ReadOptionsFile(path, &loaded);
+  if (status.ok()) {
+    *options = loaded;
+  }
+  return status;
+}
+
+namespace {
+
+bool JournalAccepts(const Options& options, uint64_t segment_bytes, uint32_t floor) {
+  Options candidate = options;
+  candidate.journal_segment_bytes_max = segment_bytes;
+  return JournalOptionsFor(candidate, floor).Validate().ok();
+}
+
+// The least journal_segment_bytes_max (up to Options' 4 GiB) whose journal holds records of
+// `floor` bytes; 0 when none does. The journal accepts a larger segment whenever it accepts a
+// smaller one, so a binary search finds it.
+uint64_t LeastSegmentBytesFor(const Options& options, uint32_t floor) {
+  uint64_t low = options.journal_segment_bytes_max;
+  uint64_t high = uint64_t{4} << 30;
+  if (!JournalAccepts(options, high, floor)) {
+    return 0;
+  }
+  while (low + 1 < high) {
+    const uint64_t middle = low + (high - low) / 2;
+    (JournalAccepts(options, middle, floor) ? high : low) = middle;
+  }
+  return high;
+}
+
+}  // namespace
+
+Status CheckStoredOptions(const Options& options, const std::string& db_path) {
+  Options stored;
+  uint32_t floor = 0;
+  if (!ReadOptionsFile(db_path, &stored, &floor).ok() ||
+      JournalOptionsFor(options, floor).Validate().ok()) {
+    return Status::OK();
+  }
+  const uint64_t least = LeastSegmentBytesFor(options, floor);
+  const std::string what_to_set =
+      least != 0 ? "set journal_segment_bytes_max to at least " + std::to_string(least)
+                 : "no journal_segment_bytes_max holds them";
+  return Status::InvalidArgument(
+      "journal_segment_bytes_max = " + std::to_string(options.journal_segment_bytes_max) +
+      " is too small for the database at " + db_path + ": its journal may hold transactions of " +
+      "up to " + std::to_string(floor) + " bytes (journal_record_bytes_max in " + db_path +
+      "/OPTIONS, the largest transaction_bytes_max it was ever opened with, which never " +
+      "shrinks), and a segment must hold one of them; " + what_to_set +
+      ", or start from Options::LoadFrom(\"" + db_path + "\") for the options it was last " +
+      "opened with");
 }
 
 }  // namespace ringdb

@@ -25,4 +25,10 @@ Status WriteOptionsFile(const std::string& db_path, const Options& options,
 Status ReadOptionsFile(const std::string& db_path, Options* options,
                        uint32_t* journal_record_bytes_max = nullptr);
 
+// OK when `options` (already valid) can open the database at db_path as far as what its OPTIONS
+// file recorded goes: the journal's record floor. Otherwise InvalidArgument naming the stored
+// value, the option that conflicts with it and the value to set. OK without an OPTIONS file, or
+// with a malformed one (opening reports that where it matters).
+Status CheckStoredOptions(const Options& options, const std::string& db_path);
+
 }  // namespace ringdb

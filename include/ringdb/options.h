@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "ringdb/journal_modes.h"
 #include "ringdb/logger.h"
@@ -57,8 +58,11 @@ struct Options {
   // --- Limits of one transaction ---
   // Largest key, in bytes, in [1, 1 MiB]. Empty keys are always rejected. Default: 8 KiB.
   uint32_t key_bytes_max = 8u << 10;
-  // Largest value, in bytes, in [0, transaction_bytes_max]. Default: 1 MiB.
-  uint32_t value_bytes_max = 1u << 20;
+  // Largest value, in bytes, in [0, transaction_bytes_max]. A value also counts against
+  // transaction_bytes_max with its key and framing: a put of a value this size needs
+  // key + value_bytes_max + 20 <= transaction_bytes_max. Default: 1008 KiB (1 MiB less 16 KiB),
+  // so that with the defaults one put of the largest key and the largest value fits.
+  uint32_t value_bytes_max = (1u << 20) - (16u << 10);
   // Largest encoded transaction in bytes (keys, values, 12 bytes of framing per operation and 8
   // per transaction); at most half the ring's bytes, so that one transaction never waits for the
   // whole ring.
@@ -68,11 +72,16 @@ struct Options {
 
   // --- Journal ---
   // Size at which the journal rolls to a new segment, in bytes, in [1 MiB, 4 GiB] and at least
-  // four times transaction_bytes_max. Default: 64 MiB.
+  // four times transaction_bytes_max. A database remembers the largest transaction_bytes_max it
+  // was ever opened with (journal_record_bytes_max in <path>/OPTIONS), since its journal may hold
+  // transactions that large: reopening it needs segments that hold one of those too, and Open
+  // says how large when they do not (or start from Options::LoadFrom). Default: 64 MiB.
   uint64_t journal_segment_bytes_max = uint64_t{64} << 20;
   // Durability of each group commit. Default: kFdatasync.
   SyncMode sync_mode = SyncMode::kFdatasync;
-  // Policy for a journal that does not end cleanly. Default: kTolerateTornTail.
+  // Policy for a journal that does not end cleanly: kTolerateTornTail, kAbsoluteConsistency or
+  // kPointInTime. kSkipCorrupted is refused: it is salvage, done offline by
+  // `ringdb recover --mode skip-corrupted <path>`. Default: kTolerateTornTail.
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
   // Journal segments kept written ahead of need, so that the hot path overwrites blocks (about
   // half the cost of an appending fdatasync). In [0, 16]. Default: 1.
@@ -111,6 +120,13 @@ struct Options {
   // ring and the journal would apply to what Open derives from these options, so that Open never
   // fails on a limit after it has started to write.
   Status Validate() const;
+
+  // Reads into *options the options the database at `path` was last opened with (its OPTIONS
+  // file): the ring, limits, journal and checkpoint fields. The others (logger, env,
+  // rocksdb_options, create_if_missing, error_if_exists) keep their values. NotFound when the
+  // file is missing; InvalidArgument naming a malformed value. Like RocksDB's
+  // LoadLatestOptions: options loaded this way reopen the database as it was last opened.
+  static Status LoadFrom(const std::string& path, Options* options);
 };
 
 }  // namespace ringdb
