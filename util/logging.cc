@@ -11,7 +11,9 @@ std::shared_ptr<spdlog::logger> DefaultLogger() {
   static const std::shared_ptr<spdlog::logger> logger = [] {
     auto created = std::make_shared<spdlog::logger>(
         "ringdb", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    created->set_level(spdlog::level::info);
+    // Warnings and errors only: an embedded library is quiet on its host's stderr when all is
+    // well. Pass a logger of your own, or lower this one's level, for the info lines.
+    created->set_level(spdlog::level::warn);
     return created;
   }();
   return logger;

@@ -14,7 +14,9 @@ class logger;
 
 namespace ringdb {
 
-// The logger ringdb uses when the options do not name one. Thread-safe.
+// The logger ringdb uses when the options do not name one: it logs warnings and errors only.
+// Lower its level (DefaultLogger()->set_level(spdlog::level::info)), or pass a logger of your
+// own, to see info lines too. Thread-safe.
 std::shared_ptr<spdlog::logger> DefaultLogger();
 
 }  // namespace ringdb

@@ -103,7 +103,9 @@ struct Options {
   bool error_if_exists = false;
 
   // --- Plumbing ---
-  // Where ringdb logs. Default: null, meaning DefaultLogger() (a logger named "ringdb", stderr).
+  // Where ringdb logs. Default: null, meaning DefaultLogger() (a logger named "ringdb", stderr,
+  // warnings and errors only). Pass a logger of your own, or lower DefaultLogger()'s level, to
+  // see the info lines too (what each Open recovered, ring and journal events).
   std::shared_ptr<spdlog::logger> logger;
   // RocksDB options to start from, copied at Open. ringdb then sets what its guarantees need
   // (create_if_missing, atomic_flush, its metadata column family) and writes with the RocksDB
