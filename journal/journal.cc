@@ -93,11 +93,14 @@ Status Journal::Recover(RecoveryReport* report) {
   // HEAD still describes the journal unless recovery found it damaged, cut it (point in time
   // accepts a short or missing newest segment, or an end other than a clean close's) or set a
   // segment aside; then it is rewritten, or the next open would judge the same damage again.
-  const bool head_current = head.has_value() && !outcome.segments.empty() &&
-                            head->newest_segment_id == outcome.segments.back().segment_id &&
-                            outcome.segments.back().file_size_bytes >= head->newest_size_bytes &&
+  // A torn tail leaves HEAD as it was: it can only be found where HEAD is not marked clean, and
+  // cutting it changes neither the newest segment nor its length (and needs no free space).
+  const uint64_t newest_id = outcome.segments.empty() ? 0 : outcome.segments.back().segment_id;
+  const bool head_current = head.has_value() && head->newest_segment_id == newest_id &&
+                            (outcome.segments.empty() ||
+                             outcome.segments.back().file_size_bytes >= head->newest_size_bytes) &&
                             outcome.delete_segment.empty() && outcome.quarantine.empty() &&
-                            !outcome.truncate_tail && report->corruption.ok();
+                            (!head->clean || report->closed_cleanly) && report->corruption.ok();
   if (Status status = ApplyRecoveryActions(outcome, report); !status.ok()) {
     return status;
   }
@@ -122,8 +125,9 @@ Status Journal::Recover(RecoveryReport* report) {
   last_sequence_.store(last_sequence, std::memory_order_release);
   durable_sequence_.store(last_sequence, std::memory_order_release);
   recovered_last_sequence_ = last_sequence;
-  if (!head_current && !segments_.empty()) {
-    // A journal without HEAD (made before it existed), or whose newest segment changed.
+  if (!head_current && (head.has_value() || !segments_.empty())) {
+    // A journal without HEAD (made before it existed), or whose newest segment changed (to none
+    // when recovery set aside every segment).
     if (Status status = WriteHeadForNewest(); !status.ok()) {
       return status;
     }
@@ -186,13 +190,15 @@ uint64_t Journal::TornBytesBound(const ScannedSegment& segment, const ScanOutcom
 Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport* report) {
   Env* env = options_.env;
   const bool newest_changes = !outcome.quarantine.empty() || !outcome.delete_segment.empty();
-  if (newest_changes && !outcome.segments.empty()) {
-    // HEAD first: if a crash comes between, it names a segment still present.
-    const ScannedSegment& newest = outcome.segments.back();
+  if (newest_changes) {
+    // HEAD first: if a crash comes between, it names a segment still present (or none).
     JournalHead head;
-    head.newest_segment_id = newest.segment_id;
-    head.newest_first_sequence = newest.first_sequence;
-    head.newest_size_bytes = newest.file_size_bytes;
+    if (!outcome.segments.empty()) {
+      const ScannedSegment& newest = outcome.segments.back();
+      head.newest_segment_id = newest.segment_id;
+      head.newest_first_sequence = newest.first_sequence;
+      head.newest_size_bytes = newest.file_size_bytes;
+    }
     if (Status status = WriteJournalHead(env, dir_, head); !status.ok()) {
       return status;
     }
@@ -268,6 +274,28 @@ bool AllZero(std::span<const std::byte> bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
 }
 
+// Length of bytes up to and including its last non-zero byte.
+uint64_t NonZeroPrefix(std::span<const std::byte> bytes) {
+  uint64_t size = bytes.size();
+  while (size > 0 && bytes[size - 1] == std::byte{0}) {
+    --size;
+  }
+  return size;
+}
+
+// A name in damaged/ that no earlier set-aside file has (ids of set-aside segments may be used
+// again, and names carry only seconds).
+std::string UniqueDamagedName(Env* env, const std::string& damaged_dir, const std::string& name,
+                              uint64_t offset) {
+  const std::string base = DamagedName(name, offset);
+  std::string candidate = base;
+  for (int suffix = 2; suffix < 1000 && env->FileExists(JoinPath(damaged_dir, candidate));
+       ++suffix) {
+    candidate = base + "-" + std::to_string(suffix);
+  }
+  return candidate;
+}
+
 }  // namespace
 
 Status Journal::MoveAside(const std::string& name, RecoveryReport* report) {
@@ -276,7 +304,7 @@ Status Journal::MoveAside(const std::string& name, RecoveryReport* report) {
   if (Status status = env->CreateDir(damaged_dir); !status.ok()) {
     return status;
   }
-  const std::string target = DamagedName(name, 0);
+  const std::string target = UniqueDamagedName(env, damaged_dir, name, 0);
   if (Status status = env->RenameFile(JoinPath(dir_, name), JoinPath(damaged_dir, target));
       !status.ok()) {
     return status;
@@ -288,6 +316,42 @@ Status Journal::MoveAside(const std::string& name, RecoveryReport* report) {
   return PruneDamaged();
 }
 
+Status Journal::KeepInDamaged(const std::string& name, uint64_t offset,
+                              std::span<const std::byte> bytes, std::string* kept_as,
+                              RecoveryReport* report) {
+  Env* env = options_.env;
+  const std::string damaged_dir = JoinPath(dir_, kDamagedDirName);
+  if (Status status = env->CreateDir(damaged_dir); !status.ok()) {
+    return status;
+  }
+  const std::string target = UniqueDamagedName(env, damaged_dir, name, offset);
+  const std::string path = JoinPath(damaged_dir, target);
+  Status status = Status::OK();
+  {
+    Result<std::unique_ptr<WritableFile>> kept = env->OpenWritable(path, OpenMode::kCreateNew);
+    if (!kept.ok()) {
+      return kept.status();
+    }
+    status = WriteFully(kept->get(), 0, bytes);
+    if (status.ok()) {
+      status = (*kept)->SyncAll();
+    }
+  }
+  if (status.ok()) {
+    status = env->SyncDir(damaged_dir);
+  }
+  if (status.ok()) {
+    status = env->SyncDir(dir_);
+  }
+  if (!status.ok()) {
+    env->DeleteFile(path).PermitUnchecked();  // A part of a copy keeps nothing.
+    return status;
+  }
+  *kept_as = "kept as " + path;
+  report->set_aside_files.push_back(std::string(kDamagedDirName) + "/" + target);
+  return PruneDamaged();
+}
+
 Status Journal::CutTail(const ScannedSegment& segment, uint64_t end, const std::string& why,
                         RecoveryReport* report) {
   Env* env = options_.env;
@@ -295,53 +359,50 @@ Status Journal::CutTail(const ScannedSegment& segment, uint64_t end, const std::
   if (end <= segment.end_offset) {
     return Status::OK();
   }
-  std::vector<std::byte> bytes;
-  if (Status status = ReadRange(env, path, true, segment.end_offset, end, &bytes); !status.ok()) {
+  std::vector<std::byte> device;
+  std::vector<std::byte> cached;
+  if (Status status = ReadRange(env, path, true, segment.end_offset, end, &device); !status.ok()) {
     return status;
   }
+  if (Status status = ReadRange(env, path, false, segment.end_offset, end, &cached); !status.ok()) {
+    return status;
+  }
+  // Only what is not zero in either view is rewritten: holes of a sparse segment stay holes, so
+  // the cut needs no free space beyond the blocks it overwrites.
+  const uint64_t zero_end =
+      segment.end_offset + std::max(NonZeroPrefix(device), NonZeroPrefix(cached));
   std::string kept_as = "all zeros, nothing kept";
-  if (!AllZero(bytes)) {
-    const std::string damaged_dir = JoinPath(dir_, kDamagedDirName);
-    if (Status status = env->CreateDir(damaged_dir); !status.ok()) {
-      return status;
-    }
-    const std::string target = DamagedName(segment.name, segment.end_offset);
-    Result<std::unique_ptr<WritableFile>> kept =
-        env->OpenWritable(JoinPath(damaged_dir, target), OpenMode::kCreateOrOpen);
-    if (!kept.ok()) {
-      return kept.status();
-    }
-    if (Status status = WriteFully(kept->get(), 0, bytes); !status.ok()) {
-      return status;
-    }
-    if (Status status = (*kept)->SyncAll(); !status.ok()) {
-      return status;
-    }
-    if (Status status = env->SyncDir(damaged_dir); !status.ok()) {
-      return status;
-    }
-    if (Status status = env->SyncDir(dir_); !status.ok()) {
-      return status;
-    }
-    kept_as = "kept as " + JoinPath(damaged_dir, target);
-    report->set_aside_files.push_back(std::string(kDamagedDirName) + "/" + target);
-    if (Status status = PruneDamaged(); !status.ok()) {
-      return status;
+  if (!AllZero(device)) {
+    const std::span<const std::byte> kept =
+        std::span<const std::byte>(device).first(NonZeroPrefix(device));
+    if (Status status = KeepInDamaged(segment.name, segment.end_offset, kept, &kept_as, report);
+        !status.ok()) {
+      if (report->stopped_early) {
+        // A point-in-time stop may cut acknowledged records: never without a copy.
+        return status;
+      }
+      // A torn group was never acknowledged: losing its copy must not keep the database shut.
+      logger_->error("ringdb journal: could not keep the torn tail of {} in {}/: {}", segment.name,
+                     kDamagedDirName, status.ToString());
+      kept_as = "not kept: " + status.ToString();
     }
   }
   logger_->warn("ringdb journal: cutting {} at byte offset {} after sequence {} ({}: {} bytes, {})",
                 segment.name, segment.end_offset, segment.last_sequence, why,
-                end - segment.end_offset, kept_as);
+                zero_end - segment.end_offset, kept_as);
+  if (zero_end == segment.end_offset) {
+    return Status::OK();
+  }
   // Zeroed in place, not truncated: the segment keeps the length HEAD records, and the write
   // replaces whatever the page cache held there.
   Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(path, OpenMode::kOpenExisting);
   if (!file.ok()) {
     return file.status();
   }
-  const std::vector<std::byte> zeros(std::min<uint64_t>(end - segment.end_offset, 1 << 20));
+  const std::vector<std::byte> zeros(std::min<uint64_t>(zero_end - segment.end_offset, 1 << 20));
   RINGDB_ASSERT(!zeros.empty());
-  for (uint64_t offset = segment.end_offset; offset < end; offset += zeros.size()) {
-    const uint64_t size = std::min<uint64_t>(zeros.size(), end - offset);
+  for (uint64_t offset = segment.end_offset; offset < zero_end; offset += zeros.size()) {
+    const uint64_t size = std::min<uint64_t>(zeros.size(), zero_end - offset);
     if (Status status = WriteFully(file->get(), offset, std::span(zeros).first(size));
         !status.ok()) {
       return status;

@@ -127,6 +127,9 @@ class Journal {
   // page cache holds bytes there that the device does not (a failed write-back), they are cut too.
   Status DropCacheOnlyBytes(const ScannedSegment& segment, RecoveryReport* report);
   Status MoveAside(const std::string& name, RecoveryReport* report);
+  // Writes bytes cut from segment `name` at `offset` into damaged/, durably, or nothing.
+  Status KeepInDamaged(const std::string& name, uint64_t offset, std::span<const std::byte> bytes,
+                       std::string* kept_as, RecoveryReport* report);
   Status PruneDamaged();
   // HEAD naming the newest segment of segments_ (or none), not clean.
   Status WriteHeadForNewest();

@@ -39,7 +39,8 @@ std::string LinkError(const std::optional<ScannedSegment>& previous, const Segme
   if (payload.previous_segment_id > previous->segment_id &&
       payload.previous_segment_id < name.segment_id) {
     return "segments " + std::to_string(previous->segment_id + 1) + " to " +
-           std::to_string(payload.previous_segment_id) + " are missing: its header follows segment " +
+           std::to_string(payload.previous_segment_id) +
+           " are missing: its header follows segment " +
            std::to_string(payload.previous_segment_id) + ", the last one present is " +
            previous->name;
   }
@@ -173,8 +174,7 @@ Status JournalScanner::Scan(uint64_t after_sequence, const RecordCallback* fn,
 Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
                                    const RecordCallback* fn, RecoveryReport* report,
                                    ScanOutcome* outcome, bool* stop) {
-  if (Status status =
-          source_.Open(env_, JoinPath(dir_, entry.name), last_from_device_ && is_last);
+  if (Status status = source_.Open(env_, JoinPath(dir_, entry.name), last_from_device_ && is_last);
       !status.ok()) {
     return status;
   }
@@ -184,10 +184,9 @@ Status JournalScanner::ScanSegment(const Listed& entry, bool is_last, uint64_t a
   return source_.status().ok() ? status : source_.status();
 }
 
-Status JournalScanner::ScanOpenedSegment(const Listed& entry, bool is_last,
-                                         uint64_t after_sequence, const RecordCallback* fn,
-                                         RecoveryReport* report, ScanOutcome* outcome,
-                                         bool* stop) {
+Status JournalScanner::ScanOpenedSegment(const Listed& entry, bool is_last, uint64_t after_sequence,
+                                         const RecordCallback* fn, RecoveryReport* report,
+                                         ScanOutcome* outcome, bool* stop) {
   if (Status status = CheckNewestLength(entry, report, stop); !status.ok()) {
     return status;
   }
@@ -286,8 +285,8 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
     }
   }
   // A segment read on past a damaged header (salvage) starts where its file name says.
-  const uint64_t first_sequence = reader_.has_header() ? reader_.header_record().first_sequence
-                                                       : entry.parsed.first_sequence;
+  const uint64_t first_sequence =
+      reader_.has_header() ? reader_.header_record().first_sequence : entry.parsed.first_sequence;
   outcome->segments.push_back(ScannedSegment{entry.name, entry.parsed.segment_id, first_sequence,
                                              reader_.last_sequence(), reader_.last_checksum(),
                                              reader_.end_offset(), source_.size_bytes()});
@@ -335,7 +334,11 @@ Status JournalScanner::CheckNewestPresent(const std::vector<Listed>& listed,
     return Status::OK();
   }
   for (const Listed& entry : listed) {
-    if (IsNewestByHead(entry)) {
+    // A newer segment means HEAD was read before a roll that a live journal made since (a
+    // reader beside it, which lists the directory after reading HEAD), and the one HEAD named may
+    // have been retired meanwhile. A newer segment whose header is valid names its predecessor,
+    // so a missing one is still found by the link check.
+    if (IsNewestByHead(entry) || entry.parsed.segment_id > head_->newest_segment_id) {
       return Status::OK();
     }
   }
@@ -371,9 +374,11 @@ Status JournalScanner::CheckCleanEnd(const Listed& entry, RecoveryReport* report
     return Status::OK();
   }
   return Problem(entry.name, reader_.end_offset(), reader_.next_sequence(),
-                 reader_.end_reason() + "; the journal was closed cleanly with its log ending at "
-                     "byte offset " + std::to_string(head_->clean_end_offset) +
-                     " after sequence " + std::to_string(head_->clean_last_sequence) +
+                 reader_.end_reason() +
+                     "; the journal was closed cleanly with its log ending at "
+                     "byte offset " +
+                     std::to_string(head_->clean_end_offset) + " after sequence " +
+                     std::to_string(head_->clean_last_sequence) +
                      ", so this is damage after the close, not a torn write",
                  report, stop);
 }

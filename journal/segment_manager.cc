@@ -42,17 +42,26 @@ SegmentManager::~SegmentManager() {
 
 Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
   RINGDB_ASSERT(!thread_.joinable());
+  std::vector<std::string> unfinished;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const std::string& name : pool_files) {
       const std::optional<PoolName> parsed = ParsePoolName(name);
       RINGDB_ASSERT(parsed.has_value());
       next_counter_ = std::max(next_counter_, parsed->counter + 1);
-      // Any pool file can take a segment, even one whose zero-filling a crash interrupted: the
-      // writer never trusts what follows its own writes (see kEndMarkerBytes), and no pool file
-      // holds records of a segment id not yet used.
-      ready_.push_back(name);
+      if (parsed->ready) {
+        // Zero-filled and synced (or a retired segment, whose length was durable) before it got
+        // its ready name: its length holds across a power loss, which HEAD relies on.
+        ready_.push_back(name);
+      } else {
+        unfinished.push_back(name);
+      }
     }
+  }
+  for (const std::string& name : unfinished) {
+    // A crash interrupted its zero-filling: its length may be in the page cache only.
+    logger_->info("ringdb journal: deleting {}, a pre-written file a crash left unfinished", name);
+    env_->DeleteFile(JoinPath(dir_, name)).PermitUnchecked();
   }
   if (pool_target_ == 0) {
     // No pre-writing: leftover pool files from an earlier configuration are just deleted.
