@@ -13,6 +13,7 @@
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/ring_options_for.h"
+#include "engine/rocksdb_logger.h"
 #include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
@@ -164,6 +165,9 @@ Status EngineImpl::OpenRocksDb() {
   // families at the same point, so the marker never runs ahead of (or behind) the data on disk.
   db_options.atomic_flush = true;
   db_options.avoid_flush_during_shutdown = false;
+  // RocksDB's log goes to ours, not to a LOG file it would write on a full disk; after a
+  // background error it never resumes on its own: see rocksdb_logger.h.
+  ApplyRingdbRocksDbSettings(&db_options, logger_);
   std::vector<rocksdb::ColumnFamilyDescriptor> families =
       RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include "engine/column_families.h"
+#include "engine/rocksdb_logger.h"
 #include "engine/applier.h"
 #include "engine/options_file.h"
 #include "engine/txn_codec.h"
@@ -38,6 +39,7 @@ Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReade
 // The applied marker, from RocksDB opened read-only (no lock, no writes).
 Status ReadMarkerReadOnly(const std::string& path, uint64_t* marker) {
   rocksdb::Options options;
+  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
   std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

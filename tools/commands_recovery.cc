@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include "engine/column_families.h"
+#include "engine/rocksdb_logger.h"
 #include "engine/applier.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -43,6 +44,13 @@ Status OpenFreshRocksDb(const std::string& path, std::unique_ptr<rocksdb::DB>* d
   options.error_if_exists = true;
   options.create_missing_column_families = true;
   options.atomic_flush = true;
+  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
+  // Made here, so that RocksDB does not log a missing directory as an error before making it.
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) {
+    return Status::IOError("creating " + path + ": " + error.message());
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status = rocksdb::DB::Open(options, path, families, handles, &raw);

@@ -21,6 +21,8 @@
 #include <rocksdb/db.h>
 
 #include "engine/column_families.h"
+#include "engine/rocksdb_logger.h"
+#include "ringdb/logger.h"
 #include "engine/applier.h"
 #include "engine/journal_options_for.h"
 #include "engine/database_lock.h"
@@ -47,6 +49,7 @@ struct Database {
 Status OpenDatabase(const std::string& path, Database* database) {
   rocksdb::Options options;
   options.atomic_flush = true;
+  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
   std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status =
