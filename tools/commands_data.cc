@@ -9,7 +9,8 @@ namespace ringdb::tool {
 
 namespace {
 
-// Opens the engine with the options the database was last opened with, never creating one.
+// Opens the engine with the options the database was last opened with, never creating one
+// (reading commands).
 Status OpenExisting(const std::string& path, std::unique_ptr<Engine>* engine) {
   Options options;
   const Status status = LoadOptions(path, &options);
@@ -77,9 +78,14 @@ int Scan(const CommonArgs& args, const std::string& prefix, const std::string& f
   return kExitOk;
 }
 
+// Writes through the engine; creates the database when nothing is at the path yet.
 static int WriteOne(const CommonArgs& args, const char* verb, const WriteBatch& batch) {
   std::unique_ptr<Engine> engine;
-  Status status = OpenExisting(args.path, &engine);
+  Options options;
+  Status status = OptionsForWriting(args.path, &options);
+  if (status.ok()) {
+    status = Engine::Open(options, args.path, &engine);
+  }
   if (!status.ok()) {
     return Fail(std::string(verb) + ": opening " + args.path, status);
   }

@@ -219,7 +219,8 @@ int Info(const CommonArgs& args) {
                             .Add("path", args.path)
                             .Add("version", RINGDB_VERSION_STRING)
                             .AddRaw("options", options_status.ok()
-                                                   ? "\"" + Escape(FormatOptions(options), true) + "\""
+                                                   ? "\"" + Escape(FormatOptionsNamed(options, ""),
+                                                                    true) + "\""
                                                    : "null")
                             .Add("journal_first_sequence", report.first_sequence)
                             .Add("journal_last_sequence", report.last_sequence)
@@ -237,7 +238,8 @@ int Info(const CommonArgs& args) {
                 options.ring_chunk_count * 32,
                 static_cast<unsigned long long>(options.ring_slot_count *
                                                 options.ring_chunk_count * 32));
-    std::printf("options in force at the last open:\n%s", FormatOptions(options).c_str());
+    std::printf("options in force at the last open:\n%s",
+                FormatOptionsNamed(options, "  ").c_str());
   }
   std::printf("journal: sequences %llu..%llu; applied marker in RocksDB: %llu (replay on open: %llu "
               "transactions)\n",

@@ -2,11 +2,15 @@
 //
 // Exit codes: 0 success; 1 the operation failed; 2 bad arguments; 3 not found (a missing key, or
 // a path that is not a ringdb database); 4 corruption found; 5 the database is locked by a live
-// engine. Errors go to stderr and name what was wrong.
+// engine. Errors go to stderr and name what was wrong; with --json each is one JSON object,
+// {"error": "...", "code": <exit code>}, still on stderr.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bench/engine/engine_bench.h"
 #include "bench/engine/workloads.h"
@@ -20,7 +24,8 @@ using ringdb::tool::CommonArgs;
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 success, 1 the operation failed, 2 bad arguments, 3 not found (key, or not a "
-    "ringdb database), 4 corruption found, 5 locked by a live engine.";
+    "ringdb database), 4 corruption found, 5 locked by a live engine. With --json an error is "
+    "{\"error\": \"...\", \"code\": <exit code>} on stderr.";
 
 CLI::App* AddPathCommand(CLI::App* parent, const char* name, const char* description,
                          CommonArgs* args) {
@@ -28,6 +33,66 @@ CLI::App* AddPathCommand(CLI::App* parent, const char* name, const char* descrip
   command->add_option("path", args->path, "the database directory")->required();
   command->add_flag("--json", args->json, "print JSON instead of text");
   return command;
+}
+
+// Whether the command line asks for JSON: then its errors are JSON too.
+bool WantsJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string Names(const std::vector<CLI::App*>& subcommands) {
+  std::string names;
+  for (const CLI::App* subcommand : subcommands) {
+    names += (names.empty() ? "" : ", ") + subcommand->get_name();
+  }
+  return names;
+}
+
+// "unknown subcommand '<words>'; valid: ..." for the first word that names no subcommand where
+// one is expected; empty when there is none.
+std::string UnknownSubcommand(CLI::App* app, int argc, char** argv) {
+  std::string words;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    const std::vector<CLI::App*> subcommands = app->get_subcommands([](CLI::App*) { return true; });
+    if (word.starts_with("-") || subcommands.empty()) {
+      return "";
+    }
+    words += word;
+    const auto named = [&](const CLI::App* subcommand) { return subcommand->get_name() == word; };
+    const auto found = std::find_if(subcommands.begin(), subcommands.end(), named);
+    if (found == subcommands.end()) {
+      return "unknown subcommand '" + words + "'; valid: " + Names(subcommands);
+    }
+    words += " ";
+    app = *found;
+  }
+  return "";
+}
+
+// Parses the command line and runs the chosen subcommand's callback. Returns the exit code of
+// a command line that names no command to run (bad, --help or --version), or -1.
+int Parse(CLI::App* app, int argc, char** argv) {
+  const bool json = WantsJson(argc, argv);
+  ringdb::tool::SetJsonErrors(json);
+  if (const std::string unknown = UnknownSubcommand(app, argc, argv); !unknown.empty()) {
+    return ringdb::tool::FailUsage(unknown);
+  }
+  try {
+    app->parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (json && error.get_exit_code() != 0) {
+      return ringdb::tool::FailUsage(error.what());
+    }
+    const int exit = app->exit(error);
+    return exit == 0 ? ringdb::tool::kExitOk : ringdb::tool::kExitUsage;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -113,11 +178,6 @@ int main(int argc, char** argv) {
   bench->add_option("--dir", bench_config.dir, "where to create the benchmark directories");
   bench->callback([&] { code = ringdb::bench::RunEngineBench(bench_config); });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    const int exit = app.exit(error);
-    return exit == 0 ? ringdb::tool::kExitOk : ringdb::tool::kExitUsage;
-  }
-  return code;
+  const int parse_exit = Parse(&app, argc, argv);
+  return parse_exit >= 0 ? parse_exit : code;
 }

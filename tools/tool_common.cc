@@ -5,9 +5,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
+#include <utility>
 
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "journal/journal_options.h"
 #include "journal/journal_reader.h"
 
 namespace ringdb::tool {
@@ -23,15 +26,66 @@ int ExitCodeFor(const Status& status) {
   }
 }
 
-int Fail(std::string_view context, const Status& status) {
-  std::fprintf(stderr, "ringdb: %.*s: %s\n", static_cast<int>(context.size()), context.data(),
-               status.ToString().c_str());
-  return ExitCodeFor(status);
+namespace {
+
+bool json_errors = false;
+
+int PrintError(const std::string& message, int code) {
+  if (json_errors) {
+    const std::string json =
+        JsonObject().Add("error", message).Add("code", static_cast<uint64_t>(code)).str();
+    std::fprintf(stderr, "%s\n", json.c_str());
+  } else {
+    std::fprintf(stderr, "ringdb: %s\n", message.c_str());
+  }
+  return code;
 }
+
+std::shared_ptr<spdlog::logger> ToolLogger() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    auto created = std::make_shared<spdlog::logger>(
+        "ringdb", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    const char* verbose = std::getenv("RINGDB_VERBOSE");
+    created->set_level(verbose != nullptr && verbose[0] == '1' ? spdlog::level::info
+                                                                : spdlog::level::warn);
+    return created;
+  }();
+  return logger;
+}
+
+const char* WaitStrategyName(WaitStrategy strategy) {
+  switch (strategy) {
+    case WaitStrategy::kSpinThenPark: return "spin-then-park";
+    case WaitStrategy::kBusySpin: return "busy-spin";
+    case WaitStrategy::kYielding: return "yielding";
+    case WaitStrategy::kSleeping: return "sleeping";
+  }
+  return "invalid";
+}
+
+// "name" for a known value, "invalid (<number>)" for one the OPTIONS file holds but no name fits.
+template <typename Enum>
+std::string EnumText(const char* name, Enum value) {
+  const std::string number = std::to_string(static_cast<unsigned>(value));
+  return std::string_view(name) == "invalid" ? "invalid (" + number + ")" : std::string(name);
+}
+
+}  // namespace
+
+void SetJsonErrors(bool json) { json_errors = json; }
+
+int Fail(std::string_view context, const Status& status) {
+  return PrintError(std::string(context) + ": " + status.ToString(), ExitCodeFor(status));
+}
+
+int FailUsage(std::string_view message) { return PrintError(std::string(message), kExitUsage); }
 
 Status CheckDatabase(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code error;
+  if (!fs::exists(path, error) && !error) {
+    return Status::NotFound(path + " does not exist (put or delete creates a database)");
+  }
   if (!fs::is_directory(path, error)) {
     return Status::NotFound(path + " is not a directory");
   }
@@ -53,16 +107,42 @@ Status LoadOptions(const std::string& path, Options* options) {
   }
   options->create_if_missing = false;
   options->error_if_exists = false;
-  static const std::shared_ptr<spdlog::logger> logger = [] {
-    auto created = std::make_shared<spdlog::logger>(
-        "ringdb", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    const char* verbose = std::getenv("RINGDB_VERBOSE");
-    created->set_level(verbose != nullptr && verbose[0] == '1' ? spdlog::level::info
-                                                                : spdlog::level::warn);
-    return created;
-  }();
-  options->logger = logger;
+  options->logger = ToolLogger();
   return Status::OK();
+}
+
+Status OptionsForWriting(const std::string& path, Options* options) {
+  std::error_code error;
+  if (std::filesystem::exists(path, error) || error) {
+    return LoadOptions(path, options);
+  }
+  *options = Options();
+  options->create_if_missing = true;
+  options->logger = ToolLogger();
+  return Status::OK();
+}
+
+std::string FormatOptionsNamed(const Options& options, std::string_view indent) {
+  const std::pair<std::string, std::string> named[] = {
+      {"wait_strategy", EnumText(WaitStrategyName(options.wait_strategy), options.wait_strategy)},
+      {"sync_mode", EnumText(journal::SyncModeName(options.sync_mode), options.sync_mode)},
+      {"recovery_mode",
+       EnumText(journal::RecoveryModeName(options.recovery_mode), options.recovery_mode)},
+  };
+  std::istringstream lines(FormatOptions(options));
+  std::string line;
+  std::string text;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("#")) {
+      continue;
+    }
+    const std::string name = line.substr(0, line.find(" = "));
+    for (const auto& [field, value] : named) {
+      line = name == field ? name + " = " + value : line;
+    }
+    text += std::string(indent) + line + "\n";
+  }
+  return text;
 }
 
 Status OpenJournalReader(const std::string& path, RecoveryMode mode,

@@ -27,12 +27,26 @@ enum ExitCode : int {
   kExitBusy = 5,        // a live engine holds the directory
 };
 
-// Prints "ringdb: <context>: <status>" on stderr and returns the exit code for the status.
+// Whether errors are printed as JSON: set once, when the command line asks for --json.
+void SetJsonErrors(bool json);
+
+// Prints "ringdb: <context>: <status>" on stderr, or with JSON errors
+// {"error": "<context>: <status>", "code": <exit code>}, and returns the exit code for the status.
 int Fail(std::string_view context, const Status& status);
+// Prints a bad command line the same way and returns kExitUsage.
+int FailUsage(std::string_view message);
 int ExitCodeFor(const Status& status);
 
 // Checks that `path` looks like a ringdb directory (journal/ and db/ inside).
 Status CheckDatabase(const std::string& path);
+
+// Options for a command that writes: those of LoadOptions when `path` exists; when nothing is
+// there yet, the defaults with create_if_missing, so that the engine creates the database.
+Status OptionsForWriting(const std::string& path, Options* options);
+
+// The options text of the OPTIONS file with the enumerations by name ("sync_mode = fdatasync"),
+// one option a line, each line starting with `indent`.
+std::string FormatOptionsNamed(const Options& options, std::string_view indent);
 
 // Options for opening an existing database from the command: the geometry and limits it was last
 // opened with (its OPTIONS file), never creating anything, and a logger that only reports

@@ -224,5 +224,72 @@ TEST_F(RingdbToolTest, BadArgumentsGetAClearMessageAndANonZeroExit) {
   EXPECT_EQ(Ringdb("journal dump --help").exit_code, 0);
 }
 
+TEST_F(RingdbToolTest, InfoNamesTheEnumeratedOptions) {
+  Populate(3);
+  ToolRun info = Ringdb("info " + dir_.path());
+  EXPECT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_NE(info.output.find("\n  sync_mode = no-sync-NOT-DURABLE\n"), std::string::npos)
+      << info.output;
+  EXPECT_NE(info.output.find("\n  recovery_mode = tolerate-torn-tail\n"), std::string::npos)
+      << info.output;
+  EXPECT_NE(info.output.find("\n  wait_strategy = spin-then-park\n"), std::string::npos)
+      << info.output;
+  ToolRun json = Ringdb("info " + dir_.path() + " --json");
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find("sync_mode = no-sync-NOT-DURABLE"), std::string::npos)
+      << json.output;
+}
+
+TEST_F(RingdbToolTest, WithJsonErrorsAreJsonOnStderr) {
+  const std::string missing = dir_.path() + "/missing";
+  // Only stderr reaches the pipe: stdout goes to /dev/null.
+  ToolRun get = Ringdb("get " + missing + " k --json 2>&1 >/dev/null");
+  EXPECT_EQ(get.exit_code, 3) << get.output;
+  EXPECT_TRUE(get.output.starts_with("{\"error\": \"get: opening " + missing))
+      << get.output;
+  EXPECT_TRUE(get.output.ends_with(", \"code\": 3}\n")) << get.output;
+  EXPECT_FALSE(std::filesystem::exists(missing)) << "a reading command created the database";
+  ToolRun usage = Ringdb("scan --json 2>&1 >/dev/null");
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
+  EXPECT_TRUE(usage.output.starts_with("{\"error\": \"")) << usage.output;
+  EXPECT_NE(usage.output.find("path"), std::string::npos) << usage.output;
+  EXPECT_TRUE(usage.output.ends_with(", \"code\": 2}\n")) << usage.output;
+  ToolRun unknown = Ringdb("frobnicate " + dir_.path() + " --json");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_TRUE(unknown.output.starts_with("{\"error\": \"unknown subcommand 'frobnicate'"))
+      << unknown.output;
+}
+
+TEST_F(RingdbToolTest, AnUnknownSubcommandIsNamedWithTheValidOnes) {
+  ToolRun top = Ringdb("frobnicate " + dir_.path());
+  EXPECT_EQ(top.exit_code, 2) << top.output;
+  EXPECT_NE(top.output.find("unknown subcommand 'frobnicate'; valid: info, get, scan, put, "
+                            "delete, stats, journal, recover, replay, backup, bench"),
+            std::string::npos)
+      << top.output;
+  ToolRun nested = Ringdb("journal check " + dir_.path());
+  EXPECT_EQ(nested.exit_code, 2) << nested.output;
+  EXPECT_NE(nested.output.find("unknown subcommand 'journal check'; valid: dump, verify"),
+            std::string::npos)
+      << nested.output;
+}
+
+TEST_F(RingdbToolTest, WritingCommandsCreateADatabaseOnlyWhereNothingIs) {
+  const std::string fresh = dir_.path() + "/fresh";
+  ToolRun put = Ringdb("put " + fresh + " user/42 alice");
+  EXPECT_EQ(put.exit_code, 0) << put.output;
+  ToolRun get = Ringdb("get " + fresh + " user/42");
+  EXPECT_EQ(get.exit_code, 0) << get.output;
+  EXPECT_EQ(get.output, "alice\n");
+  ToolRun del = Ringdb("delete " + dir_.path() + "/other user/42");
+  EXPECT_EQ(del.exit_code, 0) << del.output;
+  EXPECT_EQ(Ringdb("journal verify " + dir_.path() + "/other").exit_code, 0);
+  // An existing directory that is not a database is left alone.
+  ToolRun refused = Ringdb("put " + dir_.path() + " k v");
+  EXPECT_EQ(refused.exit_code, 3) << refused.output;
+  EXPECT_NE(refused.output.find("not a ringdb database"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/journal"));
+}
+
 }  // namespace
 }  // namespace ringdb

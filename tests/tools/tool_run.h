@@ -14,8 +14,9 @@ struct ToolRun {
   std::string output;  // stdout and stderr together
 };
 
-inline ToolRun Ringdb(const std::string& arguments) {
-  const std::string command = std::string(RINGDB_TOOL_PATH) + " " + arguments + " 2>&1";
+// Runs `script` with /bin/sh, stdout and stderr together.
+inline ToolRun RunShell(const std::string& script) {
+  const std::string command = "{ " + script + "\n} 2>&1";
   ToolRun run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -29,6 +30,10 @@ inline ToolRun Ringdb(const std::string& arguments) {
   const int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+inline ToolRun Ringdb(const std::string& arguments) {
+  return RunShell(std::string(RINGDB_TOOL_PATH) + " " + arguments);
 }
 
 }  // namespace ringdb
