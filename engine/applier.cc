@@ -11,6 +11,26 @@ namespace {
 
 rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
 
+// A key as a message names it: 'key', printable ASCII as is and other bytes (and '\') as \xNN;
+// past 64 bytes, cut with "..." and its size, so that a message stays short.
+std::string QuotedKey(std::string_view key) {
+  constexpr size_t kShownBytes = 64;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string quoted = "'";
+  for (const char c : key.substr(0, kShownBytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      quoted += c;
+    } else {
+      quoted += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  if (key.size() <= kShownBytes) {
+    return quoted + "'";
+  }
+  return quoted + "...' (" + std::to_string(key.size()) + " bytes)";
+}
+
 }  // namespace
 
 Applier::Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
@@ -90,8 +110,8 @@ Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint6
       const char* what = op.type == txn::OpType::kExpectAbsent    ? "expected absent"
                          : op.type == txn::OpType::kExpectPresent ? "expected present"
                                                                   : "expected a different value";
-      return Status::Conflict("transaction " + std::to_string(sequence) + ": key of " +
-                              std::to_string(op.key.size()) + " bytes " + what);
+      return Status::Conflict("transaction " + std::to_string(sequence) + ": key " +
+                              QuotedKey(op.key) + " " + what);
     }
   }
   return Status::OK();
