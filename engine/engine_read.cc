@@ -68,9 +68,11 @@ std::string PrefixSuccessor(std::string_view prefix) {
 // Close waits for) by its creator; leaves when destroyed.
 class IteratorImpl final : public Iterator {
  public:
+  // Admitted as a reader (EngineImpl::AdmitReader) before it is made: Close waits for it to be
+  // destroyed before it closes RocksDB, so it holds no lock of the engine's while it lives.
   IteratorImpl(EngineImpl* engine, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
-               const IteratorOptions& options, std::shared_lock<std::shared_mutex> db_lock)
-      : engine_(engine), db_lock_(std::move(db_lock)), prefix_(options.prefix) {
+               const IteratorOptions& options)
+      : engine_(engine), prefix_(options.prefix) {
     rocksdb::ReadOptions read = ToRocksDb(options.snapshot);
     lower_ = options.lower_bound;
     upper_ = options.upper_bound;
@@ -122,7 +124,6 @@ class IteratorImpl final : public Iterator {
 
  private:
   EngineImpl* engine_;
-  std::shared_lock<std::shared_mutex> db_lock_;
   std::string prefix_;
   std::string lower_;
   std::string upper_;
@@ -207,7 +208,7 @@ std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options
     return std::make_unique<ClosedIterator>();
   }
   rocksdb::DB* db = db_.get();
-  return std::make_unique<IteratorImpl>(this, db, data_, options, std::move(lock));
+  return std::make_unique<IteratorImpl>(this, db, data_, options);
 }
 
 const Snapshot* EngineImpl::GetSnapshot() {
