@@ -189,28 +189,36 @@ TEST_F(JournalTest, RetiredSegmentsAreRecycledIntoThePool) {
 }
 
 TEST_F(JournalTest, RecycledSegmentFullOfOldRecordsReopensCleanUnderAbsoluteConsistency) {
-  // Method: retire segments into the pool, then write a little into a recycled file, so the rest
-  // of it still holds records of its earlier use. A clean reopen must see the end marker, not a
-  // torn tail, and must not replay a single old record.
-  options_.prewritten_segments = 2;
+  // Method: the oldest segment, full of records, becomes a ready pool file (what Retire does when
+  // the pool is short), so the next segment is a recycled file and, after a little writing, the
+  // rest of it still holds records of its earlier use. A clean reopen must see the end marker, not
+  // a torn tail, and must not replay a single old record.
+  options_.prewritten_segments = 0;
   OpenJournal();
-  // Roll and retire until the segment being written is a recycled file (old bytes after its end).
-  bool recycled_in_use = false;
-  // Whether a retired file is recycled or deleted depends on how full the background pool is at
-  // that moment, so roll until it happens (each roll is a fresh chance; the bound keeps it finite).
-  for (int roll = 0; roll < 500 && !recycled_in_use; ++roll) {
-    const size_t before = journal_->Info().segments.size();
-    for (int i = 0; i < 1000 && journal_->Info().segments.size() == before; ++i) {
-      Write(1, 100, 1);
-    }
-    ASSERT_TRUE(journal_->Retire(journal_->durable_sequence()).ok());
-    const SegmentDescription current = journal_->Info().segments.back();
-    const std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + current.name);
-    recycled_in_use =
-        std::any_of(bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes),
-                    bytes.end(), [](std::byte b) { return b != std::byte{0}; });
+  // Bounded: a 16 KiB segment holds about 110 records of 100 bytes.
+  for (int i = 0; i < 2000 && journal_->Info().segments.size() < 3; ++i) {
+    Write(1, 100, 1);
   }
-  ASSERT_TRUE(recycled_in_use);
+  const std::vector<SegmentDescription> segments = journal_->Info().segments;
+  ASSERT_GE(segments.size(), 3u);
+  journal_.reset();
+  ASSERT_TRUE(env_.RenameFile(kDir + "/" + segments[0].name,
+                              kDir + "/" + FormatPoolName(99, true /*ready*/))
+                  .ok());
+  ASSERT_TRUE(env_.SyncDir(kDir).ok());
+  options_.prewritten_segments = 1;
+  OpenJournal();
+  const uint64_t before = journal_->Info().segments.size();
+  for (int i = 0; i < 2000 && journal_->Info().segments.size() == before; ++i) {
+    Write(1, 100, 1);
+  }
+  Write(3, 100, 1);
+  const SegmentDescription current = journal_->Info().segments.back();
+  const std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + current.name);
+  ASSERT_TRUE(std::any_of(
+      bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes), bytes.end(),
+      [](std::byte b) { return b != std::byte{0}; }))
+      << "the new segment is not the recycled file";
   options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
   RecoveryReport report;
   OpenJournal(&report);
