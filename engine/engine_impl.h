@@ -128,7 +128,7 @@ class EngineImpl final : public Engine {
   void SetFault(const Status& status);
   Status FaultStatus() const;
   void StopThreads();
-  void CloseStorage();
+  Status CloseStorage();
 
   const Options options_;
   const std::string path_;

@@ -92,7 +92,7 @@ Status EngineImpl::OpenAll() {
   if (!status.ok()) {
     closed_.store(true, std::memory_order_release);
     StopThreads();
-    CloseStorage();
+    CloseStorage().PermitUnchecked();  // The open's own failure is what the caller needs.
     return status;
   }
   recovery_.duration = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -345,8 +345,9 @@ Status EngineImpl::CloseUntil(std::optional<std::chrono::steady_clock::time_poin
       }
     }
   }
-  CloseStorage();
-  return status;
+  // What failed while RocksDB closed (its MANIFEST, say) is reported, not only logged.
+  const Status storage = CloseStorage();
+  return status.ok() ? storage : status;
 }
 
 void EngineImpl::StopThreads() {
@@ -369,7 +370,8 @@ void EngineImpl::StopThreads() {
   }
 }
 
-void EngineImpl::CloseStorage() {
+Status EngineImpl::CloseStorage() {
+  Status status = Status::OK();
   std::unique_lock<std::shared_mutex> db_lock(db_mutex_);
   journal_.reset();
   applier_.reset();
@@ -384,11 +386,13 @@ void EngineImpl::CloseStorage() {
     const rocksdb::Status closed = db_->Close();
     if (!closed.ok()) {
       logger_->warn("ringdb: closing RocksDB at {}: {}", path_, closed.ToString());
+      status = Status::IOError("closing RocksDB at " + path_ + ": " + closed.ToString());
     }
     db_.reset();
   }
   lock_.reset();
   storage_closed_ = true;
+  return status;
 }
 
 }  // namespace ringdb
