@@ -124,7 +124,6 @@ Status Journal::Recover(RecoveryReport* report) {
   writer_->Position(last_segment_id, last_sequence, last_checksum, next_segment_id);
   last_sequence_.store(last_sequence, std::memory_order_release);
   durable_sequence_.store(last_sequence, std::memory_order_release);
-  recovered_last_sequence_ = last_sequence;
   if (!head_current && (head.has_value() || !segments_.empty())) {
     // A journal without HEAD (made before it existed), or whose newest segment changed (to none
     // when recovery set aside every segment).

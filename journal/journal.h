@@ -153,8 +153,6 @@ class Journal {
   // Set once, by the journaling thread, when a write or sync fails; never cleared.
   std::atomic<bool> failed_{false};
   bool closed_ = false;  // Journaling thread only: Close() ran.
-  // The last sequence Open verified; Replay delivers nothing past it.
-  uint64_t recovered_last_sequence_ = 0;
   Status failure_;  // Journaling thread only.
 
   mutable std::mutex mutex_;            // Guards segments_ for Info() from other threads.
