@@ -22,7 +22,8 @@ min_engine=${RINGDB_COVERAGE_MIN_ENGINE:-91}
 build_dir=$RINGDB_ROOT/build-cov
 jobs=$(nproc 2>/dev/null || echo 2)
 tests=(journal_test journal_concurrency_test engine_unit_test engine_test engine_fault_test
-       engine_crash_test ringdb_tool_test)
+       engine_crash_test engine_compound_fault_test engine_no_silent_wait_test ringdb_tool_test
+       conflict_message_test)
 
 ringdb_install_dependencies
 cmake -S "$RINGDB_ROOT" -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug \
