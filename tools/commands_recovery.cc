@@ -10,9 +10,13 @@
 #include "engine/column_families.h"
 #include "engine/rocksdb_logger.h"
 #include "engine/applier.h"
+#include "engine/journal_options_for.h"
+#include "engine/options_file.h"
+#include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
 #include "tools/commands.h"
+#include "tools/salvage.h"
 #include "tools/tool_common.h"
 
 namespace ringdb::tool {
@@ -37,14 +41,15 @@ Status ParseMode(const std::string& text, RecoveryMode* mode) {
 }
 
 // A fresh RocksDB with ringdb's column families, for replay --into.
-Status OpenFreshRocksDb(const std::string& path, std::unique_ptr<rocksdb::DB>* db,
+Status OpenFreshRocksDb(const std::string& path, const std::shared_ptr<spdlog::logger>& logger,
+                        std::unique_ptr<rocksdb::DB>* db,
                         std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.error_if_exists = true;
   options.create_missing_column_families = true;
   options.atomic_flush = true;
-  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
+  ApplyRingdbRocksDbSettings(&options, logger);  // No LOG file: rocksdb_logger.h.
   // Made here, so that RocksDB does not log a missing directory as an error before making it.
   std::error_code error;
   std::filesystem::create_directories(path, error);
@@ -128,11 +133,140 @@ int Recover(const CommonArgs& args, const std::string& mode_text) {
   return status.ok() ? kExitOk : Fail("recover: closing", status);
 }
 
+namespace {
+
+// The message for a journal whose first transactions were retired: replay rebuilds from an empty
+// state, so it needs the whole history, which only a retention set before they were written keeps.
+Status HistoryRetired(const journal::RecoveryReport& scan) {
+  return Status::NotFound(
+      "the journal starts at sequence " + std::to_string(scan.first_sequence) + ": transactions 1.." +
+      std::to_string(scan.first_sequence - 1) +
+      " were checkpointed into RocksDB and their segments retired, so a replay from an empty state "
+      "cannot rebuild them. To replay this database's history, open it with "
+      "Options::journal_retention_transactions of at least " +
+      std::to_string(scan.last_sequence) +
+      " (the transactions it holds now; more as it grows) before the transactions are written; "
+      "to copy its current state, use `ringdb backup`");
+}
+
+// The database replay writes: RocksDB rebuilt by the applier in <into>/db, and the replayed
+// records copied, with their sequences, into a new journal in <into>/journal, so that the
+// result is a ringdb database that every subcommand opens and whose marker its journal covers.
+class ReplayTarget {
+ public:
+  Status Open(const std::string& into, const Options& options, uint32_t record_bytes_max) {
+    into_ = into;
+    options_ = options;
+    record_bytes_max_ = record_bytes_max;
+    Status status = OpenFreshRocksDb(into + "/db", options.logger, &db_, &handles_);
+    if (!status.ok()) {
+      return status;
+    }
+    journal::JournalOptions journal_options = JournalOptionsFor(options, record_bytes_max);
+    journal_options.create_if_missing = true;
+    journal_options.sync_mode = SyncMode::kFdatasync;
+    journal_options.logger = options.logger;
+    journal::RecoveryReport opened;
+    status = journal::Journal::Open(journal_options, into + "/journal", &opened, &journal_);
+    if (status.ok()) {
+      applier_ = std::make_unique<Applier>(db_.get(), handles_[0], handles_[1]);
+    }
+    return status;
+  }
+
+  // Applies one record and copies it into the new journal under the same sequence.
+  Status Add(const journal::Record& record, bool* conflicted) {
+    const Status staged = applier_->Stage(record.payload, record.first_sequence);
+    *conflicted = staged.IsConflict() || staged.IsCorruption();
+    if (!staged.ok() && !*conflicted) {
+      return staged;
+    }
+    uint64_t sequence = 0;
+    Status status = AppendRecord(journal_.get(), record, &sequence);
+    if (status.ok() && sequence != record.first_sequence) {
+      status = Status::Corruption("replay: record at " + std::string(record.segment) + " offset " +
+                                  std::to_string(record.offset) + " has sequence " +
+                                  std::to_string(record.first_sequence) + ", expected " +
+                                  std::to_string(sequence));
+    }
+    if (status.ok() && ++added_ % 1024 == 0) {
+      status = applier_->Commit();
+    }
+    return status;
+  }
+
+  // The journal is synced before RocksDB is flushed, so the marker never runs ahead of it; the
+  // OPTIONS file comes last and marks the database complete.
+  Status Finish() {
+    Status status = applier_->Commit();
+    if (status.ok()) {
+      status = journal_->Commit();
+    }
+    if (status.ok()) {
+      status = journal_->Close();
+    }
+    if (status.ok()) {
+      const rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions(), handles_);
+      status = flushed.ok() ? Status::OK() : Status::IOError("flushing " + into_ + "/db: " +
+                                                            flushed.ToString());
+    }
+    if (status.ok()) {
+      status = WriteOptionsFile(into_, options_, record_bytes_max_);
+    }
+    return status;
+  }
+
+  uint64_t committed_sequence() const { return applier_->committed_sequence(); }
+
+  ~ReplayTarget() {
+    applier_.reset();
+    journal_.reset();
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+  }
+
+ private:
+  std::string into_;
+  Options options_;
+  uint32_t record_bytes_max_ = 0;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<Applier> applier_;
+  uint64_t added_ = 0;
+};
+
+void PrintReplayed(const CommonArgs& args, const std::string& into, uint64_t replayed,
+                   uint64_t conflicted, uint64_t through, double seconds) {
+  if (args.json) {
+    std::printf("%s\n", JsonObject()
+                            .Add("into", into)
+                            .Add("replayed", replayed)
+                            .Add("conflicted", conflicted)
+                            .Add("through_sequence", through)
+                            .Add("seconds", seconds)
+                            .str()
+                            .c_str());
+    return;
+  }
+  std::printf("replayed %llu transactions (%llu failed their preconditions, as they did live) "
+              "through sequence %llu into %s in %.2f s; it is a ringdb database: ringdb scan %s\n",
+              static_cast<unsigned long long>(replayed),
+              static_cast<unsigned long long>(conflicted),
+              static_cast<unsigned long long>(through), into.c_str(), seconds, into.c_str());
+}
+
+}  // namespace
+
 int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence) {
-  Status status = CheckDatabase(args.path);
+  Options options;
+  Status status = LoadOptions(args.path, &options);
   if (!status.ok()) {
     return Fail("replay", status);
   }
+  uint32_t record_bytes_max = 0;
+  ReadOptionsFile(args.path, &options, &record_bytes_max).PermitUnchecked();
   std::error_code error;
   if (std::filesystem::exists(into, error) && !std::filesystem::is_empty(into, error)) {
     return Fail("replay", Status::InvalidArgument("--into " + into + " exists and is not empty"));
@@ -148,18 +282,13 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
     return Fail("replay: the journal", status);
   }
   if (scan.first_sequence > 1) {
-    return Fail("replay", Status::NotFound(
-        "the journal starts at sequence " + std::to_string(scan.first_sequence) +
-        ": earlier transactions were checkpointed and retired, so a replay from empty cannot "
-        "rebuild them (keep them with Options::journal_retention_transactions)"));
+    return Fail("replay", HistoryRetired(scan));
   }
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  status = OpenFreshRocksDb(into, &db, &handles);
+  ReplayTarget target;
+  status = target.Open(into, options, record_bytes_max);
   if (!status.ok()) {
     return Fail("replay", status);
   }
-  Applier applier(db.get(), handles[0], handles[1]);
   uint64_t replayed = 0;
   uint64_t conflicted = 0;
   Progress progress(to_sequence != 0 ? std::min(to_sequence, scan.last_sequence)
@@ -170,48 +299,21 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
     if (to_sequence != 0 && record.first_sequence > to_sequence) {
       return Status::Aborted("reached --to-seq");
     }
-    const Status staged = applier.Stage(record.payload, record.first_sequence);
-    if (staged.IsConflict() || staged.IsCorruption()) {
-      ++conflicted;
-    } else if (!staged.ok()) {
-      return staged;
-    }
+    bool failed_precondition = false;
+    const Status added = target.Add(record, &failed_precondition);
+    conflicted += failed_precondition ? 1 : 0;
     progress.Update(++replayed);
-    return replayed % 1024 == 0 ? applier.Commit() : Status::OK();
+    return added;
   }, &report);
   if (status.ok() || status.IsAborted()) {
-    status = applier.Commit();
+    status = target.Finish();
   }
-  if (status.ok()) {
-    const rocksdb::Status flushed = db->Flush(rocksdb::FlushOptions(), handles);
-    status = flushed.ok() ? Status::OK() : Status::IOError(flushed.ToString());
-  }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  db.reset();
   if (!status.ok()) {
     return Fail("replay", status);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (args.json) {
-    std::printf("%s\n", JsonObject()
-                            .Add("into", into)
-                            .Add("replayed", replayed)
-                            .Add("conflicted", conflicted)
-                            .Add("through_sequence", applier.committed_sequence())
-                            .Add("seconds", seconds)
-                            .str()
-                            .c_str());
-  } else {
-    std::printf("replayed %llu transactions (%llu failed their preconditions, as they did live) "
-                "through sequence %llu into %s in %.2f s\n",
-                static_cast<unsigned long long>(replayed),
-                static_cast<unsigned long long>(conflicted),
-                static_cast<unsigned long long>(applier.committed_sequence()), into.c_str(),
-                seconds);
-  }
+  PrintReplayed(args, into, replayed, conflicted, target.committed_sequence(), seconds);
   return kExitOk;
 }
 

@@ -98,20 +98,18 @@ bool HoldsSegments(Env* env, const std::string& dir) {
   });
 }
 
-// Appends one record to the new journal, committing the group first when it is full.
-Status Append(journal::Journal* journal, const journal::Record& record) {
-  uint64_t sequence = 0;
-  Status added = journal->Add(record.count, record.payload, &sequence);
+}  // namespace
+
+Status AppendRecord(journal::Journal* journal, const journal::Record& record, uint64_t* sequence) {
+  Status added = journal->Add(record.count, record.payload, sequence);
   if (added.IsBusy()) {
     added = journal->Commit();
     if (added.ok()) {
-      added = journal->Add(record.count, record.payload, &sequence);
+      added = journal->Add(record.count, record.payload, sequence);
     }
   }
   return added;
 }
-
-}  // namespace
 
 Status WriteSalvagedJournal(const journal::JournalOptions& options, const std::string& source,
                             const std::string& target, uint64_t* last, SalvageCounts* counts) {
@@ -131,7 +129,11 @@ Status WriteSalvagedJournal(const journal::JournalOptions& options, const std::s
   }
   status = ReadSalvageable(
       options, source, 0,
-      [&](const journal::Record& record) { return Append(journal.get(), record); }, counts);
+      [&](const journal::Record& record) {
+        uint64_t sequence = 0;
+        return AppendRecord(journal.get(), record, &sequence);
+      },
+      counts);
   if (status.ok()) {
     status = journal->Commit();
   }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 
+#include "journal/journal.h"
 #include "journal/journal_options.h"
 
 namespace ringdb::tool {
@@ -35,6 +36,10 @@ Status ReadSalvageable(const journal::JournalOptions& options, const std::string
                        uint64_t after_sequence,
                        const std::function<Status(const journal::Record&)>& fn,
                        SalvageCounts* counts);
+
+// Appends record to journal as one record of record.count transactions, committing the open group
+// first when it is full. *sequence receives the first sequence the journal gave it.
+Status AppendRecord(journal::Journal* journal, const journal::Record& record, uint64_t* sequence);
 
 // Writes every record ReadSalvageable keeps of the journal in `source` into a new journal in
 // `target` (created if missing), renumbered from 1 without holes, and syncs it. A target that

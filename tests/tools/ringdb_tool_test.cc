@@ -159,7 +159,8 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into, families, &handles, &raw).ok());
+  ASSERT_TRUE(
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into + "/db", families, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   int keys = 0;
   std::unique_ptr<rocksdb::Iterator> iterator(db->NewIterator(rocksdb::ReadOptions(), handles[0]));
@@ -175,8 +176,46 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   for (auto* handle : handles) {
     ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
   }
+  db.reset();
   EXPECT_EQ(Ringdb("replay " + dir_.path() + " --into " + into).exit_code, 2)
       << "a non-empty target is refused";
+
+  // The output is a ringdb database: its journal holds sequences 1..123 and every subcommand
+  // opens it.
+  ToolRun verify = Ringdb("journal verify " + into + " --json");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("123"), std::string::npos) << verify.output;
+  ToolRun get = Ringdb("get " + into + " txn/123");
+  EXPECT_EQ(get.exit_code, 0) << get.output;
+  EXPECT_NE(get.output.find("value-123"), std::string::npos) << get.output;
+  EXPECT_EQ(Ringdb("get " + into + " txn/124").exit_code, 3);
+  ToolRun put = Ringdb("put " + into + " txn/124 later");
+  EXPECT_EQ(put.exit_code, 0) << put.output;
+  ToolRun later = Ringdb("get " + into + " txn/124");
+  EXPECT_EQ(later.exit_code, 0) << later.output;
+  EXPECT_NE(later.output.find("later"), std::string::npos) << later.output;
+}
+
+TEST_F(RingdbToolTest, ReplayOfARetiredHistorySaysWhichRetentionItNeeds) {
+  Options options = SmallOptions();
+  options.checkpoint_journal_bytes = 1 << 20;  // Checkpoints retire segments as the journal grows.
+  OpenEngine(options);
+  const std::string padding(2000, 'p');
+  for (int i = 1; i <= 1500; ++i) {
+    WriteBatch batch;
+    batch.Put("txn/" + std::to_string(i), padding);
+    ASSERT_TRUE(engine_->Write(batch).ok());
+  }
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+  const std::string into = dir_.path() + "/replayed";
+  ToolRun replay = Ringdb("replay " + dir_.path() + " --into " + into);
+  EXPECT_EQ(replay.exit_code, 3) << replay.output;
+  EXPECT_NE(replay.output.find("journal_retention_transactions of at least 1500"),
+            std::string::npos)
+      << replay.output;
+  EXPECT_NE(replay.output.find("ringdb backup"), std::string::npos) << replay.output;
+  EXPECT_FALSE(std::filesystem::exists(into)) << "nothing is written when replay cannot run";
 }
 
 TEST_F(RingdbToolTest, BackupThenRecoverOpensTheCopy) {
