@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "engine/apply_rules.h"
 #include "engine/txn_codec.h"
 #include "util/assert.h"
 
@@ -9,10 +10,12 @@ namespace ringdb {
 
 namespace {
 
-rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+using apply::ToSlice;
 
-// A key as a message names it: 'key', printable ASCII as is and other bytes (and '\') as \xNN;
-// past 64 bytes, cut with "..." and its size, so that a message stays short.
+}  // namespace
+
+namespace apply {
+
 std::string QuotedKey(std::string_view key) {
   constexpr size_t kShownBytes = 64;
   static constexpr char kHex[] = "0123456789abcdef";
@@ -31,7 +34,24 @@ std::string QuotedKey(std::string_view key) {
   return quoted + "...' (" + std::to_string(key.size()) + " bytes)";
 }
 
-}  // namespace
+Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence) {
+  const Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX);
+  if (status.ok()) {
+    return status;
+  }
+  return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
+                            std::string(status.message()));
+}
+
+Status PreconditionFailed(uint64_t sequence, txn::OpType type, std::string_view key) {
+  const char* what = type == txn::OpType::kExpectAbsent    ? "expected absent"
+                     : type == txn::OpType::kExpectPresent ? "expected present"
+                                                           : "expected a different value";
+  return Status::Conflict("transaction " + std::to_string(sequence) + ": key " + QuotedKey(key) +
+                          " " + what);
+}
+
+}  // namespace apply
 
 Applier::Applier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
                  rocksdb::ColumnFamilyHandle* meta)
@@ -51,11 +71,10 @@ void Applier::ResetTo(uint64_t sequence) {
 
 Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence) {
   RINGDB_ASSERT(sequence > judged_sequence_);
-  Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX);
+  Status status = apply::ValidateTransaction(transaction, sequence);
   if (!status.ok()) {
     judged_sequence_ = sequence;  // Undecodable bytes are judged failed, live and in replay.
-    return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
-                              std::string(status.message()));
+    return status;
   }
   status = CheckPreconditions(transaction, sequence);
   if (status.IsConflict()) {
@@ -79,63 +98,40 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
 }
 
 Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence) {
-  txn::Decoder decoder;
-  Status status = txn::Decoder::Open(transaction, &decoder);
-  RINGDB_ASSERT(status.ok());  // Validate passed.
-  txn::Op op{};
-  while (decoder.Next(&op)) {
-    if (!txn::IsPrecondition(op.type)) {
-      continue;
-    }
-    // A key the group may have written is read only after the group is committed. Earlier reads
-    // of this transaction stay exact: their keys were not staged, so the commit leaves them as
-    // they were.
-    if (staged_count_ > 0 && staged_keys_.MayContain(op.key)) {
-      if (Status committed = Commit(); !committed.ok()) {
-        return committed;
-      }
-    }
-    read_value_.Reset();
-    const rocksdb::Status read = db_->Get(read_options_, data_, ToSlice(op.key), &read_value_);
-    if (!read.ok() && !read.IsNotFound()) {
-      return Status::IOError("reading precondition key of transaction " +
-                             std::to_string(sequence) + ": " + read.ToString());
-    }
-    const bool present = read.ok();
-    const bool holds = (op.type == txn::OpType::kExpectAbsent && !present) ||
-                       (op.type == txn::OpType::kExpectPresent && present) ||
-                       (op.type == txn::OpType::kExpectEqual && present &&
-                        read_value_.ToStringView() == op.value);
-    if (!holds) {
-      const char* what = op.type == txn::OpType::kExpectAbsent    ? "expected absent"
-                         : op.type == txn::OpType::kExpectPresent ? "expected present"
-                                                                  : "expected a different value";
-      return Status::Conflict("transaction " + std::to_string(sequence) + ": key " +
-                              QuotedKey(op.key) + " " + what);
-    }
-  }
-  return Status::OK();
+  return apply::CheckPreconditions(
+      transaction, sequence,
+      [this, sequence](std::string_view key, bool* present, std::string_view* value) {
+        // A key the group may have written is read only after the group is committed. Earlier
+        // reads of this transaction stay exact: their keys were not staged, so the commit leaves
+        // them as they were.
+        if (staged_count_ > 0 && staged_keys_.MayContain(key)) {
+          if (Status committed = Commit(); !committed.ok()) {
+            return committed;
+          }
+        }
+        read_value_.Reset();
+        const rocksdb::Status read = db_->Get(read_options_, data_, ToSlice(key), &read_value_);
+        if (!read.ok() && !read.IsNotFound()) {
+          return Status::IOError("reading precondition key of transaction " +
+                                 std::to_string(sequence) + ": " + read.ToString());
+        }
+        *present = read.ok();
+        *value = read_value_.ToStringView();
+        return Status::OK();
+      });
 }
 
 Status Applier::StageWrites(std::span<const std::byte> transaction) {
-  txn::Decoder decoder;
-  Status status = txn::Decoder::Open(transaction, &decoder);
-  RINGDB_ASSERT(status.ok());
-  txn::Op op{};
-  while (decoder.Next(&op)) {
-    rocksdb::Status staged;
-    if (op.type == txn::OpType::kPut) {
-      staged = batch_.Put(data_, ToSlice(op.key), ToSlice(op.value));
-      staged_keys_.Insert(op.key);
-    } else if (op.type == txn::OpType::kDelete) {
-      staged = batch_.Delete(data_, ToSlice(op.key));
-      staged_keys_.Insert(op.key);
-    }
-    if (!staged.ok()) {
-      return Status::IOError("staging a write: " + staged.ToString());
-    }
-  }
-  return Status::OK();
+  return apply::ForEachWrite(
+      transaction,
+      [this](std::string_view key, std::string_view value) {
+        staged_keys_.Insert(key);
+        return batch_.Put(data_, ToSlice(key), ToSlice(value));
+      },
+      [this](std::string_view key) {
+        staged_keys_.Insert(key);
+        return batch_.Delete(data_, ToSlice(key));
+      });
 }
 
 namespace {

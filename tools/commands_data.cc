@@ -1,4 +1,6 @@
-// Subcommands that go through the engine: get, scan, put, delete, stats.
+// Subcommands on the data: get, scan and stats read through a read-only view (beside a live engine
+// or not, changing nothing in the directory), backup copies that view, put and delete write
+// through the engine.
 #include <memory>
 
 #include "ringdb/ringdb.h"
@@ -9,35 +11,24 @@ namespace ringdb::tool {
 
 namespace {
 
-// Opens the engine with the options the database was last opened with, never creating one
-// (reading commands).
-Status OpenExisting(const std::string& path, std::unique_ptr<Engine>* engine) {
+// The read-only view of the database (ringdb/read_only_database.h), with the options it was last
+// opened with; no lock taken, no byte written, whether a live engine holds the directory or not.
+Status OpenReadOnly(const std::string& path, std::unique_ptr<ReadOnlyDatabase>* database) {
   Options options;
   const Status status = LoadOptions(path, &options);
-  return status.ok() ? Engine::Open(options, path, engine) : status;
-}
-
-std::string HistogramJson(const HistogramData& data) {
-  return JsonObject()
-      .Add("count", data.count)
-      .Add("mean", data.mean())
-      .Add("p50", data.p50)
-      .Add("p99", data.p99)
-      .Add("p999", data.p999)
-      .Add("max", data.max)
-      .str();
+  return status.ok() ? ReadOnlyDatabase::Open(options, path, database) : status;
 }
 
 }  // namespace
 
 int Get(const CommonArgs& args, const std::string& key) {
-  std::unique_ptr<Engine> engine;
-  Status status = OpenExisting(args.path, &engine);
+  std::unique_ptr<ReadOnlyDatabase> database;
+  Status status = OpenReadOnly(args.path, &database);
   if (!status.ok()) {
-    return Fail("get: opening " + args.path, status);
+    return Fail("get: opening " + args.path + " read-only", status);
   }
   std::string value;
-  status = engine->Get(key, &value);
+  status = database->Get(key, &value);
   if (!status.ok()) {
     return Fail("get '" + Escape(key, false) + "'", status);
   }
@@ -51,12 +42,12 @@ int Get(const CommonArgs& args, const std::string& key) {
 
 int Scan(const CommonArgs& args, const std::string& prefix, const std::string& from,
          uint64_t limit) {
-  std::unique_ptr<Engine> engine;
-  const Status status = OpenExisting(args.path, &engine);
+  std::unique_ptr<ReadOnlyDatabase> database;
+  const Status status = OpenReadOnly(args.path, &database);
   if (!status.ok()) {
-    return Fail("scan: opening " + args.path, status);
+    return Fail("scan: opening " + args.path + " read-only", status);
   }
-  auto iterator = engine->NewIterator({.lower_bound = from, .prefix = prefix});
+  auto iterator = database->NewIterator({.lower_bound = from, .prefix = prefix});
   uint64_t shown = 0;
   for (iterator->SeekToFirst(); iterator->Valid() && (limit == 0 || shown < limit);
        iterator->Next()) {
@@ -119,30 +110,75 @@ int Delete(const CommonArgs& args, const std::string& key) {
 }
 
 int Stats(const CommonArgs& args) {
-  std::unique_ptr<Engine> engine;
-  const Status status = OpenExisting(args.path, &engine);
+  std::unique_ptr<ReadOnlyDatabase> database;
+  const Status status = OpenReadOnly(args.path, &database);
   if (!status.ok()) {
-    return Fail("stats: opening " + args.path, status);
+    return Fail("stats: opening " + args.path + " read-only", status);
   }
-  const EngineStats stats = engine->Stats();
-  const RecoveryInfo& recovery = engine->recovery();
+  const ReadOnlyInfo info = database->Info();
+  const uint64_t first = info.segments.empty() ? 0 : info.segments.front().first_sequence;
+  const uint64_t last = info.segments.empty() ? 0 : info.segments.back().last_sequence;
   if (args.json) {
     std::printf("%s\n", JsonObject()
-                            .Add("transactions_replayed", recovery.transactions_replayed)
-                            .Add("recovery_us", static_cast<uint64_t>(recovery.duration.count()))
-                            .Add("transactions_committed", stats.transactions_committed)
-                            .Add("journal_groups", stats.journal_groups)
-                            .AddRaw("group_transactions", HistogramJson(stats.group_transactions))
-                            .AddRaw("fsync_latency_us", HistogramJson(stats.fsync_latency_us))
-                            .AddRaw("apply_latency_us", HistogramJson(stats.apply_latency_us))
+                            .Add("live", info.live)
+                            .Add("sequence", info.sequence)
+                            .Add("marker", info.marker_sequence)
+                            .Add("transactions_replayed", info.transactions_replayed)
+                            .Add("transactions_conflicted", info.transactions_conflicted)
+                            .Add("journal_first_sequence", first)
+                            .Add("journal_last_sequence", last)
+                            .Add("segments_read", uint64_t{info.segments.size()})
+                            .Add("torn_tail", info.torn_tail)
+                            .Add("rocksdb_estimated_keys", info.rocksdb_estimated_keys)
+                            .Add("rocksdb_table_bytes", info.rocksdb_table_bytes)
+                            .str()
+                            .c_str());
+    return kExitOk;
+  }
+  std::printf("%s: %s\n", args.path.c_str(),
+              info.live ? "a live engine holds it (read beside it, read-only)"
+                        : "no engine holds it (read read-only, nothing changed)");
+  std::printf("state: through sequence %llu = RocksDB's flushed marker %llu + %llu transaction(s) "
+              "re-executed from the journal (%llu more failed their preconditions, as they did "
+              "when applied)\n",
+              static_cast<unsigned long long>(info.sequence),
+              static_cast<unsigned long long>(info.marker_sequence),
+              static_cast<unsigned long long>(info.transactions_replayed),
+              static_cast<unsigned long long>(info.transactions_conflicted));
+  std::printf("journal read: %zu segment(s), sequences %llu..%llu%s\n", info.segments.size(),
+              static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
+              info.torn_tail ? (", ending in an unfinished group at " + info.torn_tail_segment +
+                                " byte " + std::to_string(info.torn_tail_offset))
+                                   .c_str()
+                             : "");
+  std::printf("rocksdb: about %llu key(s), %llu bytes of table files\n",
+              static_cast<unsigned long long>(info.rocksdb_estimated_keys),
+              static_cast<unsigned long long>(info.rocksdb_table_bytes));
+  std::printf("counters and latency histograms live in the running engine: Engine::Stats()\n");
+  return kExitOk;
+}
+
+int BackupReadOnly(const CommonArgs& args, const std::string& target) {
+  std::unique_ptr<ReadOnlyDatabase> database;
+  Status status = OpenReadOnly(args.path, &database);
+  if (!status.ok()) {
+    return Fail("backup: opening " + args.path + " read-only", status);
+  }
+  status = database->Backup(target);
+  if (!status.ok()) {
+    return Fail("backup", status);
+  }
+  const uint64_t sequence = database->sequence();
+  if (args.json) {
+    std::printf("%s\n", JsonObject()
+                            .Add("backup", target)
+                            .Add("sequence", sequence)
+                            .Add("ok", true)
                             .str()
                             .c_str());
   } else {
-    std::printf("recovery: %s\n", recovery.summary.c_str());
-    std::printf("counters since this open: %llu committed, %llu groups (statistics live in the "
-                "running engine: Engine::Stats())\n",
-                static_cast<unsigned long long>(stats.transactions_committed),
-                static_cast<unsigned long long>(stats.journal_groups));
+    std::printf("backup written to %s, through sequence %llu (open it with: ringdb recover %s)\n",
+                target.c_str(), static_cast<unsigned long long>(sequence), target.c_str());
   }
   return kExitOk;
 }

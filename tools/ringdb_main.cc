@@ -113,14 +113,16 @@ int main(int argc, char** argv) {
 
   std::string key;
   std::string value;
-  CLI::App* get = AddPathCommand(&app, "get", "print the value of a key", &args);
+  CLI::App* get = AddPathCommand(&app, "get", "print the value of a key (safe beside a live engine)",
+                                 &args);
   get->add_option("key", key)->required();
   get->callback([&] { code = ringdb::tool::Get(args, key); });
 
   std::string prefix;
   std::string from;
   uint64_t limit = 0;
-  CLI::App* scan = AddPathCommand(&app, "scan", "list keys and values in order", &args);
+  CLI::App* scan = AddPathCommand(&app, "scan",
+                                  "list keys and values in order (safe beside a live engine)", &args);
   scan->add_option("--prefix", prefix, "only keys starting with this");
   scan->add_option("--from", from, "start at this key");
   scan->add_option("--limit", limit, "at most this many (0: all)");
@@ -135,7 +137,9 @@ int main(int argc, char** argv) {
   del->add_option("key", key)->required();
   del->callback([&] { code = ringdb::tool::Delete(args, key); });
 
-  CLI::App* stats = AddPathCommand(&app, "stats", "open, recover and print the counters", &args);
+  CLI::App* stats = AddPathCommand(&app, "stats",
+                                   "what a read-only view says: sequences, journal, RocksDB "
+                                   "(safe beside a live engine)", &args);
   stats->callback([&] { code = ringdb::tool::Stats(args); });
 
   CLI::App* journal = app.add_subcommand("journal", "read the journal (safe beside a live engine)");

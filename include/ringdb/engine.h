@@ -83,6 +83,7 @@ struct ValueBuffer {
 };
 
 class EngineImpl;
+class ReadOnlyDatabase;
 
 // A transaction being written in place into claimed ring slots (the zero-copy path). Move-only.
 // Add operations, then Publish (a Token) or Abort (consumers skip it). Destroying an active one
@@ -204,6 +205,11 @@ class Engine {
   // Busy when another engine (any process) has the directory open.
   static Status Open(const Options& options, const std::string& path,
                      std::unique_ptr<Engine>* engine);
+  // Opens the database at `path` for reading only, beside a live engine (in any process) or
+  // not: no lock taken, no byte written. Same as ReadOnlyDatabase::Open
+  // (ringdb/read_only_database.h).
+  static Status OpenReadOnly(const Options& options, const std::string& path,
+                             std::unique_ptr<ReadOnlyDatabase>* database);
 
   Engine() = default;
   Engine(const Engine&) = delete;
@@ -268,3 +274,6 @@ class Engine {
 };
 
 }  // namespace ringdb
+
+// Included last: the read-only view builds on the types above.
+#include "ringdb/read_only_database.h"
