@@ -171,9 +171,10 @@ int main(int argc, char** argv) {
   replay->callback([&] { code = ringdb::tool::Replay(args, into, to_sequence); });
 
   std::string target;
-  CLI::App* backup = AddPathCommand(&app, "backup", "consistent copy that `recover` opens", &args);
+  CLI::App* backup = AddPathCommand(
+      &app, "backup", "consistent copy that `recover` opens (safe beside a live engine)", &args);
   backup->add_option("target", target, "the backup directory (must not exist)")->required();
-  backup->callback([&] { code = ringdb::tool::Backup(args, target); });
+  backup->callback([&] { code = ringdb::tool::BackupReadOnly(args, target); });
 
   ringdb::bench::BenchConfig bench_config;
   CLI::App* bench = app.add_subcommand("bench", "durable throughput beside RocksDB");
