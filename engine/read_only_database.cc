@@ -126,7 +126,7 @@ struct View {
 class ReadOnlyDatabaseImpl;
 
 // An iterator over (the view's batch over RocksDB's state), with ringdb's bounds and prefix. The
-// bounds are also given to RocksDB's iterator; the batch's side is held to them here.
+// bounds are given to RocksDB's iterator; the merged iterator is held to them here.
 class ViewIterator final : public Iterator {
  public:
   ViewIterator(ReadOnlyDatabaseImpl* database, std::shared_ptr<const View> view,
@@ -182,6 +182,7 @@ class ViewIterator final : public Iterator {
   std::string upper_;
   rocksdb::Slice lower_slice_;
   rocksdb::Slice upper_slice_;
+  rocksdb::ReadOptions read_;  // RocksDB keeps pointers to it and to the bounds.
   std::unique_ptr<rocksdb::Iterator> iterator_;
 };
 
@@ -288,19 +289,20 @@ ViewIterator::ViewIterator(ReadOnlyDatabaseImpl* database, std::shared_ptr<const
   if (!successor.empty() && (upper_.empty() || successor < upper_)) {
     upper_ = successor;
   }
-  rocksdb::ReadOptions read;
   if (!lower_.empty()) {
     lower_slice_ = rocksdb::Slice(lower_);
-    read.iterate_lower_bound = &lower_slice_;
+    read_.iterate_lower_bound = &lower_slice_;
   }
   if (!upper_.empty()) {
     upper_slice_ = rocksdb::Slice(upper_);
-    read.iterate_upper_bound = &upper_slice_;
+    read_.iterate_upper_bound = &upper_slice_;
   }
-  rocksdb::Iterator* base = db->NewIterator(read, data);
+  rocksdb::Iterator* base = db->NewIterator(read_, data);
   // The batch is only read from now on; its iterator and the base iterator are merged.
   auto* batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view_->batch);
-  iterator_.reset(batch->NewIteratorWithBase(data, base, &read));
+  // Only RocksDB's side takes the bounds: the batch's side ignores some of them in some moves
+  // (SeekForPrev at the upper bound), so Valid and the seeks hold it to them instead.
+  iterator_.reset(batch->NewIteratorWithBase(data, base));
 }
 
 ViewIterator::~ViewIterator() {
