@@ -250,6 +250,8 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   Status ReplayJournal(View* view, ReadFailure* failure);
   // Judges one transaction as the applier would and stages its writes into the view's batch.
   Status Stage(View* view, std::span<const std::byte> transaction, uint64_t sequence);
+  // Caller holds mutex_ (either way) and the database is open.
+  Status GetLocked(std::string_view key, std::string* value) const;
   Status CopyJournal(const View& view, const std::string& target);
   Status WriteRocksDb(const View& view, const std::string& target);
   Status CheckOpen() const {
@@ -541,6 +543,10 @@ Status ReadOnlyDatabaseImpl::Get(std::string_view key, std::string* value) {
   if (Status open = CheckOpen(); !open.ok()) {
     return open;
   }
+  return GetLocked(key, value);
+}
+
+Status ReadOnlyDatabaseImpl::GetLocked(std::string_view key, std::string* value) const {
   auto* batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view_->batch);
   return FromRocksDb(batch->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), data_,
                                               apply::ToSlice(key), value),
@@ -551,10 +557,15 @@ std::vector<Status> ReadOnlyDatabaseImpl::MultiGet(std::span<const std::string_v
                                                    std::vector<std::string>* values) {
   RINGDB_ASSERT(values != nullptr);
   values->assign(keys.size(), std::string());
+  // One lock for every key: all of them are read in the same state, even beside a Refresh.
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (Status open = CheckOpen(); !open.ok()) {
+    return std::vector<Status>(keys.size(), open);
+  }
   std::vector<Status> statuses;
   statuses.reserve(keys.size());
   for (size_t index = 0; index < keys.size(); ++index) {
-    statuses.push_back(Get(keys[index], &(*values)[index]));
+    statuses.push_back(GetLocked(keys[index], &(*values)[index]));
   }
   return statuses;
 }
