@@ -105,10 +105,9 @@ Status ClaimedTransaction::AddOperation(uint8_t type, std::string_view key,
                                    " bytes, the claim has " + std::to_string(bytes_free()) +
                                    " left (claim more slots; see Engine::SlotsFor)");
   }
-  std::byte header[txn::kOpHeaderBytes] = {};
-  header[0] = static_cast<std::byte>(type);
-  txn::EncodeU32(header + 4, static_cast<uint32_t>(key.size()));
-  txn::EncodeU32(header + 8, static_cast<uint32_t>(value_bytes));
+  std::byte header[txn::kOpHeaderBytes];
+  txn::EncodeOpHeader(header, static_cast<txn::OpType>(type), static_cast<uint32_t>(key.size()),
+                      static_cast<uint32_t>(value_bytes));
   size_t offset = used_bytes_;
   Region(offset, sizeof(header)).Write(0, header);
   offset += sizeof(header);
@@ -164,8 +163,7 @@ Token ClaimedTransaction::Publish() {
     return Token::Failed(Status::InvalidArgument("the transaction has no operations"));
   }
   std::byte header[txn::kHeaderBytes];
-  txn::EncodeU32(header, static_cast<uint32_t>(used_bytes_));
-  txn::EncodeU32(header + 4, operation_count_);
+  txn::EncodeHeader(header, static_cast<uint32_t>(used_bytes_), operation_count_);
   Region(0, sizeof(header)).Write(0, header);
   engine_->CountSubmitted();
   return batch_.Publish();

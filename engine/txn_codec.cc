@@ -12,8 +12,8 @@ Status Decoder::Open(std::span<const std::byte> bytes, Decoder* decoder) {
     return Status::Corruption("transaction of " + std::to_string(bytes.size()) +
                               " bytes is shorter than its 8-byte header");
   }
-  const uint32_t encoded_bytes = DecodeU32(bytes.data());
-  const uint32_t operation_count = DecodeU32(bytes.data() + 4);
+  const uint32_t encoded_bytes = DecodeU32(bytes.data() + kHeaderEncodedBytesAt);
+  const uint32_t operation_count = DecodeU32(bytes.data() + kHeaderOperationCountAt);
   if (encoded_bytes < kHeaderBytes || encoded_bytes > bytes.size()) {
     return Status::Corruption("transaction header says " + std::to_string(encoded_bytes) +
                               " bytes but " + std::to_string(bytes.size()) + " are present");
@@ -48,11 +48,13 @@ bool Decoder::Next(Op* op) {
     return false;
   }
   const std::byte* header = bytes_.data() + offset_;
-  const auto type = static_cast<uint8_t>(header[0]);
-  const bool reserved_zero = header[1] == std::byte{0} && header[2] == std::byte{0} &&
-                             header[3] == std::byte{0};
-  const uint64_t key_bytes = DecodeU32(header + 4);
-  const uint64_t value_bytes = DecodeU32(header + 8);
+  const auto type = static_cast<uint8_t>(header[kOpTypeAt]);
+  bool reserved_zero = true;
+  for (size_t index = 0; index < kOpReservedBytes; ++index) {
+    reserved_zero = reserved_zero && header[kOpReservedAt + index] == std::byte{0};
+  }
+  const uint64_t key_bytes = DecodeU32(header + kOpKeyBytesAt);
+  const uint64_t value_bytes = DecodeU32(header + kOpValueBytesAt);
   if (type < kOpTypeMin || type > kOpTypeMax || !reserved_zero) {
     status_ = Status::Corruption("operation " + std::to_string(operations_read_) +
                                  " has unknown type " + std::to_string(type));

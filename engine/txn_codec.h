@@ -31,6 +31,22 @@ inline size_t OpEncodedBytes(size_t key_bytes, size_t value_bytes) {
   return kOpHeaderBytes + key_bytes + value_bytes;
 }
 
+// The two encoders every writer of the format uses: the builder (WriteBatch) and the zero-copy
+// path (ClaimedTransaction). Sizes must already fit in u32: callers check their limits first.
+inline void EncodeHeader(std::span<std::byte, kHeaderBytes> out, uint32_t encoded_bytes,
+                         uint32_t operation_count) {
+  EncodeU32(out.data() + kHeaderEncodedBytesAt, encoded_bytes);
+  EncodeU32(out.data() + kHeaderOperationCountAt, operation_count);
+}
+
+inline void EncodeOpHeader(std::span<std::byte, kOpHeaderBytes> out, OpType type,
+                           uint32_t key_bytes, uint32_t value_bytes) {
+  out[kOpTypeAt] = static_cast<std::byte>(type);
+  std::memset(out.data() + kOpReservedAt, 0, kOpReservedBytes);
+  EncodeU32(out.data() + kOpKeyBytesAt, key_bytes);
+  EncodeU32(out.data() + kOpValueBytesAt, value_bytes);
+}
+
 // One decoded operation; key and value point into the transaction's bytes.
 struct Op {
   OpType type;

@@ -35,8 +35,23 @@ inline constexpr uint32_t kKeyBytesLimit = uint32_t{1} << 20;
 inline constexpr uint8_t kOpTypeMin = 1;
 inline constexpr uint8_t kOpTypeMax = 5;
 
-static_assert(kHeaderBytes == 2 * sizeof(uint32_t), "header is two u32 fields");
-static_assert(kOpHeaderBytes == 4 + 2 * sizeof(uint32_t), "op header: type + 3 reserved + 2 u32");
+// Byte offsets of the fields, within the transaction header and within an operation header.
+inline constexpr size_t kHeaderEncodedBytesAt = 0;
+inline constexpr size_t kHeaderOperationCountAt = 4;
+inline constexpr size_t kOpTypeAt = 0;
+inline constexpr size_t kOpReservedAt = 1;
+inline constexpr size_t kOpReservedBytes = 3;
+inline constexpr size_t kOpKeyBytesAt = 4;
+inline constexpr size_t kOpValueBytesAt = 8;
+
+static_assert(kHeaderOperationCountAt == kHeaderEncodedBytesAt + sizeof(uint32_t));
+static_assert(kHeaderBytes == kHeaderOperationCountAt + sizeof(uint32_t),
+              "header is two u32 fields");
+static_assert(kOpReservedAt == kOpTypeAt + sizeof(uint8_t));
+static_assert(kOpKeyBytesAt == kOpReservedAt + kOpReservedBytes);
+static_assert(kOpValueBytesAt == kOpKeyBytesAt + sizeof(uint32_t));
+static_assert(kOpHeaderBytes == kOpValueBytesAt + sizeof(uint32_t),
+              "op header: type + 3 reserved + 2 u32");
 
 inline bool IsPrecondition(OpType type) {
   return type == OpType::kExpectEqual || type == OpType::kExpectAbsent ||

@@ -14,10 +14,11 @@ uint32_t ClampToU32(size_t size) {
   return static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
 }
 
-void PutU32(std::string* out, uint32_t value) {
-  std::byte bytes[4];
-  txn::EncodeU32(bytes, value);
-  out->append(reinterpret_cast<const char*>(bytes), sizeof(bytes));
+// Writes the header for the operations appended so far.
+void WriteHeader(std::string* rep, uint32_t operation_count) {
+  std::byte header[txn::kHeaderBytes];
+  txn::EncodeHeader(header, ClampToU32(rep->size()), operation_count);
+  rep->replace(0, txn::kHeaderBytes, reinterpret_cast<const char*>(header), txn::kHeaderBytes);
 }
 
 }  // namespace
@@ -30,27 +31,21 @@ void WriteBatch::Clear() {
   key_bytes_min_ = UINT32_MAX;
   key_bytes_max_ = 0;
   value_bytes_max_ = 0;
-  std::byte header[txn::kHeaderBytes];
-  txn::EncodeU32(header, static_cast<uint32_t>(txn::kHeaderBytes));
-  txn::EncodeU32(header + 4, 0);
-  rep_.replace(0, txn::kHeaderBytes, reinterpret_cast<const char*>(header), txn::kHeaderBytes);
+  WriteHeader(&rep_, 0);
 }
 
 void WriteBatch::Append(uint8_t type, std::string_view key, std::string_view value) {
-  const char op_header[4] = {static_cast<char>(type), 0, 0, 0};
-  rep_.append(op_header, sizeof(op_header));
-  PutU32(&rep_, ClampToU32(key.size()));
-  PutU32(&rep_, ClampToU32(value.size()));
+  std::byte op_header[txn::kOpHeaderBytes];
+  txn::EncodeOpHeader(op_header, static_cast<txn::OpType>(type), ClampToU32(key.size()),
+                      ClampToU32(value.size()));
+  rep_.append(reinterpret_cast<const char*>(op_header), sizeof(op_header));
   rep_.append(key);
   rep_.append(value);
   ++operation_count_;
   key_bytes_min_ = std::min<uint32_t>(key_bytes_min_, ClampToU32(key.size()));
   key_bytes_max_ = std::max<uint64_t>(key_bytes_max_, key.size());
   value_bytes_max_ = std::max<uint64_t>(value_bytes_max_, value.size());
-  std::byte header[txn::kHeaderBytes];
-  txn::EncodeU32(header, ClampToU32(rep_.size()));
-  txn::EncodeU32(header + 4, operation_count_);
-  rep_.replace(0, txn::kHeaderBytes, reinterpret_cast<const char*>(header), txn::kHeaderBytes);
+  WriteHeader(&rep_, operation_count_);
 }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
