@@ -136,8 +136,8 @@ int Stats(const CommonArgs& args) {
     return kExitOk;
   }
   std::printf("%s: %s\n", args.path.c_str(),
-              info.live ? "a live engine holds it (read beside it, read-only)"
-                        : "no engine holds it (read read-only, nothing changed)");
+              info.live ? "a live engine holds it (read beside it, without a lock)"
+                        : "no engine holds it (read without a lock, nothing written)");
   std::printf("state: through sequence %llu = RocksDB's flushed marker %llu + %llu transaction(s) "
               "re-executed from the journal (%llu more failed their preconditions, as they did "
               "when applied)\n",
