@@ -181,6 +181,9 @@ int main(int argc, char** argv) {
   bench->add_flag("--quick", bench_config.quick, "about a minute instead of ten");
   bench->add_flag("--json", bench_config.json, "JSON lines");
   bench->add_option("--dir", bench_config.dir, "where to create the benchmark directories");
+  bench->add_option("--load", bench_config.load,
+                    "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
+      ->check(CLI::Range(0, ringdb::bench::kBenchLoadMax));
   bench->callback([&] { code = ringdb::bench::RunEngineBench(bench_config); });
 
   const int parse_exit = Parse(&app, argc, argv);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bench/engine/bench_util.h"
+#include "bench/engine/busy_load.h"
 #include "bench/engine/workloads.h"
 
 namespace ringdb::bench {
@@ -48,9 +49,69 @@ auto InFresh(Dirs* dirs, const std::string& name, Fn fn) {
   return result;
 }
 
+// The durable lines with `load` CPU-bound threads beside them, each against RocksDB sync=true
+// under the same load: the busy threads start before a line's first side and stop after its
+// last, so both sides share the cores alike.
+void RunLoadLines(Dirs* dirs, int load, double seconds, uint64_t ycsb_keys, bool json) {
+  const std::string suffix = ".load" + std::to_string(load);
+  {
+    BusyLoad busy(load);
+    const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
+      return RocksDbWriters(d, 1, 1, true, false, seconds);
+    });
+    const Figures ours = InFresh(dirs, "w1", [&](const std::string& d) {
+      return RingdbWriters(d, 1, 1, seconds);
+    });
+    Print({"w1.latency_p50" + suffix, ours.p50_us, "us", "rocksdb.sync1.p50" + suffix,
+           rocks.p50_us, "<= 1.25"},
+          json);
+    Print({"w1.latency_p99" + suffix, ours.p99_us, "us", "rocksdb.sync1.p99" + suffix,
+           rocks.p99_us, "<= 1.5"},
+          json);
+    const PipelinedFigures w3 = InFresh(dirs, "w3", [&](const std::string& d) {
+      return RingdbPipelined(d, 4096, seconds);
+    });
+    Print({"w3.pipelined" + suffix, w3.figures.per_second, "txn/s", "rocksdb.sync1" + suffix,
+           rocks.per_second, ">= 40"},
+          json);
+  }
+  for (const int threads : {16, 64}) {
+    BusyLoad busy(load);
+    const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
+      return RocksDbWriters(d, threads, 1, true, false, seconds);
+    });
+    const Figures ours = InFresh(dirs, "w2", [&](const std::string& d) {
+      return RingdbWriters(d, threads, 1, seconds);
+    });
+    const std::string name = "sync" + std::to_string(threads) + suffix;
+    Print({"w2." + name, ours.per_second, "txn/s", "rocksdb." + name, rocks.per_second, ">= 2.0"},
+          json);
+  }
+  {
+    BusyLoad busy(load);
+    const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
+      return RocksDbYcsbA(d, 16, ycsb_keys, seconds);
+    });
+    const Figures ours = InFresh(dirs, "w5", [&](const std::string& d) {
+      return RingdbYcsbA(d, 16, ycsb_keys, seconds);
+    });
+    Print({"w5.ycsb_a16" + suffix, ours.per_second, "ops/s", "rocksdb.ycsb_a16" + suffix,
+           rocks.per_second, ">= 2.0"},
+          json);
+  }
+}
+
+// Today's lines, on the idle machine.
+void RunIdleLines(Dirs* dirs, const BenchConfig& config, double seconds,
+                  uint64_t reopen_transactions, uint64_t ycsb_keys);
+
 }  // namespace
 
 int RunEngineBench(const BenchConfig& config) {
+  if (config.load < -1 || config.load > kBenchLoadMax) {
+    std::fprintf(stderr, "bench: --load %d: must be 0 to %d\n", config.load, kBenchLoadMax);
+    return 2;
+  }
   Dirs dirs(config.dir);
   const double seconds = config.quick ? 2.0 : 8.0;
   const uint64_t reopen_transactions = config.quick ? 100000 : 1000000;
@@ -60,6 +121,22 @@ int RunEngineBench(const BenchConfig& config) {
                 config.quick ? "quick" : "full", std::thread::hardware_concurrency(),
                 config.dir.empty() ? "the temporary directory" : config.dir.c_str());
   }
+  if (config.load >= 0) {
+    RunLoadLines(&dirs, config.load, seconds, ycsb_keys, config.json);
+    return 0;
+  }
+  RunIdleLines(&dirs, config, seconds, reopen_transactions, ycsb_keys);
+  for (const int load : {0, 1, 2}) {
+    RunLoadLines(&dirs, load, seconds, ycsb_keys, config.json);
+  }
+  return 0;
+}
+
+namespace {
+
+void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
+                  uint64_t reopen_transactions, uint64_t ycsb_keys) {
+  Dirs& dirs = *dirs_pointer;
 
   // W1: one writer, submit and wait; the disk's own limit for a record of the same size.
   const Figures loop = InFresh(&dirs, "loop", [&](const std::string& d) {
@@ -139,7 +216,8 @@ int RunEngineBench(const BenchConfig& config) {
         config.json);
   Print({"memory.peak_rss_over_budget_mib", w3.peak_rss_over_budget_mib, "MiB", "", 0, "<= 64"},
         config.json);
-  return 0;
 }
+
+}  // namespace
 
 }  // namespace ringdb::bench

@@ -1,5 +1,6 @@
-// ringdb_bench [--quick] [--json] [--dir D]: the same run as `ringdb bench`.
+// ringdb_bench [--quick] [--json] [--dir D] [--load N]: the same run as `ringdb bench`.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "bench/engine/engine_bench.h"
@@ -15,8 +16,10 @@ int main(int argc, char** argv) {
       config.json = true;
     } else if (std::strcmp(argv[index], "--dir") == 0 && index + 1 < argc) {
       config.dir = argv[++index];
+    } else if (std::strcmp(argv[index], "--load") == 0 && index + 1 < argc) {
+      config.load = std::atoi(argv[++index]);
     } else {
-      std::fprintf(stderr, "usage: ringdb_bench [--quick] [--json] [--dir D]\n");
+      std::fprintf(stderr, "usage: ringdb_bench [--quick] [--json] [--dir D] [--load N]\n");
       return 2;
     }
   }
