@@ -2,10 +2,10 @@
 
 #include <charconv>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <span>
 #include <sstream>
+#include <string>
 
 #include "engine/journal_options_for.h"
 #include "ringdb/env.h"
@@ -13,6 +13,10 @@
 namespace ringdb {
 
 namespace {
+
+// Far above the text FormatOptions writes (a few hundred bytes): a larger file is not an OPTIONS
+// file, and is not read into memory.
+constexpr uint64_t kOptionsFileBytesMax = 64 << 10;
 
 struct Field {
   const char* name;
@@ -126,11 +130,11 @@ Status ParseOptions(std::string_view text, Options* options, uint32_t* journal_r
 }
 
 Status WriteOptionsFile(const std::string& db_path, const Options& options,
-                        uint32_t journal_record_bytes_max) {
+                        uint32_t journal_record_bytes_max, Env* env) {
   // Durable before the engine accepts writes: the file carries the journal's record-length
   // floor, and a copy lost to a power loss (a rename of an unsynced file may leave it empty)
   // would let a later open with smaller limits reject records the journal holds.
-  Env* env = Env::Default();
+  env = env != nullptr ? env : Env::Default();
   const std::string target = db_path + "/OPTIONS";
   const std::string temporary = target + ".tmp";
   const std::string text = FormatOptions(options, journal_record_bytes_max);
@@ -144,12 +148,8 @@ Status WriteOptionsFile(const std::string& db_path, const Options& options,
     return file.status();
   }
   const std::span<const std::byte> bytes = std::as_bytes(std::span(text.data(), text.size()));
-  Result<uint64_t> written = (*file)->WriteAt(0, bytes);
-  if (!written.ok()) {
-    return written.status();
-  }
-  if (*written != bytes.size()) {
-    return Status::IOError("short write of " + temporary);
+  if (Status status = WriteFully(file->get(), 0, bytes); !status.ok()) {
+    return status;
   }
   if (Status status = (*file)->SyncData(); !status.ok()) {
     return status;
@@ -164,14 +164,39 @@ Status WriteOptionsFile(const std::string& db_path, const Options& options,
 }
 
 Status ReadOptionsFile(const std::string& db_path, Options* options,
-                       uint32_t* journal_record_bytes_max) {
-  std::ifstream in(db_path + "/OPTIONS");
-  if (!in) {
-    return Status::NotFound(db_path + "/OPTIONS is missing");
+                       uint32_t* journal_record_bytes_max, Env* env) {
+  env = env != nullptr ? env : Env::Default();
+  const std::string path = db_path + "/OPTIONS";
+  if (!env->FileExists(path)) {
+    return Status::NotFound(path + " is missing");
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseOptions(text.str(), options, journal_record_bytes_max);
+  Result<std::unique_ptr<ReadableFile>> file = env->OpenReadable(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  const Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) {
+    return size.status();
+  }
+  if (*size > kOptionsFileBytesMax) {
+    return Status::Corruption(path + " holds " + std::to_string(*size) + " bytes, more than " +
+                              "an OPTIONS file ever does (" +
+                              std::to_string(kOptionsFileBytesMax) + ")");
+  }
+  std::string text(static_cast<size_t>(*size), '\0');
+  const std::span<std::byte> out = std::as_writable_bytes(std::span(text.data(), text.size()));
+  for (size_t done = 0; done < out.size();) {
+    const Result<uint64_t> read = (*file)->ReadAt(done, out.subspan(done));
+    if (!read.ok()) {
+      return read.status();
+    }
+    if (*read == 0) {
+      text.resize(done);  // Shorter than its size said: parse what is there.
+      break;
+    }
+    done += static_cast<size_t>(*read);
+  }
+  return ParseOptions(text, options, journal_record_bytes_max);
 }
 
 Status Options::LoadFrom(const std::string& path, Options* options) {
@@ -215,7 +240,7 @@ uint64_t LeastSegmentBytesFor(const Options& options, uint32_t floor) {
 Status CheckStoredOptions(const Options& options, const std::string& db_path) {
   Options stored;
   uint32_t floor = 0;
-  if (!ReadOptionsFile(db_path, &stored, &floor).ok() ||
+  if (!ReadOptionsFile(db_path, &stored, &floor, options.env).ok() ||
       JournalOptionsFor(options, floor).Validate().ok()) {
     return Status::OK();
   }

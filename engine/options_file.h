@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "ringdb/env.h"
 #include "ringdb/options.h"
 
 namespace ringdb {
@@ -20,15 +21,21 @@ std::string FormatOptions(const Options& options, uint32_t journal_record_bytes_
 // Options::Validate does that.
 Status ParseOptions(std::string_view text, Options* options,
                     uint32_t* journal_record_bytes_max = nullptr);
+// Both go through `env` (Env::Default() when null), as every file of a database does, so that a
+// fault-injecting Env reaches them. The write is durable when it returns OK (a temporary file,
+// synced, renamed over OPTIONS, the directory synced); after any failure or power cut the file
+// holds either the old or the new text.
 Status WriteOptionsFile(const std::string& db_path, const Options& options,
-                        uint32_t journal_record_bytes_max = 0);
+                        uint32_t journal_record_bytes_max = 0, Env* env = nullptr);
+// NotFound when there is no OPTIONS file; an IOError naming the file when it cannot be read.
 Status ReadOptionsFile(const std::string& db_path, Options* options,
-                       uint32_t* journal_record_bytes_max = nullptr);
+                       uint32_t* journal_record_bytes_max = nullptr, Env* env = nullptr);
 
 // OK when `options` (already valid) can open the database at db_path as far as what its OPTIONS
 // file recorded goes: the journal's record floor. Otherwise InvalidArgument naming the stored
 // value, the option that conflicts with it and the value to set. OK without an OPTIONS file, or
 // with a malformed one (opening reports that where it matters).
+// Reads through options.env.
 Status CheckStoredOptions(const Options& options, const std::string& db_path);
 
 }  // namespace ringdb
