@@ -50,11 +50,28 @@ check_static() {
   mv "$work/installed" "$work/static"  # a relocated prefix: nothing may point at the old one
   consume_with_cmake "$work/static" static-cmake
   consume_with_pkg_config "$work/static" static-pkg-config
+  check_headers_alone "$work/static"
   local version expected
   version=$("$work/static/bin/ringdb" --version)
   expected=$(PKG_CONFIG_PATH=$(pc_dir "$work/static") pkg-config --modversion ringdb)
   [[ "$version" == *"$expected"* ]] ||
     fail "installed ringdb --version says '$version', pkg-config says '$expected'"
+}
+
+# Every installed public header compiles on its own, with nothing but the package's own flags: a
+# header that needs another included first, or includes one that is not installed, fails here.
+check_headers_alone() {
+  local prefix=$1 flags header name count=0
+  flags=$(PKG_CONFIG_PATH=$(pc_dir "$prefix") pkg-config --cflags ringdb)
+  while IFS= read -r header; do
+    name=${header#"$prefix/include/"}
+    # shellcheck disable=SC2086  # pkg-config's output is meant to split into words
+    printf '#include <%s>\n#include <%s>\n' "$name" "$name" |
+      "$cxx" -std=c++20 -fsyntax-only -Wall -Wextra -Werror -x c++ - $flags \
+        2> "$work/header.log" || fail "$name does not compile on its own: $(head -c 3000 "$work/header.log")"
+    count=$((count + 1))
+  done < <(find "$prefix/include/ringdb" -name '*.h' | sort)
+  ((count >= 10)) || fail "only $count public headers installed under $prefix/include/ringdb"
 }
 
 build_shared() {
@@ -101,4 +118,5 @@ check_shared() {
 
 check_static
 check_shared
-echo "install test: static and shared packages link and run through CMake and pkg-config"
+echo "install test: static and shared packages link and run through CMake and pkg-config;" \
+  "every public header compiles on its own"
