@@ -7,11 +7,13 @@
 // and a checkpointing engine race a reader that checks an invariant every transaction keeps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -338,6 +340,86 @@ TEST_F(ReadOnlyDatabaseTest, NoDatabaseAndBadArgumentsAreRefusedClearly) {
   OpenEngine(SmallOptions());
   EXPECT_TRUE(ReadOnlyDatabase::Open(bad, dir_.path(), &database).IsInvalidArgument());
   EXPECT_TRUE(Engine::OpenReadOnly(SmallOptions(), dir_.path(), &database).ok());
+}
+
+// Hides the lowest-named journal segment from the listings the predicate picks (by call number),
+// as a retirement between two listings would.
+class HidingEnv final : public EnvWrapper {
+ public:
+  explicit HidingEnv(std::function<bool(int)> hide) : EnvWrapper(Env::Default()), hide_(hide) {}
+  Result<std::vector<std::string>> ListDir(const std::string& path) override {
+    Result<std::vector<std::string>> names = target()->ListDir(path);
+    if (!names.ok() || !path.ends_with("/journal") || !hide_(++calls_)) {
+      return names;
+    }
+    std::vector<std::string> kept = *names;
+    std::sort(kept.begin(), kept.end());
+    const auto first = std::find_if(kept.begin(), kept.end(), [](const std::string& name) {
+      return name.ends_with(".journal");
+    });
+    if (first != kept.end()) {
+      kept.erase(first);
+    }
+    return kept;
+  }
+  int calls() const { return calls_; }
+
+ private:
+  std::function<bool(int)> hide_;
+  std::atomic<int> calls_{0};
+};
+
+class ReadOnlyRetryTest : public ReadOnlyDatabaseTest {
+ protected:
+  // Several segments, none retired, nothing flushed: the first segment holds the marker's next.
+  void Populate() {
+    OpenEngine(SmallOptions());
+    for (int i = 1; i <= 1200; ++i) {
+      ASSERT_TRUE(Put("key/" + std::to_string(i % 10), std::string(2000, 'a' + i % 26)).ok());
+    }
+    ASSERT_GE(engine_->Info().segments.size(), 2u);
+  }
+};
+
+TEST_F(ReadOnlyRetryTest, ASegmentThatLostItsNameDuringTheReadIsReadAgain) {
+  Populate();
+  // Listings go: the scan's (all there), the check after it (the first segment gone), then all
+  // there again.
+  HidingEnv env([](int call) { return call == 2; });
+  Options options = options_;
+  options.env = &env;
+  auto view = OpenView(options, dir_.path());
+  ASSERT_NE(view, nullptr);
+  EXPECT_EQ(view->Info().attempts, 2u);
+  EXPECT_EQ(view->sequence(), 1200u);
+  EXPECT_EQ(DigestOf(view.get()), DigestOf(engine_.get()));
+}
+
+TEST_F(ReadOnlyRetryTest, AJournalThatKeepsMissingSegmentsIsBusyBesideALiveEngine) {
+  Populate();
+  HidingEnv env([](int) { return true; });
+  Options options = options_;
+  options.env = &env;
+  std::unique_ptr<ReadOnlyDatabase> view;
+  const Status status = ReadOnlyDatabase::Open(options, dir_.path(), &view);
+  EXPECT_TRUE(status.IsBusy()) << status.ToString();
+  EXPECT_NE(status.ToString().find("Engine::Backup"), std::string::npos) << status.ToString();
+  EXPECT_NE(status.ToString().find("retired or are missing"), std::string::npos)
+      << status.ToString();
+  EXPECT_EQ(env.calls(), static_cast<int>(ReadOnlyDatabase::kReadAttempts)) << "bounded";
+}
+
+TEST_F(ReadOnlyRetryTest, WithoutALiveEngineAMissingSegmentIsCorruptionAtOnce) {
+  Populate();
+  TempDir image;  // What a crash leaves: the engine's files, nobody holding the lock.
+  fs::copy(dir_.path(), image.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  HidingEnv env([](int) { return true; });
+  Options options = options_;
+  options.env = &env;
+  std::unique_ptr<ReadOnlyDatabase> view;
+  const Status status = ReadOnlyDatabase::Open(options, image.path(), &view);
+  EXPECT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(env.calls(), 1) << "no retry: nothing is retiring segments";
 }
 
 // A writer keeps a checkpointing engine busy (segments retired into the pool and overwritten)
