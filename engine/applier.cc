@@ -3,6 +3,7 @@
 #include <string>
 
 #include "engine/apply_rules.h"
+#include "engine/rocksdb_status.h"
 #include "engine/txn_codec.h"
 #include "util/assert.h"
 
@@ -152,7 +153,8 @@ Status Applier::WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
   write_options.disableWAL = true;
   const rocksdb::Status status =
       db->Put(write_options, meta, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
-  return status.ok() ? Status::OK() : Status::IOError("writing the marker: " + status.ToString());
+  return status.ok() ? Status::OK()
+                     : Status::IOError("writing the marker: " + RocksDbErrorText(status));
 }
 
 Status Applier::Commit() {
@@ -173,7 +175,7 @@ Status Applier::Commit() {
     judged_sequence_ = committed_sequence_;  // Lost with the batch: no later marker covers them.
     return Status::IOError("RocksDB write of transactions " +
                            std::to_string(committed_sequence_ + 1) + ".." +
-                           std::to_string(lost_through) + " failed: " + status.ToString());
+                           std::to_string(lost_through) + " failed: " + RocksDbErrorText(status));
   }
   committed_sequence_ = judged_sequence_;
   return Status::OK();

@@ -9,6 +9,7 @@
 
 #include "engine/applier.h"
 #include "engine/engine_impl.h"
+#include "engine/rocksdb_status.h"
 #include "util/assert.h"
 
 namespace ringdb {
@@ -35,18 +36,6 @@ rocksdb::ReadOptions ToRocksDb(const Snapshot* snapshot) {
   return read;
 }
 
-Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
-  if (status.ok()) {
-    return Status::OK();
-  }
-  if (status.IsNotFound()) {
-    return Status::NotFound(what);
-  }
-  if (status.IsCorruption()) {
-    return Status::Corruption(std::string(what) + ": " + status.ToString());
-  }
-  return Status::IOError(std::string(what) + ": " + status.ToString());
-}
 
 // The least key above every key that starts with prefix: the prefix with its trailing 0xff bytes
 // dropped and its last byte raised by one. Empty when there is none (an empty prefix, or one of

@@ -41,6 +41,7 @@
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/journal_scanner.h"
 #include "journal/record_format.h"
@@ -60,18 +61,6 @@ enum class ReadFailure : uint8_t {
   kRetryable,  // A gap, a segment gone, damage that a live engine's retirement explains.
 };
 
-Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
-  if (status.ok()) {
-    return Status::OK();
-  }
-  if (status.IsNotFound()) {
-    return Status::NotFound(what);
-  }
-  if (status.IsCorruption()) {
-    return Status::Corruption(std::string(what) + ": " + status.ToString());
-  }
-  return Status::IOError(std::string(what) + ": " + status.ToString());
-}
 
 // Whether a process holds the flock on <path>/LOCK, told from /proc/locks without taking any lock
 // (a probe by locking would make an engine opening at that moment fail with Busy).

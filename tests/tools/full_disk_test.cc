@@ -67,11 +67,8 @@ std::string ValueOf(uint64_t id) {
   return value;
 }
 
-bool SaysDiskFull(const Status& status) {
-  const std::string text = status.ToString();
-  return text.find("ENOSPC") != std::string::npos ||
-         text.find("No space left on device") != std::string::npos;
-}
+// What a caller can test: IsNoSpace(), whether the journal or RocksDB met the full disk.
+bool SaysDiskFull(const Status& status) { return IsNoSpace(status); }
 
 // What a child step found, sent to the parent a line at a time as it goes, so that what came
 // before an abort still arrives.
