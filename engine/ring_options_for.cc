@@ -26,12 +26,9 @@ RingOptions RingOptionsFor(const Options& options) {
   // so parks are as frequent as publishes: full fences on both sides, not a membarrier per park
   // (16 writers on 2 vCPUs: apply 96 -> 70 µs per group, the IPIs no longer stall the applier).
   ring_options.park_fence = ParkFence::kFence;
-  // spin_count and yield_count keep the ring's defaults (no spin, 128 yields): a writer that
-  // yields while its group syncs hands the core to the writers still submitting, and one that
-  // parks only after ~50 µs of yields seldom needs a futex wake (submit-and-wait, 2 vCPUs:
-  // 1 writer 8.5-9.0k txn/s against 5.5-6.3k with 128 spins and 16 yields, 16 writers 75-81k
-  // against 60-65k; ringdb bench --quick, 0 spins against 32: w2.sync16 2.57-3.10 of RocksDB
-  // against 2.37, w5 2.42-2.61 against 2.11-2.16, w1 and w3 unchanged).
+  // spin_count and yield_count keep the ring's defaults (a brief spin, no yields, then a futex
+  // park). Yields were faster on an idle machine and collapsed on a busy one: each yield handed
+  // the core to a CPU-bound thread for a whole time slice (docs/performance.md).
   return ring_options;
 }
 

@@ -56,9 +56,9 @@ struct WaitStrategy {
     }
     switch (kind) {
       case WaitStrategyKind::kSpinThenPark:
-        // Yields before parking: on 2 cores a waiter often shares its core with the very thread
-        // it waits for, and a yield hands it the core for the price of one syscall, where a park
-        // costs a futex wait plus the waker's futex wake.
+        // Yields (none by default) before parking: a yield helps only when the thread it hands
+        // the core to is the one being waited for; on a busy host it is a CPU-bound thread that
+        // keeps the core for its time slice, while a futex wake-up gets the parked thread back.
         if (YieldFor(ready, yield_count, deadline)) {
           return true;
         }

@@ -29,9 +29,10 @@ enum class ProducerType : uint8_t {
 
 // What a thread does while it waits (for room, for data, for a token).
 enum class WaitStrategyKind : uint8_t {
-  // Spin `spin_count` times (default none), yield `yield_count` times, then park on a condition
-  // variable. A waker makes a syscall only when a waiter is actually parked. The default: an idle
-  // thread costs no CPU on a 2-core machine.
+  // Spin `spin_count` times, yield `yield_count` times (default none), then park on a futex. A
+  // waker makes a syscall only when a waiter is actually parked. The default: an idle thread
+  // costs no CPU on a 2-core machine, and a parked one woken by futex(2) is a sleeper that the
+  // scheduler puts back on a core ahead of CPU-bound threads.
   kSpinThenPark,
   // Spin forever (until the deadline). Lowest latency; only when each waiting thread owns a core.
   kBusySpin,
@@ -71,6 +72,9 @@ inline constexpr uint32_t kRingChunkCountMax = 2048;
 inline constexpr uint64_t kRingBytesMax = uint64_t{16} << 30;
 inline constexpr uint32_t kRingSpinCountMax = uint32_t{1} << 24;
 inline constexpr uint32_t kRingYieldCountMax = uint32_t{1} << 16;
+// A few microseconds of pauses: a hand-off that arrives that soon is caught on the core; a longer
+// spin would keep a CPU-bound neighbour (or the very thread being waited for, on 2 cores) off it.
+inline constexpr uint32_t kRingSpinCountDefault = 64;
 static_assert(kRingChunkCountMax * kRingChunkSizeBytes == 64 * 1024);
 
 // Named ring sizes, sugar for slot_count (the seed offered levels). Any power of two is accepted.
@@ -108,21 +112,17 @@ struct RingOptions {
   // How producers, consumers and token waiters wait. Default: kSpinThenPark.
   WaitStrategyKind wait_strategy = WaitStrategyKind::kSpinThenPark;
   // Busy iterations (each one CPU pause instruction) before a waiter yields, sleeps or parks.
-  // Ignored by kBusySpin and kBlocking. At most kRingSpinCountMax. Default: 0, so a waiter that
-  // finds nothing checks again only after a yield (~0.3 µs here). A spinning consumer re-reads the
-  // producer's cursor and its newest slots every few nanoseconds and pulls those cache lines away
-  // from it in mid-write; a yielding one takes longer runs per pass and leaves the producer its
-  // lines. ring_bench, 2 vCPUs, same run: 1->1 claim 1 117 -> 237 M items/s (32 spins -> 0), the
-  // 3-thread pipeline with claim 64 0.46-0.52 -> 0.53-0.61 of the 1->1 rate. Spins pay off only
-  // where a waiter owns its core and a wake-up within a microsecond matters more than throughput.
-  uint32_t spin_count = 0;
+  // Ignored by kBusySpin and kBlocking. At most kRingSpinCountMax. Default: kRingSpinCountDefault.
+  // A spin keeps the core and catches a hand-off that comes within a few microseconds without a
+  // futex round trip; a spinning consumer also re-reads the producer's cursor and pulls that
+  // line away from it in mid-write, so long spins cost the producer throughput.
+  uint32_t spin_count = kRingSpinCountDefault;
   // kSpinThenPark only: sched_yield calls between spinning and parking. A yield hands the core to
-  // another runnable thread, often the very one being waited for when threads outnumber cores,
-  // for one syscall; a park costs a futex wait, the waker's futex wake and, on a VM, waking an
-  // idle vCPU. With nothing else runnable a yield returns at once (~0.3 µs), so 128 yields keep
-  // an idle waiter off the CPU within ~50 µs. At most kRingYieldCountMax. Default: 128
-  // (ring_bench's pipeline, claim 1: 0.50-0.72 of the 1->1 rate with 16, 0.91-1.11 with 64-256).
-  uint32_t yield_count = 128;
+  // another runnable thread for as long as the scheduler likes: on an idle machine often the very
+  // thread being waited for, but on a busy host a CPU-bound thread for its whole time slice, while
+  // a parked thread woken by futex(2) gets the core back at once. At most kRingYieldCountMax.
+  // Default: 0 (see docs/performance.md for both machines measured).
+  uint32_t yield_count = 0;
   // How wakers and parking threads order their checks (see ParkFence). Token waiters always park
   // with a full fence, paired with one per terminal release. Default: kMembarrier.
   ParkFence park_fence = ParkFence::kMembarrier;

@@ -24,8 +24,8 @@ TEST(RingOptionsTest, DefaultsAreValid) {
   EXPECT_EQ(options.producer_type, ProducerType::kMulti);
   EXPECT_EQ(options.wait_strategy, WaitStrategyKind::kSpinThenPark);
   EXPECT_EQ(options.park_fence, ParkFence::kMembarrier);
-  EXPECT_EQ(options.spin_count, 0u);
-  EXPECT_EQ(options.yield_count, 128u);
+  EXPECT_EQ(options.spin_count, kRingSpinCountDefault);
+  EXPECT_EQ(options.yield_count, 0u);
 }
 
 TEST(RingOptionsTest, SlotCountMustBeAPowerOfTwo) {
