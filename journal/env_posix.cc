@@ -151,6 +151,10 @@ class PosixDeviceReadableFile final : public ReadableFile {
     if (out.empty()) {
       return uint64_t{0};
     }
+    if (offset % kAlignment == 0 && out.size() % kAlignment == 0 &&
+        reinterpret_cast<uintptr_t>(out.data()) % kAlignment == 0) {
+      return ReadAligned(offset, out);  // Straight into the caller's buffer.
+    }
     const uint64_t begin = offset / kAlignment * kAlignment;
     const uint64_t end = (offset + out.size() + kAlignment - 1) / kAlignment * kAlignment;
     void* raw = nullptr;
@@ -160,24 +164,11 @@ class PosixDeviceReadableFile final : public ReadableFile {
     }
     const std::unique_ptr<std::byte, decltype(&std::free)> buffer(static_cast<std::byte*>(raw),
                                                                   &std::free);
-    uint64_t total = 0;
-    while (begin + total < end) {  // Each pass reads >= 1 block or ends the loop.
-      const ssize_t got = ::pread(fd_, buffer.get() + total, end - begin - total,
-                                  static_cast<off_t>(begin + total));
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      if (got < 0) {
-        return ErrnoStatus("direct read", path_, errno);
-      }
-      if (got == 0) {
-        break;
-      }
-      total += static_cast<uint64_t>(got);
-      if (total % kAlignment != 0) {
-        break;  // A short read that is not a whole block ends at the end of the file.
-      }
+    Result<uint64_t> read = ReadAligned(begin, std::span<std::byte>(buffer.get(), end - begin));
+    if (!read.ok()) {
+      return read.status();
     }
+    const uint64_t total = *read;
     const uint64_t skip = offset - begin;
     if (total <= skip) {
       return uint64_t{0};
@@ -195,6 +186,30 @@ class PosixDeviceReadableFile final : public ReadableFile {
   }
 
  private:
+  // Reads whole blocks at a block-aligned offset into block-aligned memory; fewer bytes only at
+  // the end of the file.
+  Result<uint64_t> ReadAligned(uint64_t offset, std::span<std::byte> out) const {
+    uint64_t total = 0;
+    while (total < out.size()) {  // Each pass reads >= 1 block or ends the loop.
+      const ssize_t got = ::pread(fd_, out.data() + total, out.size() - total,
+                                  static_cast<off_t>(offset + total));
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      if (got < 0) {
+        return ErrnoStatus("direct read", path_, errno);
+      }
+      if (got == 0) {
+        break;
+      }
+      total += static_cast<uint64_t>(got);
+      if (total % kAlignment != 0) {
+        break;  // A short read that is not a whole block ends at the end of the file.
+      }
+    }
+    return total;
+  }
+
   std::string path_;
   int fd_;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "journal/journal_head.h"
 #include "journal/journal_scanner.h"
@@ -64,9 +65,7 @@ Status Journal::Open(const JournalOptions& options, const std::string& dir, Reco
 }
 
 Status Journal::Recover(RecoveryReport* report) {
-  if (Status status = SyncBeforeRecovery(); !status.ok()) {
-    return status;
-  }
+  const auto started = std::chrono::steady_clock::now();
   std::optional<JournalHead> head;
   if (Status status = ReadJournalHead(options_.env, dir_, &head); !status.ok()) {
     if (options_.recovery_mode != RecoveryMode::kPointInTime) {
@@ -76,14 +75,12 @@ Status Journal::Recover(RecoveryReport* report) {
                    status.ToString());
     head.reset();
   }
-  JournalScanner scanner(options_.env, dir_, options_.record_bytes_max, options_.recovery_mode,
-                         logger_.get());
-  scanner.UseHead(head);
-  scanner.ReadLastSegmentFromDevice();
   ScanOutcome outcome;
-  if (Status status = scanner.Scan(UINT64_MAX, nullptr, report, &outcome); !status.ok()) {
+  EndCheck end_check = EndCheck::kDeviceScan;
+  if (Status status = ScanForRecovery(head, report, &outcome, &end_check); !status.ok()) {
     return status;
   }
+  const auto read_done = std::chrono::steady_clock::now();
   // Everything above only read. Nothing is changed unless the state built on this journal can
   // still be reached from what recovery keeps.
   if (Status status = CheckAppliedSequence(outcome); !status.ok()) {
@@ -100,7 +97,7 @@ Status Journal::Recover(RecoveryReport* report) {
                              outcome.segments.back().file_size_bytes >= head->newest_size_bytes) &&
                             outcome.delete_segment.empty() && outcome.quarantine.empty() &&
                             (!head->clean || report->closed_cleanly) && report->corruption.ok();
-  if (Status status = ApplyRecoveryActions(outcome, report); !status.ok()) {
+  if (Status status = ApplyRecoveryActions(outcome, end_check, report); !status.ok()) {
     return status;
   }
   uint64_t last_segment_id = 0;
@@ -118,24 +115,52 @@ Status Journal::Recover(RecoveryReport* report) {
     last_sequence = scanned.last_sequence;
     last_checksum = scanned.last_checksum;
   }
-  const uint64_t next_segment_id =
-      std::max(outcome.max_segment_id_seen, last_segment_id) + format::kFirstSegmentId;
-  writer_->Position(last_segment_id, last_sequence, last_checksum, next_segment_id);
   last_sequence_.store(last_sequence, std::memory_order_release);
   durable_sequence_.store(last_sequence, std::memory_order_release);
-  if (!head_current && (head.has_value() || !segments_.empty())) {
-    // A journal without HEAD (made before it existed), or whose newest segment changed (to none
-    // when recovery set aside every segment).
+  // ApplyRecoveryActions already wrote HEAD when it set a segment aside: once is enough.
+  const bool head_rewritten = !outcome.quarantine.empty() || !outcome.delete_segment.empty();
+  if (!head_current && !head_rewritten && (head.has_value() || !segments_.empty())) {
+    // A journal without HEAD (made before it existed), or one that recovery found damaged.
     if (Status status = WriteHeadForNewest(); !status.ok()) {
       return status;
     }
   }
   manager_ = std::make_unique<SegmentManager>(options_.env, dir_, options_.segment_size_bytes_max,
                                               options_.prewritten_segments, logger_.get());
-  logger_->info("ringdb journal: opened {} ({} segments, sequences {}..{}, {} records, mode {})",
-                dir_, segments_.size(), report->first_sequence, report->last_sequence,
-                report->records_read, RecoveryModeName(options_.recovery_mode));
-  return manager_->Start(outcome.pool_files);
+  if (Status status = manager_->Start(outcome.pool_files); !status.ok()) {
+    return status;
+  }
+  const uint64_t next_segment_id =
+      std::max(outcome.max_segment_id_seen, last_segment_id) + format::kFirstSegmentId;
+  writer_->Position(last_segment_id, last_sequence, last_checksum, next_segment_id);
+  // An opened journal starts small again, unless the pool holds a larger file to use whole.
+  PlanNextSegment(FirstSegmentBytes());
+  const auto milliseconds = [](auto duration) {
+    return std::chrono::duration<double, std::milli>(duration).count();
+  };
+  const auto opened = std::chrono::steady_clock::now();
+  logger_->info(
+      "ringdb journal: opened {} ({} segments, sequences {}..{}, {} records, mode {}) in {:.1f} "
+      "ms: {:.1f} ms to sync and read ({}), {:.1f} ms to act",
+      dir_, segments_.size(), report->first_sequence, report->last_sequence, report->records_read,
+      RecoveryModeName(options_.recovery_mode), milliseconds(opened - started),
+      milliseconds(read_done - started), EndCheckName(end_check), milliseconds(opened - read_done));
+  return Status::OK();
+}
+
+uint64_t Journal::FirstSegmentBytes() const {
+  return options_.segment_size_bytes_min != 0 ? options_.segment_size_bytes_min
+                                              : options_.segment_size_bytes_max;
+}
+
+void Journal::PlanNextSegment(uint64_t capacity_bytes) {
+  // A ready pool file larger than planned is used whole rather than wasted on a smaller segment.
+  const uint64_t planned = std::min(options_.segment_size_bytes_max,
+                                    std::max(capacity_bytes, manager_->ready_file_bytes()));
+  RINGDB_ASSERT(planned > 0);
+  writer_->PlanNextSegment(planned);
+  manager_->PlanNextSegment(planned);
+  prepare_requested_ = false;
 }
 
 Status Journal::WriteHeadForNewest() {
@@ -196,17 +221,37 @@ Status Journal::RollSegment() {
   RINGDB_ASSERT(writer_->needs_segment_file());
   const std::string name =
       FormatSegmentName(writer_->segment_id(), writer_->segment_first_sequence());
+  const uint64_t capacity = writer_->segment_capacity_bytes();
+  if (options_.sync_mode != SyncMode::kFdatasync) {
+    // Groups are not synced one by one, but the segment being closed is, once: a segment with a
+    // successor is then always durable, which lets recovery sync only the newest one.
+    std::string previous;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      previous = segments_.empty() ? std::string() : segments_.back().description.name;
+    }
+    if (Status status = SyncSegmentFile(previous); !status.ok()) {
+      return Fail(status, "syncing segment " + previous + " before rolling");
+    }
+  }
   bool prewritten = false;
-  Result<std::unique_ptr<WritableFile>> file = manager_->CreateSegment(name, &prewritten);
+  Result<std::unique_ptr<WritableFile>> file = manager_->CreateSegment(name, capacity, &prewritten);
   if (!file.ok()) {
     return Fail(file.status(), "creating segment " + name);
   }
   if (!prewritten) {
-    logger_->debug("ringdb journal: no pre-written file ready; {} grows by appends", name);
+    logger_->debug("ringdb journal: no pre-written file ready; {} ({} bytes) is sparse", name,
+                   capacity);
   }
   Result<uint64_t> size = (*file)->Size();
   if (!size.ok()) {
     return Fail(size.status(), "sizing segment " + name);
+  }
+  if (*size < capacity) {
+    // Writes would extend it, and a length that changes cannot tell a cut from a torn append.
+    return Fail(Status::IOError(name + " is " + std::to_string(*size) + " bytes, not the " +
+                                std::to_string(capacity) + " it was created with"),
+                "sizing segment " + name);
   }
   writer_->AttachFile(std::move(*file));
   SegmentState state;
@@ -223,7 +268,21 @@ Status Journal::RollSegment() {
   if (Status status = WriteHeadForNewest(); !status.ok()) {
     return Fail(status, "recording " + name + " in HEAD");
   }
+  // Segments grow while the traffic fills them: twice this one's size next time.
+  PlanNextSegment(std::min(options_.segment_size_bytes_max, 2 * capacity));
   return Status::OK();
+}
+
+Status Journal::SyncSegmentFile(const std::string& name) {
+  if (name.empty()) {
+    return Status::OK();
+  }
+  Result<std::unique_ptr<WritableFile>> file =
+      options_.env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting);
+  if (!file.ok()) {
+    return file.status();
+  }
+  return (*file)->SyncAll();
 }
 
 Status Journal::Commit() {
@@ -264,6 +323,12 @@ Status Journal::Commit() {
   RINGDB_ASSERT(group_last > durable_sequence());
   RINGDB_ASSERT(group_bytes > 0);
   durable_sequence_.store(group_last, std::memory_order_release);
+  if (!prepare_requested_ && writer_->segment_bytes() * 4 >= writer_->segment_capacity_bytes()) {
+    // A quarter full: the traffic is likely to fill it, so the next segment's file is written
+    // now, in the background, and not before (an idle or small journal pre-writes nothing).
+    manager_->PrepareAhead();
+    prepare_requested_ = true;
+  }
   return Status::OK();
 }
 
@@ -363,6 +428,12 @@ Status Journal::Close() {
     head.clean_last_checksum = newest.last_checksum;
   }
   RINGDB_ASSERT(head.clean_last_sequence == durable_sequence());
+  if (options_.sync_mode != SyncMode::kFdatasync) {
+    // A clean close promises the next Open that every byte of the log is on the disk.
+    if (Status status = SyncSegmentFile(segments_.back().description.name); !status.ok()) {
+      return Fail(status, "syncing segment " + segments_.back().description.name + " to close");
+    }
+  }
   return WriteJournalHead(options_.env, dir_, head);
 }
 

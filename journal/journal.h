@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@ namespace ringdb::journal {
 
 class SegmentManager;
 class SegmentWriter;
+struct JournalHead;
 struct ScanOutcome;
 struct ScannedSegment;
 
@@ -112,12 +114,33 @@ class Journal {
     uint32_t last_checksum = 0;  // Of its last durable record.
   };
 
+  // How recovery made sure that the end of the log it read is what the device holds.
+  enum class EndCheck : uint8_t {
+    kCleanClose,    // HEAD's clean close matched: every byte was synced, nothing written since.
+    kDeviceRegion,  // The last commit group and the bytes a torn one could reach matched the device.
+    kDeviceScan,    // The last segment was read from the device whole.
+  };
+  static const char* EndCheckName(EndCheck check);
+
   Journal(const JournalOptions& options, std::string dir);
   Status Recover(RecoveryReport* report);
-  // Makes what a crashed process left in the page cache durable before recovery reads it.
-  Status SyncBeforeRecovery();
+  // Syncs what recovery must read and scans it, through the page cache first; reads the last
+  // segment from the device whole only when the cheaper checks cannot vouch for its end.
+  Status ScanForRecovery(const std::optional<JournalHead>& head, RecoveryReport* report,
+                         ScanOutcome* outcome, EndCheck* end_check);
+  Status ScanOnce(const std::optional<JournalHead>& head, bool last_from_device,
+                  RecoveryReport* report, ScanOutcome* outcome);
+  // Compares the region of the last segment that a failed write-back could have left different
+  // in the page cache and on the device: its last commit group, and past its end as far as a torn
+  // group could reach.
+  Status LastGroupMatchesDevice(const ScanOutcome& outcome, bool* same);
+  // Makes what a crashed process left in the page cache durable before recovery reads it: the
+  // newest segment (the only one a journal writes into without having synced it) and the
+  // directory, or every segment when the journal's writes are not synced.
+  Status SyncBeforeRecovery(bool every_segment);
   Status CheckAppliedSequence(const ScanOutcome& outcome) const;
-  Status ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport* report);
+  Status ApplyRecoveryActions(const ScanOutcome& outcome, EndCheck end_check,
+                              RecoveryReport* report);
   // Keeps bytes [segment.end_offset, end) of the last segment (as the device holds them) in
   // damaged/ and zeroes them in place, so that neither the disk nor the page cache holds them in
   // the log any more.
@@ -134,7 +157,19 @@ class Journal {
   // HEAD naming the newest segment of segments_ (or none), not clean.
   Status WriteHeadForNewest();
   uint64_t TornBytesBound(const ScannedSegment& segment, const ScanOutcome& outcome) const;
+  // Where the region an Open compares with the device ends, for a last segment ending at
+  // end_offset: as far as a torn commit group and its end marker could reach.
+  uint64_t DeviceCheckEnd(uint64_t end_offset) const;
+  // Writes zeros over [begin, end) of the file, skipping nothing.
+  Status ZeroRange(WritableFile* file, uint64_t begin, uint64_t end);
   Status RollSegment();
+  // fsyncs segment `name` of the directory (nothing when name is empty).
+  Status SyncSegmentFile(const std::string& name);
+  // The planned capacity of the first segment an opened journal writes.
+  uint64_t FirstSegmentBytes() const;
+  // Plans the next segment's capacity (raised to a larger ready pool file), for the writer and the
+  // pool, and waits for the new segment to show need before pre-writing.
+  void PlanNextSegment(uint64_t capacity_bytes);
   Status Fail(const Status& cause, const std::string& what);
 
   JournalOptions options_;
@@ -153,6 +188,8 @@ class Journal {
   // Set once, by the journaling thread, when a write or sync fails; never cleared.
   std::atomic<bool> failed_{false};
   bool closed_ = false;  // Journaling thread only: Close() ran.
+  // Journaling thread only: the pool was asked to pre-write for the segment after this one.
+  bool prepare_requested_ = false;
   Status failure_;  // Journaling thread only.
 
   mutable std::mutex mutex_;            // Guards segments_ for Info() from other threads.

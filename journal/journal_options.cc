@@ -61,6 +61,11 @@ Status JournalOptions::Validate() const {
     return Invalid("segment_size_bytes_max must be at most 1 TiB, not " +
                    std::to_string(segment_size_bytes_max));
   }
+  if (segment_size_bytes_min > segment_size_bytes_max) {
+    return Invalid("segment_size_bytes_min must be 0 or at most segment_size_bytes_max (" +
+                   std::to_string(segment_size_bytes_max) + "), not " +
+                   std::to_string(segment_size_bytes_min));
+  }
   if (static_cast<uint8_t>(sync_mode) > static_cast<uint8_t>(SyncMode::kNoSyncNotDurable)) {
     return Invalid("sync_mode is not a SyncMode value");
   }

@@ -30,6 +30,13 @@ struct JournalOptions {
   // size. Unit: bytes. Default: 64 MiB. Range: >= group_bytes_max + 112 (a segment header and the
   // end marker). Fixed at Open.
   uint64_t segment_size_bytes_max = uint64_t{64} << 20;
+  // Size of the first segment an opened journal creates; each segment after it is twice the size
+  // of the one before, up to segment_size_bytes_max, so a journal that writes little takes little
+  // disk and a busy one reaches full-size segments after a few rolls. A segment is made larger
+  // than planned only to hold its first record whole, or to use a larger pool file (pre-written or
+  // recycled) whole. Unit: bytes. Default: 0, meaning segment_size_bytes_max (every segment full
+  // size). Range: 0, or 1 to segment_size_bytes_max. Fixed at Open.
+  uint64_t segment_size_bytes_min = 0;
   // Capacity of the group buffer, allocated once at Open: one Commit writes at most this. Unit:
   // bytes. Default: 4 MiB. Range: >= record_bytes_max + 112 (a record header and a segment
   // header), <= segment_size_bytes_max - 112. Fixed at Open.
@@ -43,10 +50,12 @@ struct JournalOptions {
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
   // Number of segment files kept ready ahead of need, zero-filled by a background thread or
   // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of
-  // extending the file, which halves the cost of each fdatasync (BASELINES.md). 0 disables
-  // pre-writing: a new segment is sized at creation without being written (a sparse file), so
-  // that its length, like a pre-written one's, never changes afterwards. Unit: files. Default: 1.
-  // Range: 0 to 16. Fixed at Open.
+  // extending the file, which halves the cost of each fdatasync (BASELINES.md). Nothing is
+  // pre-written before the traffic asks for it: the files for the next segment are written once
+  // the current segment is a quarter full, at the next segment's size. A segment that finds no
+  // file ready is sized at creation without being written (a sparse file), so that its length,
+  // like a pre-written one's, never changes afterwards; 0 disables pre-writing and recycling.
+  // Unit: files. Default: 1. Range: 0 to 16. Fixed at Open.
   uint32_t prewritten_segments = 1;
   // Retire(through) keeps segments holding any of the last retention_sequences sequences at or
   // below `through`, for point-in-time replay. Unit: sequences. Default: 0.

@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <utility>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"
@@ -16,19 +20,116 @@
 
 namespace ringdb::journal {
 
-Status Journal::SyncBeforeRecovery() {
+const char* Journal::EndCheckName(EndCheck check) {
+  switch (check) {
+    case EndCheck::kCleanClose:
+      return "closed cleanly, no device read";
+    case EndCheck::kDeviceRegion:
+      return "its last group checked on the device";
+    case EndCheck::kDeviceScan:
+      return "its last segment read from the device";
+  }
+  return "invalid";
+}
+
+namespace {
+
+// The scan found a sound log ending in zeros or at the end of a file: nothing to cut, set aside or
+// report.
+bool EndsClean(const ScanOutcome& outcome, const RecoveryReport& report) {
+  return !outcome.truncate_tail && outcome.delete_segment.empty() && outcome.quarantine.empty() &&
+         report.corruption.ok() && !report.stopped_early && !report.torn_tail_truncated;
+}
+
+}  // namespace
+
+Status Journal::ScanForRecovery(const std::optional<JournalHead>& head, RecoveryReport* report,
+                                ScanOutcome* outcome, EndCheck* end_check) {
+  // Unsynced writes (sync_mode no-sync) give none of the guarantees the cheaper checks rest on.
+  const bool synced_writes = options_.sync_mode == SyncMode::kFdatasync;
+  const bool clean_head = synced_writes && head.has_value() && head->clean;
+  bool synced = false;
+  if (!clean_head) {
+    if (Status status = SyncBeforeRecovery(!synced_writes /*every_segment*/); !status.ok()) {
+      return status;
+    }
+    synced = true;
+  }
+  Status status = synced_writes ? ScanOnce(head, false /*last_from_device*/, report, outcome)
+                                : Status::OK();
+  if (synced_writes && status.ok() && EndsClean(*outcome, *report)) {
+    if (clean_head && report->closed_cleanly) {
+      // A clean close comes after every group's fdatasync succeeded (a failed one fails the
+      // journal, which then never closes cleanly), and nothing was written since: the page cache
+      // holds what the device holds.
+      *end_check = EndCheck::kCleanClose;
+      return Status::OK();
+    }
+    if (!clean_head) {
+      // Every group before the last one was synced before the next was written, so only the
+      // last one, and what lies past it, can differ between the cache and the device.
+      bool same = false;
+      if (Status compared = LastGroupMatchesDevice(*outcome, &same); !compared.ok()) {
+        return compared;
+      }
+      if (same) {
+        *end_check = EndCheck::kDeviceRegion;
+        return Status::OK();
+      }
+      logger_->warn(
+          "ringdb journal: the end of {} in the page cache differs from the device (a write-back "
+          "failed); reading it from the device",
+          outcome->segments.back().name);
+    }
+  }
+  // The general path: a damaged, torn or unclean end, or a cache that disagrees with the device.
+  if (!synced) {
+    if (Status sync = SyncBeforeRecovery(!synced_writes /*every_segment*/); !sync.ok()) {
+      return sync;
+    }
+  }
+  *end_check = EndCheck::kDeviceScan;
+  return ScanOnce(head, true /*last_from_device*/, report, outcome);
+}
+
+Status Journal::ScanOnce(const std::optional<JournalHead>& head, bool last_from_device,
+                         RecoveryReport* report, ScanOutcome* outcome) {
+  JournalScanner scanner(options_.env, dir_, options_.record_bytes_max, options_.recovery_mode,
+                         logger_.get());
+  scanner.UseHead(head);
+  if (last_from_device) {
+    scanner.ReadLastSegmentFromDevice();
+  }
+  return scanner.Scan(UINT64_MAX, nullptr, report, outcome);
+}
+
+Status Journal::SyncBeforeRecovery(bool every_segment) {
   // A process killed after writing a group but before its fdatasync leaves the group in the page
   // cache: readable, but not on the disk. Recovery must not replay it, or chain new segments to
   // it, until it is durable, or a later power loss takes away what everything since builds on.
+  // Only the newest segment can hold such a group: a segment gets a successor only after its last
+  // group was synced. Each fsync costs a device flush even when nothing is dirty, so the others
+  // are left alone unless the journal's writes were never synced.
   Env* env = options_.env;
   Result<std::vector<std::string>> names = env->ListDir(dir_);
   if (!names.ok()) {
     return names.status();
   }
+  std::vector<std::pair<SegmentName, std::string>> segments;
   for (const std::string& name : *names) {
-    if (!ParseSegmentName(name).has_value()) {
-      continue;
+    if (const std::optional<SegmentName> parsed = ParseSegmentName(name)) {
+      segments.emplace_back(*parsed, name);
     }
+  }
+  // The scanner's order: by id, then first sequence.
+  std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) {
+    return a.first.segment_id != b.first.segment_id
+               ? a.first.segment_id < b.first.segment_id
+               : a.first.first_sequence < b.first.first_sequence;
+  });
+  const size_t first = every_segment || segments.empty() ? 0 : segments.size() - 1;
+  for (size_t index = first; index < segments.size(); ++index) {
+    const std::string& name = segments[index].second;
     Result<std::unique_ptr<WritableFile>> file =
         env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting);
     if (!file.ok()) {
@@ -56,14 +157,19 @@ Status Journal::CheckAppliedSequence(const ScanOutcome& outcome) const {
   return Status::Corruption(why);
 }
 
-uint64_t Journal::TornBytesBound(const ScannedSegment& segment, const ScanOutcome& outcome) const {
+uint64_t Journal::DeviceCheckEnd(uint64_t end_offset) const {
   // A torn write damages at most the one group being written, and its end marker.
-  const uint64_t group_end = segment.end_offset + options_.group_bytes_max +
-                             2 * uint64_t{format::kRecordHeaderBytes} + format::kEndMarkerBytes;
-  return std::min(segment.file_size_bytes, std::max(group_end, outcome.tail_records_end));
+  return end_offset + options_.group_bytes_max + 2 * uint64_t{format::kRecordHeaderBytes} +
+         format::kEndMarkerBytes;
 }
 
-Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport* report) {
+uint64_t Journal::TornBytesBound(const ScannedSegment& segment, const ScanOutcome& outcome) const {
+  return std::min(segment.file_size_bytes,
+                  std::max(DeviceCheckEnd(segment.end_offset), outcome.tail_records_end));
+}
+
+Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, EndCheck end_check,
+                                     RecoveryReport* report) {
   Env* env = options_.env;
   const bool newest_changes = !outcome.quarantine.empty() || !outcome.delete_segment.empty();
   if (newest_changes) {
@@ -111,6 +217,9 @@ Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, RecoveryReport*
     const uint64_t end = point_in_time ? last.file_size_bytes : TornBytesBound(last, outcome);
     return CutTail(last, end, point_in_time ? "point-in-time stop" : "torn tail", report);
   }
+  if (end_check != EndCheck::kDeviceScan) {
+    return Status::OK();  // The bytes past the end were compared with the device already.
+  }
   return DropCacheOnlyBytes(last, report);
 }
 
@@ -146,6 +255,16 @@ Status ReadRange(Env* env, const std::string& path, bool from_device, uint64_t b
   return Status::OK();
 }
 
+// Memory aligned for O_DIRECT reads (a device's logical block size; 4096 covers the common ones).
+constexpr std::align_val_t kDeviceAlignment{4096};
+struct AlignedDelete {
+  void operator()(std::byte* bytes) const { ::operator delete[](bytes, kDeviceAlignment); }
+};
+using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
+AlignedBytes AllocateAligned(uint64_t size_bytes) {
+  return AlignedBytes(static_cast<std::byte*>(::operator new[](size_bytes, kDeviceAlignment)));
+}
+
 bool AllZero(std::span<const std::byte> bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
 }
@@ -173,6 +292,70 @@ std::string UniqueDamagedName(Env* env, const std::string& damaged_dir, const st
 }
 
 }  // namespace
+
+Status Journal::LastGroupMatchesDevice(const ScanOutcome& outcome, bool* same) {
+  RINGDB_ASSERT(same != nullptr);
+  *same = true;
+  if (outcome.segments.empty()) {
+    return Status::OK();
+  }
+  const ScannedSegment& last = outcome.segments.back();
+  RINGDB_ASSERT(last.last_group_offset <= last.end_offset);
+  const std::string path = JoinPath(dir_, last.name);
+  Result<std::unique_ptr<ReadableFile>> cached = options_.env->OpenReadable(path);
+  if (!cached.ok()) {
+    return cached.status();
+  }
+  Result<std::unique_ptr<ReadableFile>> device = options_.env->OpenReadableFromDevice(path);
+  if (!device.ok()) {
+    return device.status();
+  }
+  // Two buffers reused chunk after chunk: on a virtual machine first-touching fresh memory costs
+  // more than reading it (segment_source.h). Block-aligned, so a device read can go straight in.
+  constexpr uint64_t kChunkBytes = uint64_t{1} << 20;
+  const AlignedBytes cached_bytes = AllocateAligned(kChunkBytes);
+  const AlignedBytes device_bytes = AllocateAligned(kChunkBytes);
+  const uint64_t end = std::min(last.file_size_bytes, DeviceCheckEnd(last.end_offset));
+  // From the block holding the group's first byte: whole blocks go straight into the buffer, and
+  // the bytes before the group, synced with the group before it, must match as well.
+  const uint64_t begin = last.last_group_offset / 4096 * 4096;
+  // Bounded: each pass moves at least one byte forward or returns.
+  for (uint64_t offset = begin; offset < end;) {
+    const uint64_t want = std::min(kChunkBytes, end - offset);
+    Result<uint64_t> from_cache =
+        (*cached)->ReadAt(offset, std::span<std::byte>(cached_bytes.get(), want));
+    if (!from_cache.ok()) {
+      return from_cache.status();
+    }
+    Result<uint64_t> from_device =
+        (*device)->ReadAt(offset, std::span<std::byte>(device_bytes.get(), want));
+    if (!from_device.ok()) {
+      return from_device.status();
+    }
+    if (*from_cache != *from_device ||
+        std::memcmp(cached_bytes.get(), device_bytes.get(), *from_cache) != 0) {
+      *same = false;
+      return Status::OK();
+    }
+    if (*from_cache < want) {
+      return Status::OK();  // Both end here: the file is shorter than it was when scanned.
+    }
+    offset += want;
+  }
+  return Status::OK();
+}
+
+Status Journal::ZeroRange(WritableFile* file, uint64_t begin, uint64_t end) {
+  RINGDB_ASSERT(begin < end);
+  const std::vector<std::byte> zeros(std::min<uint64_t>(end - begin, 1 << 20));
+  for (uint64_t offset = begin; offset < end; offset += zeros.size()) {
+    const uint64_t size = std::min<uint64_t>(zeros.size(), end - offset);
+    if (Status status = WriteFully(file, offset, std::span(zeros).first(size)); !status.ok()) {
+      return status;
+    }
+  }
+  return Status::OK();
+}
 
 Status Journal::MoveAside(const std::string& name, RecoveryReport* report) {
   Env* env = options_.env;
@@ -275,14 +458,20 @@ Status Journal::CutTail(const ScannedSegment& segment, uint64_t end, const std::
   if (!file.ok()) {
     return file.status();
   }
-  const std::vector<std::byte> zeros(std::min<uint64_t>(zero_end - segment.end_offset, 1 << 20));
-  RINGDB_ASSERT(!zeros.empty());
-  for (uint64_t offset = segment.end_offset; offset < zero_end; offset += zeros.size()) {
-    const uint64_t size = std::min<uint64_t>(zeros.size(), zero_end - offset);
-    if (Status status = WriteFully(file->get(), offset, std::span(zeros).first(size));
-        !status.ok()) {
+  // The next Open compares only [its last group, DeviceCheckEnd) with the device. Zeros beyond
+  // that go to the disk first: if their write-back fails, the bytes the next Open does compare
+  // still hold what was cut, and it reads the segment from the device again.
+  const uint64_t checked_end = std::min(zero_end, DeviceCheckEnd(segment.end_offset));
+  if (checked_end < zero_end) {
+    if (Status status = ZeroRange(file->get(), checked_end, zero_end); !status.ok()) {
       return status;
     }
+    if (Status status = (*file)->SyncAll(); !status.ok()) {
+      return status;
+    }
+  }
+  if (Status status = ZeroRange(file->get(), segment.end_offset, checked_end); !status.ok()) {
+    return status;
   }
   return (*file)->SyncAll();
 }

@@ -289,7 +289,8 @@ Status JournalScanner::ReadRecords(const Listed& entry, bool is_last, uint64_t a
       reader_.has_header() ? reader_.header_record().first_sequence : entry.parsed.first_sequence;
   outcome->segments.push_back(ScannedSegment{entry.name, entry.parsed.segment_id, first_sequence,
                                              reader_.last_sequence(), reader_.last_checksum(),
-                                             reader_.end_offset(), source_.size_bytes()});
+                                             reader_.end_offset(), source_.size_bytes(),
+                                             reader_.last_group_offset()});
   if (*stop) {
     outcome->truncate_tail = true;
   }

@@ -33,6 +33,8 @@ struct ScannedSegment {
   uint32_t last_checksum = 0;
   uint64_t end_offset = 0;  // Just past its last valid record.
   uint64_t file_size_bytes = 0;
+  // Where its last commit group begins (SegmentReader::last_group_offset()).
+  uint64_t last_group_offset = 0;
 };
 
 struct ScanOutcome {

@@ -18,15 +18,16 @@ constexpr uint64_t kZeroChunkBytes = uint64_t{1} << 20;
 
 }  // namespace
 
-SegmentManager::SegmentManager(Env* env, std::string dir, uint64_t segment_size_bytes,
+SegmentManager::SegmentManager(Env* env, std::string dir, uint64_t segment_size_bytes_max,
                                uint32_t pool_target, spdlog::logger* logger)
     : env_(env),
       dir_(std::move(dir)),
-      segment_size_bytes_(segment_size_bytes),
+      segment_size_bytes_max_(segment_size_bytes_max),
       pool_target_(pool_target),
       logger_(logger) {
   RINGDB_ASSERT(env_ != nullptr);
-  RINGDB_ASSERT(segment_size_bytes_ > 0);
+  RINGDB_ASSERT(segment_size_bytes_max_ > 0);
+  RINGDB_ASSERT(logger_ != nullptr);
 }
 
 SegmentManager::~SegmentManager() {
@@ -42,46 +43,44 @@ SegmentManager::~SegmentManager() {
 
 Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
   RINGDB_ASSERT(!thread_.joinable());
-  std::vector<std::string> unfinished;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const std::string& name : pool_files) {
-      const std::optional<PoolName> parsed = ParsePoolName(name);
-      RINGDB_ASSERT(parsed.has_value());
-      next_counter_ = std::max(next_counter_, parsed->counter + 1);
-      if (parsed->ready) {
-        // Zero-filled and synced (or a retired segment, whose length was durable) before it got
-        // its ready name: its length holds across a power loss, which HEAD relies on.
-        ready_.push_back(name);
-      } else {
-        unfinished.push_back(name);
-      }
+  std::vector<PoolFile> ready;
+  std::vector<std::string> unusable;
+  uint64_t next_counter = next_counter_;
+  for (const std::string& name : pool_files) {
+    const std::optional<PoolName> parsed = ParsePoolName(name);
+    RINGDB_ASSERT(parsed.has_value());
+    next_counter = std::max(next_counter, parsed->counter + 1);
+    if (!parsed->ready || pool_target_ == 0) {
+      // Not ready: a crash interrupted its zero-filling, and its length may be in the page cache
+      // only. Without pre-writing, leftover files of an earlier configuration are not kept.
+      unusable.push_back(name);
+      continue;
     }
+    // Zero-filled and synced (or a retired segment, whose length was durable) before it got its
+    // ready name: its length holds across a power loss, which HEAD relies on.
+    Result<std::unique_ptr<ReadableFile>> file = env_->OpenReadable(JoinPath(dir_, name));
+    Result<uint64_t> size = file.ok() ? (*file)->Size() : Result<uint64_t>(file.status());
+    if (!size.ok() || *size == 0) {
+      unusable.push_back(name);
+      continue;
+    }
+    ready.push_back(PoolFile{name, *size});
   }
-  for (const std::string& name : unfinished) {
-    // A crash interrupted its zero-filling: its length may be in the page cache only.
-    logger_->info("ringdb journal: deleting {}, a pre-written file a crash left unfinished", name);
+  // Oldest first, as they were made.
+  std::sort(ready.begin(), ready.end(), [](const PoolFile& a, const PoolFile& b) {
+    return ParsePoolName(a.name)->counter < ParsePoolName(b.name)->counter;
+  });
+  for (const std::string& name : unusable) {
+    logger_->info("ringdb journal: deleting {}, a pool file that will not be used", name);
     env_->DeleteFile(JoinPath(dir_, name)).PermitUnchecked();
   }
-  if (pool_target_ == 0) {
-    // No pre-writing: leftover pool files from an earlier configuration are just deleted.
-    for (const std::string& name : pool_files) {
-      env_->DeleteFile(JoinPath(dir_, name)).PermitUnchecked();
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    ready_.clear();
-    return Status::OK();
-  }
-  zeros_.assign(std::min(kZeroChunkBytes, segment_size_bytes_), std::byte{0});
-  if (ready_count() == 0) {
-    PrepareOne();
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (failed_) {
-      logger_->warn("ringdb journal: pre-writing failed in {}; segments will grow by appends",
-                    dir_);
-    }
+    next_counter_ = next_counter;
+    ready_.assign(ready.begin(), ready.end());
+  }
+  if (pool_target_ == 0) {
+    return Status::OK();
   }
   thread_ = std::thread([this] { Run(); });
   internal::NameThread(thread_, "ringdb:prewrite");
@@ -93,6 +92,11 @@ uint32_t SegmentManager::ready_count() const {
   return static_cast<uint32_t>(ready_.size());
 }
 
+uint64_t SegmentManager::ready_file_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ready_.empty() ? 0 : ready_.front().size_bytes;
+}
+
 void SegmentManager::StopPrewriting() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -101,14 +105,39 @@ void SegmentManager::StopPrewriting() {
   work_.notify_all();
 }
 
+void SegmentManager::PlanNextSegment(uint64_t capacity_bytes) {
+  RINGDB_ASSERT(capacity_bytes > 0);
+  std::lock_guard<std::mutex> lock(mutex_);
+  planned_bytes_ = capacity_bytes;
+}
+
+void SegmentManager::PrepareAhead() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    RINGDB_ASSERT(planned_bytes_ > 0);
+    requested_ = true;
+  }
+  work_.notify_one();
+}
+
+bool SegmentManager::ShortOfTarget() const {
+  // While segments grow, a second file of this size would be too short for the segment after.
+  const uint32_t target = planned_bytes_ < segment_size_bytes_max_ ? std::min(pool_target_, 1u)
+                                                                   : pool_target_;
+  // Ready files too short for the planned segment do not count: they are deleted when met.
+  const auto useful = static_cast<uint32_t>(
+      std::count_if(ready_.begin(), ready_.end(),
+                    [this](const PoolFile& file) { return file.size_bytes >= planned_bytes_; }));
+  return !failed_ && requested_ && planned_bytes_ > 0 && useful + in_progress_ < target;
+}
+
 void SegmentManager::Run() {
-  // Runs until stop_ is set (destructor, StopPrewriting); each pass prepares one file or waits for work.
+  // Runs until stop_ is set (destructor, StopPrewriting); each pass prepares one file or waits for
+  // work.
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_.wait(lock, [this] {
-        return stop_ || (!failed_ && ready_.size() + in_progress_ < pool_target_);
-      });
+      work_.wait(lock, [this] { return stop_ || ShortOfTarget(); });
       if (stop_) {
         return;
       }
@@ -119,16 +148,17 @@ void SegmentManager::Run() {
 
 bool SegmentManager::PrepareOne() {
   std::string name;
+  uint64_t size_bytes = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (ready_.size() + in_progress_ < pool_target_) {
-      name = FormatPoolName(next_counter_++, false /*ready*/);
-    } else {
+    if (!ShortOfTarget()) {
       return false;
     }
+    name = FormatPoolName(next_counter_++, false /*ready*/);
+    size_bytes = planned_bytes_;
     ++in_progress_;
   }
-  const Status status = ZeroFill(name);
+  const Status status = ZeroFill(name, size_bytes);
   std::lock_guard<std::mutex> lock(mutex_);
   --in_progress_;
   if (!status.ok()) {
@@ -140,25 +170,29 @@ bool SegmentManager::PrepareOne() {
   }
   const std::optional<PoolName> parsed = ParsePoolName(name);
   RINGDB_ASSERT(parsed.has_value());
-  ready_.push_back(FormatPoolName(parsed->counter, true /*ready*/));
+  ready_.push_back(PoolFile{FormatPoolName(parsed->counter, true /*ready*/), size_bytes});
   return true;
 }
 
-Status SegmentManager::ZeroFill(const std::string& name) {
+Status SegmentManager::ZeroFill(const std::string& name, uint64_t size_bytes) {
+  RINGDB_ASSERT(size_bytes > 0);
   const std::string path = JoinPath(dir_, name);
   Result<std::unique_ptr<WritableFile>> file = env_->OpenWritable(path, OpenMode::kCreateOrOpen);
   if (!file.ok()) {
     return file.status();
   }
-  for (uint64_t offset = 0; offset < segment_size_bytes_; offset += zeros_.size()) {
-    const uint64_t size = std::min<uint64_t>(zeros_.size(), segment_size_bytes_ - offset);
+  if (zeros_.empty()) {
+    zeros_.assign(kZeroChunkBytes, std::byte{0});
+  }
+  for (uint64_t offset = 0; offset < size_bytes; offset += zeros_.size()) {
+    const uint64_t size = std::min<uint64_t>(zeros_.size(), size_bytes - offset);
     if (Status status = WriteFully(file->get(), offset, std::span(zeros_).first(size));
         !status.ok()) {
       return status;
     }
   }
-  // Truncate: a recycled file may be longer than the current segment size.
-  if (Status status = (*file)->Truncate(segment_size_bytes_); !status.ok()) {
+  // Truncate: a file left by an earlier attempt may be longer.
+  if (Status status = (*file)->Truncate(size_bytes); !status.ok()) {
     return status;
   }
   // fsync, not fdatasync: the file's new size must be durable too, or the blocks would not count
@@ -171,22 +205,40 @@ Status SegmentManager::ZeroFill(const std::string& name) {
   }
   const std::optional<PoolName> parsed = ParsePoolName(name);
   RINGDB_ASSERT(parsed.has_value());
-  // No directory sync: if the new name is lost in a crash the file is zero-filled again.
+  // No directory sync: if the new name is lost in a crash the file is deleted at the next open.
   return env_->RenameFile(path, JoinPath(dir_, FormatPoolName(parsed->counter, true /*ready*/)));
 }
 
-Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::string& name,
-                                                                    bool* prewritten) {
-  RINGDB_ASSERT(prewritten != nullptr);
-  std::string pool_name;
+std::string SegmentManager::TakeReadyFile(uint64_t capacity_bytes) {
+  std::vector<std::string> too_short;
+  std::string taken;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!ready_.empty()) {
-      pool_name = ready_.front();
+    // The journal takes no more segments than it plans, so the pool holds at most a few files.
+    while (!ready_.empty() && taken.empty()) {
+      if (ready_.front().size_bytes >= capacity_bytes) {
+        taken = ready_.front().name;
+      } else {
+        too_short.push_back(ready_.front().name);
+      }
       ready_.pop_front();
     }
+    requested_ = false;
   }
-  work_.notify_one();
+  for (const std::string& name : too_short) {
+    // Made for a smaller segment than the journal writes now (a pre-write that finished late).
+    logger_->debug("ringdb journal: deleting {}, too short for the next segment", name);
+    env_->DeleteFile(JoinPath(dir_, name)).PermitUnchecked();
+  }
+  return taken;
+}
+
+Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::string& name,
+                                                                    uint64_t capacity_bytes,
+                                                                    bool* prewritten) {
+  RINGDB_ASSERT(prewritten != nullptr);
+  RINGDB_ASSERT(capacity_bytes > 0);
+  const std::string pool_name = TakeReadyFile(capacity_bytes);
   const std::string path = JoinPath(dir_, name);
   *prewritten = !pool_name.empty();
   if (*prewritten) {
@@ -202,7 +254,7 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
   if (!*prewritten) {
     // Sized now, sparsely, and durably, before any record goes in: a segment's length then never
     // changes, so one found shorter was cut, not torn by an interrupted append.
-    if (Status status = (*file)->Truncate(segment_size_bytes_); !status.ok()) {
+    if (Status status = (*file)->Truncate(capacity_bytes); !status.ok()) {
       return status;
     }
     if (Status status = (*file)->SyncAll(); !status.ok()) {
@@ -221,7 +273,7 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
   std::string pool_name;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (pool_target_ > 0 && !failed_ && file_size_bytes >= segment_size_bytes_ &&
+    if (pool_target_ > 0 && !failed_ && planned_bytes_ > 0 && file_size_bytes >= planned_bytes_ &&
         ready_.size() + in_progress_ < pool_target_) {
       pool_name = FormatPoolName(next_counter_++, true /*ready*/);
     }
@@ -234,9 +286,8 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    ready_.push_back(pool_name);
+    ready_.push_back(PoolFile{pool_name, file_size_bytes});
   }
-  work_.notify_one();
   return Status::OK();
 }
 

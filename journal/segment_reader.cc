@@ -44,6 +44,7 @@ void SegmentReader::Reset(SegmentSource* source, uint64_t segment_id,
   // serves FindLaterRecords when the header is unreadable.
   next_sequence_ = name_first_sequence;
   group_first_sequence_ = name_first_sequence;
+  last_group_offset_ = 0;
   last_checksum_ = 0;
   records_read_ = 0;
   end_ = SegmentEnd::kNotEnded;
@@ -113,6 +114,9 @@ void SegmentReader::Accept(const RecordHeader& header, uint64_t size_bytes) {
   RINGDB_ASSERT(header.first_sequence == next_sequence_);
   RINGDB_ASSERT(end_ == SegmentEnd::kNotEnded);
   next_sequence_ = header.first_sequence + header.count;
+  if (header.group_first_sequence() != group_first_sequence_) {
+    last_group_offset_ = offset_;  // The record starts the next commit group.
+  }
   group_first_sequence_ = header.group_first_sequence();
   last_checksum_ = header.checksum;
   offset_ += size_bytes;
@@ -237,6 +241,7 @@ bool SegmentReader::Resync() {
   last_checksum_ = decoded.header.previous_checksum;
   next_sequence_ = decoded.header.first_sequence;
   group_first_sequence_ = decoded.header.group_first_sequence();
+  last_group_offset_ = offset_;
   end_ = SegmentEnd::kNotEnded;
   end_reason_.clear();
   return true;

@@ -84,6 +84,9 @@ class SegmentReader {
   uint64_t last_sequence() const { return next_sequence_ - 1; }
   uint32_t last_checksum() const { return last_checksum_; }
   uint64_t records_read() const { return records_read_; }
+  // Offset where the last commit group read so far begins: its first record, or 0 when it is the
+  // segment's first group (written with the header, in the same write call).
+  uint64_t last_group_offset() const { return last_group_offset_; }
 
  private:
   bool ReadHeader();
@@ -106,6 +109,7 @@ class SegmentReader {
   // The commit group of the last accepted record: a following record either continues it or
   // starts a new group at next_sequence_.
   uint64_t group_first_sequence_ = 0;
+  uint64_t last_group_offset_ = 0;
   uint64_t records_read_ = 0;
   SegmentEnd end_ = SegmentEnd::kNotEnded;
   std::string end_reason_;

@@ -1,5 +1,6 @@
 #include "journal/segment_writer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -13,7 +14,8 @@ SegmentWriter::SegmentWriter(uint64_t group_bytes_max, uint64_t segment_size_byt
                              uint32_t record_bytes_max)
     : segment_size_bytes_max_(segment_size_bytes_max),
       record_bytes_max_(record_bytes_max),
-      buffer_(group_bytes_max + format::kEndMarkerBytes) {
+      buffer_(group_bytes_max + format::kEndMarkerBytes),
+      next_segment_bytes_(segment_size_bytes_max) {
   // JournalOptions::Validate guarantees that an empty group always takes a maximal record.
   RINGDB_ASSERT(group_bytes_max >= uint64_t{record_bytes_max} + format::kRecordHeaderBytes +
                                        format::kSegmentHeaderRecordBytes);
@@ -30,14 +32,30 @@ void SegmentWriter::Position(uint64_t last_segment_id, uint64_t last_sequence,
   last_sequence_ = last_sequence;
   last_checksum_ = last_checksum;
   group_first_sequence_ = last_sequence + 1;
-  // Force a new segment on the first Append.
-  segment_bytes_ = segment_size_bytes_max_;
+  // No room left: the first Append begins a new segment.
+  segment_bytes_ = 0;
+  segment_capacity_bytes_ = 0;
   needs_file_ = false;
 }
 
-void SegmentWriter::BeginSegment() {
+void SegmentWriter::PlanNextSegment(uint64_t capacity_bytes) {
+  RINGDB_ASSERT(capacity_bytes > 0);
+  RINGDB_ASSERT(capacity_bytes <= segment_size_bytes_max_);
+  next_segment_bytes_ = capacity_bytes;
+}
+
+void SegmentWriter::BeginSegment(uint64_t record_bytes) {
   RINGDB_ASSERT(used_bytes_ == 0);
   RINGDB_ASSERT(next_segment_id_ > segment_id_);
+  // Room for the header, the first record and the end marker, in whole 4 KiB blocks. Validate
+  // makes segment_size_bytes_max hold that for the largest record.
+  constexpr uint64_t kBlockBytes = 4096;
+  const uint64_t first_group_bytes =
+      uint64_t{format::kSegmentHeaderRecordBytes} + record_bytes + format::kEndMarkerBytes;
+  RINGDB_ASSERT(first_group_bytes <= segment_size_bytes_max_);
+  const uint64_t needed_bytes = (first_group_bytes + kBlockBytes - 1) / kBlockBytes * kBlockBytes;
+  segment_capacity_bytes_ =
+      std::min(segment_size_bytes_max_, std::max(next_segment_bytes_, needed_bytes));
   RecordHeader header;
   header.length = format::kSegmentHeaderPayloadBytes;
   header.type = format::kSegmentHeader;
@@ -79,13 +97,13 @@ Status SegmentWriter::Append(uint32_t count, std::span<const std::span<const std
   if (used_bytes_ == 0) {
     group_first_sequence_ = last_sequence_ + 1;
     if (segment_id_ == 0 ||
-        segment_bytes_ + record_bytes + format::kEndMarkerBytes > segment_size_bytes_max_) {
-      BeginSegment();
+        segment_bytes_ + record_bytes + format::kEndMarkerBytes > segment_capacity_bytes_) {
+      BeginSegment(record_bytes);
     }
   }
   if (used_bytes_ + record_bytes + format::kEndMarkerBytes > buffer_.size() ||
       segment_bytes_ + used_bytes_ + record_bytes + format::kEndMarkerBytes >
-          segment_size_bytes_max_) {
+          segment_capacity_bytes_) {
     RINGDB_ASSERT(used_bytes_ > 0);  // An empty group always takes one record (Validate).
     return Status::Busy("journal group is full: Commit, then Add again");
   }
@@ -115,7 +133,8 @@ void SegmentWriter::AttachFile(std::unique_ptr<WritableFile> file) {
 Status SegmentWriter::WriteGroup() {
   RINGDB_ASSERT(file_ != nullptr);
   RINGDB_ASSERT(used_bytes_ > 0);
-  RINGDB_ASSERT(segment_bytes_ + used_bytes_ + format::kEndMarkerBytes <= segment_size_bytes_max_);
+  RINGDB_ASSERT(segment_bytes_ + used_bytes_ + format::kEndMarkerBytes <= segment_capacity_bytes_);
+  RINGDB_ASSERT(segment_capacity_bytes_ <= segment_size_bytes_max_);
   RINGDB_ASSERT(used_bytes_ + format::kEndMarkerBytes <= buffer_.size());
   // The zero end marker goes out in the same write call (see record_format.h).
   std::memset(buffer_.data() + used_bytes_, 0, format::kEndMarkerBytes);

@@ -4,6 +4,11 @@
 // group either ends (Busy) or, when empty, starts in a new segment with its header record first.
 // WriteGroup then issues the one write call of the group.
 //
+// Segments differ in size: the journal plans each one's capacity (PlanNextSegment), and a new
+// segment takes the planned capacity, or more when its first record would not fit in it. The
+// capacity is fixed when the segment begins, before its file exists: the file the journal then
+// attaches is at least that long, so no write ever extends it.
+//
 // Thread safety: used by the journaling thread only.
 #pragma once
 
@@ -29,6 +34,9 @@ class SegmentWriter {
   // new segment: an opened journal never writes into a segment a crash may have left dirty.
   void Position(uint64_t last_segment_id, uint64_t last_sequence, uint32_t last_checksum,
                 uint64_t next_segment_id);
+  // The capacity of the next segment to begin, in (0, segment_size_bytes_max]. Default:
+  // segment_size_bytes_max.
+  void PlanNextSegment(uint64_t capacity_bytes);
 
   // Buffers one record. InvalidArgument for a count of 0 or a payload over record_bytes_max; Busy
   // when the group is full or the current segment cannot take it (Commit, then Add again).
@@ -50,10 +58,14 @@ class SegmentWriter {
   uint64_t last_sequence() const { return last_sequence_; }
   uint64_t group_first_sequence() const { return group_first_sequence_; }
   uint64_t segment_bytes() const { return segment_bytes_; }
+  // Capacity of the current segment (the one being written, or begun by the buffered group): its
+  // records and end marker never reach past it.
+  uint64_t segment_capacity_bytes() const { return segment_capacity_bytes_; }
   uint32_t last_checksum() const { return last_checksum_; }
 
  private:
-  void BeginSegment();
+  // Begins the next segment, with room for a first record of record_bytes (header included).
+  void BeginSegment(uint64_t record_bytes);
 
   const uint64_t segment_size_bytes_max_;
   const uint32_t record_bytes_max_;
@@ -63,6 +75,8 @@ class SegmentWriter {
   uint64_t next_segment_id_ = 0;
   uint64_t segment_first_sequence_ = 0;
   uint64_t segment_bytes_ = 0;  // Bytes written to the current segment (excludes the buffer).
+  uint64_t segment_capacity_bytes_ = 0;  // Of the current segment; 0 before the first one.
+  uint64_t next_segment_bytes_ = 0;      // Planned capacity of the next segment.
   uint64_t last_sequence_ = 0;  // Last sequence appended (buffered or written).
   uint64_t group_first_sequence_ = 0;
   uint32_t last_checksum_ = 0;

@@ -312,6 +312,8 @@ TEST(JournalOptionsTest, ValidateNamesEachBadFieldAndNeverClamps) {
        "segment_size_bytes_max"},
       {[](JournalOptions* o) { o->segment_size_bytes_max = uint64_t{1} << 41; },
        "segment_size_bytes_max"},
+      {[](JournalOptions* o) { o->segment_size_bytes_min = o->segment_size_bytes_max + 1; },
+       "segment_size_bytes_min"},
       {[](JournalOptions* o) { o->prewritten_segments = 17; }, "prewritten_segments"},
       {[](JournalOptions* o) { o->sync_mode = static_cast<SyncMode>(9); }, "sync_mode"},
       {[](JournalOptions* o) { o->recovery_mode = static_cast<RecoveryMode>(9); }, "recovery_mode"},

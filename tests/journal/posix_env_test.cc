@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 #include "journal/journal.h"
 #include "journal_test_util.h"
@@ -66,6 +68,25 @@ TEST(PosixEnvTest, DeviceReadsMatchOrdinaryReadsAtUnalignedOffsets) {
       EXPECT_TRUE(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(expected),
                              data.begin() + static_cast<std::ptrdiff_t>(offset)))
           << "offset " << offset << " length " << length;
+    }
+  }
+  // Block-aligned offset, length and memory: read straight into the caller's buffer, the last
+  // block short at the end of the file.
+  struct AlignedFree {
+    void operator()(std::byte* bytes) const { ::operator delete[](bytes, std::align_val_t{4096}); }
+  };
+  const std::unique_ptr<std::byte[], AlignedFree> aligned(
+      static_cast<std::byte*>(::operator new[](4 * 4096, std::align_val_t{4096})));
+  for (const uint64_t offset : {uint64_t{0}, uint64_t{4096}, uint64_t{3 * 4096}}) {
+    for (const uint64_t length : {uint64_t{4096}, uint64_t{4 * 4096}}) {
+      const Result<uint64_t> got =
+          (*device)->ReadAt(offset, std::span<std::byte>(aligned.get(), length));
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      const uint64_t expected = std::min<uint64_t>(length, data.size() - offset);
+      ASSERT_EQ(*got, expected) << "aligned, offset " << offset << " length " << length;
+      EXPECT_TRUE(std::equal(aligned.get(), aligned.get() + expected,
+                             data.begin() + static_cast<std::ptrdiff_t>(offset)))
+          << "aligned, offset " << offset << " length " << length;
     }
   }
   EXPECT_TRUE(env->OpenReadableFromDevice(dir.path() + "/none").status().IsIOError());

@@ -76,7 +76,9 @@ TEST_F(RecoveryAttackTest, FirstGroupLostThenReopenTwiceIsNotCorruption) {
     uint64_t sequence = 0;
     ASSERT_TRUE(journal->Add(1, Payload(1, kPayloadBytes), &sequence).ok());
     env_.SetFaultScope(".journal");
-    env_.FailSync(1, true);  // Stands for the power going out before the group's fdatasync.
+    // The first sync makes the new (sparse) segment's length durable; the second, the group's
+    // fdatasync, fails: it stands for the power going out before it.
+    env_.FailSync(2, true);
     ASSERT_FALSE(journal->Commit().ok());
   }
   env_.ClearFaults();
