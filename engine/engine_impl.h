@@ -28,8 +28,10 @@
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
-#include "engine/histogram.h"
 #include "engine/database_lock.h"
+#include "engine/group_gatherer.h"
+#include "engine/histogram.h"
+#include "engine/stage.h"
 #include "journal/journal.h"
 #include "ringdb/engine.h"
 
@@ -95,6 +97,9 @@ class EngineImpl final : public Engine {
 
   // The write path's claims, waiting for room until `deadline` (time_point::max(): no limit).
   Token SubmitUntil(const WriteBatch& batch, std::chrono::steady_clock::time_point deadline);
+  // Checks the batch, claims its slots and copies it in; the caller publishes.
+  Result<ClaimedBatch> ClaimFilled(const WriteBatch& batch,
+                                   std::chrono::steady_clock::time_point deadline);
   Result<ClaimedTransaction> ClaimUntil(uint32_t slot_count,
                                         std::chrono::steady_clock::time_point deadline);
 
@@ -109,7 +114,21 @@ class EngineImpl final : public Engine {
   void JournalerLoop();
   void ApplierLoop();
   void CheckpointerLoop();
-  // One delivered run [first, last] of ring sequences, for each thread.
+  // One pass of each stage from ring sequence `next`, by whichever thread holds the stage (see
+  // stage.h): handles everything available and returns the next sequence to handle. The journal
+  // stage's thread passes `gather`, waiting briefly for the group to fill (GroupGatherer); a
+  // writer running the pass takes what is there, as RocksDB's write-group leader does, and
+  // passes `apply`, which the pass tries to hold before it hands the group to the apply stage,
+  // so that the writer applies the group too instead of waking the apply stage's thread.
+  uint64_t JournalPass(uint64_t next, bool gather, Stage::Hold* apply);
+  uint64_t ApplyPass(uint64_t next);
+  // The journal stage's thread applies a group it journaled itself when the group is at most
+  // this many slots and the apply stage is idle: a group that small comes from synchronous
+  // writers, waiting, and one hand-off fewer gets them their tokens sooner on a busy host. Larger
+  // groups come from pipelined submits and go to the apply stage's thread, so that applying one
+  // group overlaps the next group's fdatasync.
+  static constexpr uint64_t kInlineApplySlotsMax = 64;
+  // One delivered run [first, last] of ring sequences, for each stage.
   void JournalRun(uint64_t first, uint64_t last);
   // Makes the group [group_first, group_last] durable (one write, one fdatasync), or fails it.
   bool CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t transactions,
@@ -148,10 +167,17 @@ class EngineImpl final : public Engine {
   std::unique_ptr<RingBuffer> ring_;
   Consumer* journal_consumer_ = nullptr;
   Consumer* apply_consumer_ = nullptr;
+  // The two stages. The journal consumer, the journal's write side, gatherer_ and
+  // retired_through_ belong to whoever holds journal_stage_; the apply consumer, applier_ and
+  // apply_scratch_ to whoever holds apply_stage_. Stopped by StopThreads once the threads end.
+  Stage journal_stage_;
+  Stage apply_stage_;
+  std::unique_ptr<GroupGatherer> gatherer_;
   // Journal sequence of the transaction whose batch ends in each slot; 0 when the batch was
-  // aborted or failed before reaching the journal. Written by the journaler, read by the applier.
+  // aborted or failed before reaching the journal. Written by the journal stage, read by the
+  // apply stage after the journal consumer's release passed the slot.
   std::vector<uint64_t> journal_sequence_by_slot_;
-  // Contiguous copy of a transaction that wraps around the ring's end, for the applier only.
+  // Contiguous copy of a transaction that wraps around the ring's end, for the apply stage only.
   std::vector<std::byte> apply_scratch_;
 
   std::thread journaler_;
@@ -185,7 +211,7 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> committed_sequence_{0};   // applier
   std::atomic<uint64_t> checkpoint_sequence_{0};  // checkpointer
   std::atomic<uint64_t> retire_request_{0};       // checkpointer → journaler
-  uint64_t retired_through_ = 0;                  // journaler only
+  uint64_t retired_through_ = 0;                  // the journal stage's holder
   // Held by Backup while it copies the journal, and tried by the journaler before retiring, so
   // that no segment a backup still needs is deleted under it.
   std::mutex retire_mutex_;

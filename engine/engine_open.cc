@@ -265,6 +265,7 @@ Status EngineImpl::StartRing() {
   apply_consumer_ = *apply_consumer;
   journal_sequence_by_slot_.assign(options_.ring_slot_count, 0);
   apply_scratch_.resize(options_.transaction_bytes_max);
+  gatherer_ = std::make_unique<GroupGatherer>(journal_consumer_);
   journaler_ = std::thread([this] { JournalerLoop(); });
   applier_thread_ = std::thread([this] { ApplierLoop(); });
   checkpointer_ = std::thread([this] { CheckpointerLoop(); });
@@ -360,6 +361,9 @@ void EngineImpl::StopThreads() {
   if (applier_thread_.joinable()) {
     applier_thread_.join();
   }
+  // A writer may still be in a pass it began before the threads ended; none begins after.
+  journal_stage_.Stop();
+  apply_stage_.Stop();
   {
     std::lock_guard<std::mutex> lock(checkpoint_mutex_);
     checkpointer_stop_ = true;

@@ -58,21 +58,49 @@ void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last,
 }
 
 void EngineImpl::JournalerLoop() {
-  GroupGatherer gatherer(journal_consumer_);
-  uint64_t next = 1;
+  // Bounded by Close: once the ring is closed and the stage passed everything claimed before it,
+  // WaitAvailable returns Aborted.
   for (;;) {
-    Result<uint64_t> available = gatherer.Next(next);
-    if (!available.ok()) {
-      break;  // Closed and drained.
+    if (!journal_consumer_->WaitAvailable(journal_stage_.next()).ok()) {
+      break;
     }
-    const auto started = std::chrono::steady_clock::now();
-    JournalRun(next, *available);
-    // Before the release: once the applier passes them, producers may reuse these slots.
-    gatherer.GroupDone(next, *available, std::chrono::steady_clock::now() - started);
-    journal_consumer_->Release(*available);
-    next = *available + 1;
-    MaybeRetire();
+    // A small group this thread journaled, it also applies (kInlineApplySlotsMax), after giving
+    // the journal stage up so that the next group can start meanwhile.
+    Stage::Hold apply;
+    if (!journal_stage_.Run([&](uint64_t next) {
+          return JournalPass(next, true /*gather*/, &apply);
+        })) {
+      break;
+    }
+    if (apply.held()) {
+      apply.Run([this](uint64_t next) { return ApplyPass(next); });
+    }
   }
+}
+
+uint64_t EngineImpl::JournalPass(uint64_t next, bool gather, Stage::Hold* apply) {
+  // Nothing there (a writer took it first): return at once rather than wait holding the stage,
+  // which would keep every writer from running it.
+  if (journal_consumer_->Available() < next) {
+    return next;
+  }
+  Result<uint64_t> available = gather ? gatherer_->Next(next) : journal_consumer_->Available();
+  if (!available.ok()) {
+    return next;  // Closed and drained: the stage thread's wait says so next.
+  }
+  RINGDB_ASSERT(*available >= next);
+  const auto started = std::chrono::steady_clock::now();
+  JournalRun(next, *available);
+  // Before the release: once the applier passes them, producers may reuse these slots.
+  gatherer_->GroupDone(next, *available, std::chrono::steady_clock::now() - started);
+  if (apply != nullptr && (!gather || *available - next + 1 <= kInlineApplySlotsMax)) {
+    // Before the release, which wakes the apply stage's thread: held now, the stage is this
+    // holder's to run next, and that thread finds it taken and goes back to waiting.
+    apply->TryHold(&apply_stage_);
+  }
+  journal_consumer_->Release(*available);
+  MaybeRetire();
+  return *available + 1;
 }
 
 // Journals every transaction of one delivered run as one group: an Add each, one Commit. When
@@ -152,16 +180,25 @@ bool EngineImpl::CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t
 }
 
 void EngineImpl::ApplierLoop() {
-  uint64_t next = 1;
+  // Bounded by Close, as JournalerLoop.
   for (;;) {
-    Result<uint64_t> available = apply_consumer_->WaitFor(next);
-    if (!available.ok()) {
+    if (!apply_consumer_->WaitAvailable(apply_stage_.next()).ok()) {
       break;
     }
-    ApplyRun(next, *available);
-    apply_consumer_->Release(*available);  // Resolves the run's tokens.
-    next = *available + 1;
+    if (!apply_stage_.Run([this](uint64_t next) { return ApplyPass(next); })) {
+      break;
+    }
   }
+}
+
+uint64_t EngineImpl::ApplyPass(uint64_t next) {
+  const uint64_t available = apply_consumer_->Available();
+  if (available < next) {
+    return next;
+  }
+  ApplyRun(next, available);
+  apply_consumer_->Release(available);  // Resolves the run's tokens.
+  return available + 1;
 }
 
 // Applies every journaled transaction of one run in one RocksDB write.
@@ -240,7 +277,7 @@ void EngineImpl::RequestCheckpointIfDue() {
   checkpoint_cv_.notify_one();
 }
 
-// Retirement runs on the journaler thread, which owns the journal's write side.
+// Retirement runs in the journal stage, whose holder owns the journal's write side.
 void EngineImpl::MaybeRetire() {
   const uint64_t request = retire_request_.load(std::memory_order_acquire);
   if (request <= retired_through_) {

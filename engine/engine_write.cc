@@ -99,19 +99,28 @@ Token EngineImpl::Submit(const WriteBatch& batch, std::chrono::milliseconds time
 
 Token EngineImpl::SubmitUntil(const WriteBatch& batch,
                               std::chrono::steady_clock::time_point deadline) {
+  Result<ClaimedBatch> claimed = ClaimFilled(batch, deadline);
+  if (!claimed.ok()) {
+    return Token::Failed(claimed.status());
+  }
+  return claimed->Publish();
+}
+
+Result<ClaimedBatch> EngineImpl::ClaimFilled(const WriteBatch& batch,
+                                             std::chrono::steady_clock::time_point deadline) {
   Status status = CheckWritable();
   if (status.ok()) {
     status = CheckBatchLimits(batch, options_);
   }
   if (!status.ok()) {
-    return Token::Failed(std::move(status));
+    return status;
   }
   const std::string_view bytes = batch.encoded();
   const size_t slot_bytes = ring_->slot_size_bytes();
   const auto slot_count = static_cast<uint32_t>((bytes.size() + slot_bytes - 1) / slot_bytes);
   Result<ClaimedBatch> claimed = ring_->Claim(slot_count, deadline);
   if (!claimed.ok()) {
-    return Token::Failed(ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count));
+    return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
   ClaimedBatch& claim = *claimed;
   size_t offset = 0;
@@ -122,10 +131,37 @@ Token EngineImpl::SubmitUntil(const WriteBatch& batch,
     offset += length;
   }
   CountSubmitted();
-  return claim.Publish();
+  return claimed;
 }
 
-Status EngineImpl::Write(const WriteBatch& batch) { return Submit(batch).Wait(); }
+// A synchronous write carries its transaction through the stages on its own thread when it can,
+// as RocksDB's write-group leader does: it takes the journal stage if nobody holds it (before
+// publishing, so that the stage's thread, woken by the publish, finds it taken), journals every
+// transaction published so far as one group with one fdatasync, takes the apply stage before
+// handing that group on, and applies it. Each hand-off it saves is a wake-up that, on a host
+// whose cores are busy, waits for the scheduler. A writer that finds a stage held waits for its
+// token, and the holder (a writer or the stage's thread) takes its transaction in its next pass.
+// The claim comes first: a writer holding the journal stage while it waits for room in the ring
+// would keep the room from ever being made.
+Status EngineImpl::Write(const WriteBatch& batch) {
+  Result<ClaimedBatch> claimed = ClaimFilled(batch, kNoDeadline);
+  if (!claimed.ok()) {
+    return claimed.status();
+  }
+  Stage::Hold journal;
+  journal.TryHold(&journal_stage_);
+  const Token token = claimed->Publish();
+  Stage::Hold apply;
+  if (journal.held()) {
+    journal.Run([&](uint64_t next) { return JournalPass(next, false /*gather*/, &apply); });
+    journal.Release();
+  }
+  if (apply.held()) {
+    apply.Run([this](uint64_t next) { return ApplyPass(next); });
+    apply.Release();
+  }
+  return token.Wait();
+}
 
 Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count) {
   return ClaimUntil(slot_count, kNoDeadline);

@@ -10,7 +10,7 @@
 // than a quarter of that time in all. A single writer is expected back alone, which is what the
 // journaler would wait for anyway. Large groups are not waited for (kExpectedTransactionsMax).
 //
-// Thread safety: the journaler thread only.
+// Thread safety: whoever holds the journal stage (engine/stage.h), one thread at a time.
 #pragma once
 
 #include <atomic>

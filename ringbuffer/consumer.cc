@@ -18,6 +18,10 @@ Result<uint64_t> Consumer::WaitUntil(uint64_t next, std::chrono::steady_clock::t
 
 uint64_t Consumer::Available() const noexcept { return core_->ring->Available(*core_); }
 
+Status Consumer::WaitAvailable(uint64_t next) {
+  return core_->ring->WaitAvailable(*core_, next, internal::kNoDeadline);
+}
+
 void Consumer::Fail(uint64_t batch_last_sequence, const Status& status) {
   RINGDB_ASSERT(!status.ok() && "Fail with an OK status");
   core_->ring->Fail(*core_, batch_last_sequence, status);

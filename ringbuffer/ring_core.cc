@@ -286,6 +286,48 @@ Result<uint64_t> RingCore::WaitFor(ConsumerCore& consumer, uint64_t next, Deadli
   return Status::TimedOut("nothing available before the deadline");
 }
 
+bool RingCore::IsAvailable(const ConsumerCore& consumer, uint64_t next) const noexcept {
+  RINGDB_DASSERT(next > 0);
+  if (final_sequence_.load(std::memory_order_acquire) < next) {
+    return false;  // Claimed after Close: never handed out.
+  }
+  if (consumer.dependency_count == 0) {
+    // Everything before `next` was published (the consumer is about to pass it, or passed it),
+    // so scanning from next - 1 is a valid start.
+    return sequencer_->HighestPublished(next - 1) >= next;
+  }
+  for (uint32_t index = 0; index < consumer.dependency_count; ++index) {
+    if (consumer.dependencies[index]->sequence.Load() < next) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status RingCore::WaitAvailable(ConsumerCore& consumer, uint64_t next, Deadline deadline) {
+  RINGDB_ASSERT(next > 0);
+  auto passed_or_available = [&] {
+    return consumer.sequence.Load() >= next || IsAvailable(consumer, next);
+  };
+  auto ready = [&] {
+    return passed_or_available() || final_sequence_.load(std::memory_order_acquire) < next ||
+           consumer.interrupted.load(std::memory_order_acquire);
+  };
+  if (!passed_or_available()) {
+    wait_.Wait(consumer.lot, ready, deadline);
+  }
+  if (passed_or_available()) {
+    return Status::OK();
+  }
+  if (final_sequence_.load(std::memory_order_acquire) < next) {
+    return Status::Aborted("ring closed and drained");
+  }
+  if (consumer.interrupted.load(std::memory_order_acquire)) {
+    return Status::Aborted("consumer interrupted");
+  }
+  return Status::TimedOut("nothing available before the deadline");
+}
+
 void RingCore::Release(ConsumerCore& consumer, uint64_t sequence) {
   RINGDB_ASSERT(sequence >= consumer.sequence.value.load(std::memory_order_relaxed));
   RINGDB_ASSERT(sequence <= consumer.available_cached);

@@ -69,6 +69,11 @@ class RingCore {
   // Consumers.
   uint64_t Available(ConsumerCore& consumer) const noexcept;
   Result<uint64_t> WaitFor(ConsumerCore& consumer, uint64_t next, Deadline deadline);
+  // Whether `next` is available to the consumer, reading only shared state (never its cache).
+  bool IsAvailable(const ConsumerCore& consumer, uint64_t next) const noexcept;
+  // Waits until IsAvailable(next) or the consumer passed `next`; OK then, Aborted once closed
+  // and drained or interrupted, TimedOut at the deadline. Any thread.
+  Status WaitAvailable(ConsumerCore& consumer, uint64_t next, Deadline deadline);
   void Release(ConsumerCore& consumer, uint64_t sequence);
   void Fail(ConsumerCore& consumer, uint64_t batch_last_sequence, const Status& status);
   void Interrupt(ConsumerCore& consumer);

@@ -151,6 +151,11 @@ class Consumer {
   Result<uint64_t> WaitUntil(uint64_t next, std::chrono::steady_clock::time_point deadline);
   // The highest sequence available now, without waiting (sequence() when nothing is).
   uint64_t Available() const noexcept;
+  // Waits (per the ring's wait strategy) until `next` is available or the consumer has passed it,
+  // and says which by nothing: the caller looks again. Unlike WaitFor it keeps no state, so a
+  // thread may call it while another thread runs the consumer's passes, as when the threads that
+  // may run a stage take turns under a lock of their own and wait outside it. Aborted as WaitFor.
+  Status WaitAvailable(uint64_t next);
   // The bytes of an available, not yet released slot.
   std::span<const std::byte> slot(uint64_t sequence) const noexcept {
     return {slots_ + (sequence & mask_) * slot_size_bytes_, slot_size_bytes_};
