@@ -8,7 +8,8 @@
 // directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp (the same disk as /work here), and
 // are removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
 //
-// Usage: journal_bench [--json]
+// Usage: journal_bench [--json] [--open]. --open measures only Journal::Open over 64 MiB of
+// journal, after a kill and after a clean close (median of 5 opens each).
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -176,6 +177,51 @@ class JournalLoop {
   uint64_t commits_ = 0;
 };
 
+// Open time: writes `mib` MiB of records in groups of 256 (with the engine's growing segments),
+// then, as after a kill -9 or a clean Close, times Journal::Open `opens` times; each Open leaves
+// the journal as it found it. Prints the median.
+double MedianOpenMs(const std::string& dir, uint64_t mib, bool clean, int opens) {
+  using namespace ringdb::journal;
+  JournalOptions options;
+  options.segment_size_bytes_min = uint64_t{1} << 20;
+  options.logger = std::make_shared<spdlog::logger>("journal_bench");  // No sinks: quiet.
+  const std::string path = dir + "/journal-open";
+  {
+    std::unique_ptr<Journal> journal;
+    ringdb::Status status = Journal::Open(options, path, nullptr, &journal);
+    const std::vector<std::byte> payload(kRecordBytes, std::byte{0xa5});
+    const uint64_t records = mib * (uint64_t{1} << 20) / (kRecordBytes + 40);
+    for (uint64_t i = 0; status.ok() && i < records; ++i) {
+      uint64_t sequence = 0;
+      status = journal->Add(1, payload, &sequence);
+      if (status.IsBusy()) {
+        status = journal->Commit();
+        if (status.ok()) status = journal->Add(1, payload, &sequence);
+      }
+      if (status.ok() && i % 256 == 255) status = journal->Commit();
+    }
+    if (status.ok()) status = journal->Commit();
+    if (status.ok() && clean) status = journal->Close();
+    if (!status.ok()) {
+      std::fprintf(stderr, "journal_bench: %s\n", status.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  std::vector<double> times_ms;
+  for (int i = 0; i < opens; ++i) {
+    const auto before = Clock::now();
+    std::unique_ptr<Journal> journal;
+    const ringdb::Status status = Journal::Open(options, path, nullptr, &journal);
+    times_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - before).count());
+    if (!status.ok() || (clean && !journal->Close().ok())) {
+      std::fprintf(stderr, "journal_bench: reopen: %s\n", status.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  std::filesystem::remove_all(path);
+  return Percentile(&times_ms, 0.5);
+}
+
 std::string BenchDir() {
   const char* base = std::getenv("RINGDB_BENCH_DIR");
   if (base == nullptr) base = std::getenv("TMPDIR");
@@ -191,10 +237,31 @@ std::string BenchDir() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  bool json = false;
+  bool open = false;
+  for (int i = 1; i < argc; ++i) {
+    json = json || std::strcmp(argv[i], "--json") == 0;
+    open = open || std::strcmp(argv[i], "--open") == 0;
+  }
   const char* seconds_text = std::getenv("RINGDB_BENCH_SECONDS");
   const double seconds = seconds_text != nullptr ? std::atof(seconds_text) : 1.5;
   const std::string dir = BenchDir();
+  if (open) {
+    // Only the open times: how long Journal::Open takes over 64 MiB of journal.
+    for (const bool clean : {false, true}) {
+      const double ms = MedianOpenMs(dir, 64, clean, 5);
+      if (json) {
+        std::printf("{\"bench\": \"journal.open_64mib_after_%s\", \"value\": %.1f, "
+                    "\"unit\": \"ms\"}\n",
+                    clean ? "close" : "kill", ms);
+      } else {
+        std::printf("open after %s, 64 MiB of journal: %.1f ms (median of 5)\n",
+                    clean ? "a clean close" : "a kill", ms);
+      }
+    }
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   if (!json) {
     std::printf("journal_bench: %u-byte records, %.1f s per measurement, files in %s, crc32c %s\n",
                 kRecordBytes, seconds, dir.c_str(),
