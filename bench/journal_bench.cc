@@ -139,24 +139,43 @@ class JournalLoop {
     journal_.reset();
     std::filesystem::remove_all(path_);
   }
-  void Window(double seconds, std::vector<double>* latencies_us) {
+  // Where a group's time goes: encoding its records (the Adds), the Commit (write and sync), and
+  // the Commits at a segment roll (the group split in two, the second into a new segment).
+  struct Phases {
+    std::vector<double> encode_us;
+    std::vector<double> commit_us;
+    std::vector<double> roll_us;
+  };
+  void Window(double seconds, std::vector<double>* latencies_us, Phases* phases) {
     const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    const auto micros = [](Clock::duration duration) {
+      return std::chrono::duration<double, std::micro>(duration).count();
+    };
     while (Clock::now() < deadline) {  // Bounded by the deadline.
       const auto before = Clock::now();
+      double roll_us = 0;
       for (uint32_t i = 0; i < group_; ++i) {
         uint64_t sequence = 0;
         ringdb::Status added = journal_->Add(1, payload_, &sequence);
         if (added.IsBusy()) {
           // The segment cannot take the whole group: it goes out in two Commits, as the engine's
           // would (once per segment roll).
+          const auto roll_started = Clock::now();
           Check(journal_->Commit());
           added = journal_->Add(1, payload_, &sequence);
+          roll_us = micros(Clock::now() - roll_started);
         }
         Check(added);
       }
+      const auto encoded = Clock::now();
       Check(journal_->Commit());
-      latencies_us->push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - before).count());
+      const auto committed = Clock::now();
+      latencies_us->push_back(micros(committed - before));
+      phases->encode_us.push_back(micros(encoded - before) - roll_us);
+      phases->commit_us.push_back(micros(committed - encoded));
+      if (roll_us > 0) {
+        phases->roll_us.push_back(roll_us + micros(committed - encoded));
+      }
       if (++commits_ % 32 == 0) {
         Check(journal_->Retire(journal_->durable_sequence()));
       }
@@ -277,14 +296,16 @@ int main(int argc, char** argv) {
     std::vector<double> loop_latencies, journal_latencies;
     loop_latencies.reserve(1 << 20);
     journal_latencies.reserve(1 << 20);
+    JournalLoop::Phases phases;
     {
       AppendLoop append_loop(dir, bytes_per_sync);
       JournalLoop journal_loop(dir, group);
       for (int window = 0; window < kWindows; ++window) {
         append_loop.Window(seconds / kWindows, &loop_latencies);
-        journal_loop.Window(seconds / kWindows, &journal_latencies);
+        journal_loop.Window(seconds / kWindows, &journal_latencies, &phases);
       }
     }
+    const size_t rolls = phases.roll_us.size();
     const Measure loop = Summarize(&loop_latencies, seconds);
     const Measure journal = Summarize(&journal_latencies, seconds);
     const double ratio = journal.syncs_per_second / loop.syncs_per_second;
@@ -295,15 +316,24 @@ int main(int argc, char** argv) {
           "{\"bench\": \"journal.group%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
           "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
           "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
-          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f}\n",
+          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f, "
+          "\"baseline_p99_us\": %.1f, \"encode_p50_us\": %.1f, \"encode_p99_us\": %.1f, "
+          "\"commit_p50_us\": %.1f, \"commit_p99_us\": %.1f, \"rolls\": %zu, "
+          "\"roll_p50_us\": %.1f, \"roll_max_us\": %.1f}\n",
           group, journal.syncs_per_second, group, loop.syncs_per_second, ratio, records_per_second,
-          mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us);
+          mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us, loop.p99_us,
+          Percentile(&phases.encode_us, 0.5), Percentile(&phases.encode_us, 0.99),
+          Percentile(&phases.commit_us, 0.5), Percentile(&phases.commit_us, 0.99), rolls,
+          Percentile(&phases.roll_us, 0.5), Percentile(&phases.roll_us, 1.0));
     } else {
       std::printf(
           "group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
-          "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us) | ratio %.2f\n",
+          "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us, p99 %6.1f us) | "
+          "ratio %.2f | commit p99 %.1f us, encode p99 %.1f us, %zu rolls (max %.1f us)\n",
           group, journal.syncs_per_second, records_per_second, mb_per_second, journal.p50_us,
-          journal.p99_us, loop.syncs_per_second, loop.p50_us, ratio);
+          journal.p99_us, loop.syncs_per_second, loop.p50_us, loop.p99_us, ratio,
+          Percentile(&phases.commit_us, 0.99), Percentile(&phases.encode_us, 0.99), rolls,
+          Percentile(&phases.roll_us, 1.0));
     }
     std::fflush(stdout);
   }
