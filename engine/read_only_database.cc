@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +29,7 @@
 #include <shared_mutex>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -247,6 +249,17 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
     return db_ != nullptr ? Status::OK()
                           : Status::Aborted("the read-only database at " + path_ + " is closed");
   }
+  // Open, and holding a view (a failed Refresh loses it: see RefreshLocked).
+  Status CheckReadable() const {
+    if (Status open = CheckOpen(); !open.ok()) {
+      return open;
+    }
+    return view_ != nullptr
+               ? Status::OK()
+               : Status::Aborted("the read-only view of " + path_ +
+                                 " was lost by a failed Refresh (" + lost_.ToString() +
+                                 "): call Refresh again");
+  }
 
   const Options options_;
   const std::string path_;
@@ -262,6 +275,7 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::shared_ptr<const View> view_;
+  Status lost_;  // Why view_ is null after a failed Refresh.
 
   std::mutex iterators_mutex_;
   uint64_t live_iterators_ = 0;
@@ -327,7 +341,14 @@ Status ReadOnlyDatabaseImpl::OpenAll() {
 }
 
 Status ReadOnlyDatabaseImpl::OpenSecondary() {
-  std::string pattern = (fs::temp_directory_path() / "ringdb-read-only-XXXXXX").string();
+  std::error_code temp_error;
+  const fs::path temp = fs::temp_directory_path(temp_error);
+  if (temp_error) {
+    return Status::IOError("read-only open of " + path_ + ": no temporary directory for RocksDB's "
+                           "secondary instance: " + temp_error.message() +
+                           " (set TMPDIR to a writable directory)");
+  }
+  std::string pattern = (temp / "ringdb-read-only-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return Status::IOError("read-only open of " + path_ + ": cannot create a temporary directory " +
                            pattern + " for RocksDB's secondary instance: " +
@@ -363,27 +384,44 @@ Status ReadOnlyDatabaseImpl::RefreshLocked() {
     return open;
   }
   Status last;
+  bool caught_up = false;
   for (uint32_t attempt = 1; attempt <= kReadAttempts; ++attempt) {
     std::shared_ptr<View> built;
     ReadFailure failure = ReadFailure::kNone;
     // The first read of an Open uses the state the secondary just opened with.
-    last = BuildView(attempt > 1 || view_ != nullptr, &built, &failure);
+    const bool catch_up = attempt > 1 || view_ != nullptr;
+    caught_up = caught_up || catch_up;
+    last = BuildView(catch_up, &built, &failure);
     if (last.ok()) {
       built->attempts = attempt;
       view_ = std::move(built);
+      lost_ = Status::OK();
       return last;
     }
-    // Damage that a live engine explains is read again; without one it is what the disk holds.
-    if (failure != ReadFailure::kRetryable || !LockHeld(path_)) {
-      return last;
+    if (failure != ReadFailure::kRetryable) {
+      break;
     }
-    logger_->debug("ringdb: read-only read {} of {} met the live engine's retirement: {}", attempt,
-                   path_, last.ToString());
+    // Whether or not a live engine is seen (its lock may be held from another PID namespace),
+    // damage at the journal's edges is read again after a pause that lets a retirement finish.
+    logger_->debug("ringdb: read-only read {} of {} failed, reading again: {}", attempt, path_,
+                   last.ToString());
+    if (attempt < kReadAttempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1u << std::min(attempt - 1, 6u)));
+    }
   }
-  return Status::Busy(
-      "the live engine at " + path_ + " retired journal segments under " +
-      std::to_string(kReadAttempts) + " reads in a row (last: " + last.ToString() +
-      "); try again, or read from inside the service (Engine::Get, Engine::Backup)");
+  if (LockHeld(path_) && !last.IsInvalidArgument()) {
+    last = Status::Busy(
+        "the live engine at " + path_ + " changed the journal under " +
+        std::to_string(kReadAttempts) + " reads in a row (last: " + last.ToString() +
+        "); try again, or read from inside the service (Engine::Get, Engine::Backup)");
+  }
+  if (caught_up) {
+    // RocksDB's secondary has moved on: the old view's writes over the newer state would be a
+    // state that never existed. Reads fail until a Refresh succeeds.
+    view_.reset();
+    lost_ = last;
+  }
+  return last;
 }
 
 Status ReadOnlyDatabaseImpl::BuildView(bool catch_up, std::shared_ptr<View>* built,
@@ -529,7 +567,7 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> transa
 Status ReadOnlyDatabaseImpl::Get(std::string_view key, std::string* value) {
   RINGDB_ASSERT(value != nullptr);
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  if (Status open = CheckOpen(); !open.ok()) {
+  if (Status open = CheckReadable(); !open.ok()) {
     return open;
   }
   return GetLocked(key, value);
@@ -548,7 +586,7 @@ std::vector<Status> ReadOnlyDatabaseImpl::MultiGet(std::span<const std::string_v
   values->assign(keys.size(), std::string());
   // One lock for every key: all of them are read in the same state, even beside a Refresh.
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  if (Status open = CheckOpen(); !open.ok()) {
+  if (Status open = CheckReadable(); !open.ok()) {
     return std::vector<Status>(keys.size(), open);
   }
   std::vector<Status> statuses;
@@ -566,7 +604,7 @@ std::unique_ptr<Iterator> ReadOnlyDatabaseImpl::NewIterator(const IteratorOption
         "state; Refresh moves it)"));
   }
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  if (Status open = CheckOpen(); !open.ok()) {
+  if (Status open = CheckReadable(); !open.ok()) {
     return std::make_unique<FailedIterator>(open);
   }
   {
@@ -648,7 +686,10 @@ Status ReadOnlyDatabaseImpl::Close() {
 Status CopySegmentPrefix(const std::string& source, const std::string& target, uint64_t length) {
   const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
-    return Status::IOError("backup: cannot open " + source + ": " + std::strerror(errno));
+    // Gone: retired since the view was read; the caller reads the view again.
+    const std::string reason = std::strerror(errno);
+    return errno == ENOENT ? Status::NotFound("backup: " + source + " is gone (retired)")
+                           : Status::IOError("backup: cannot open " + source + ": " + reason);
   }
   const int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (out < 0) {
@@ -661,7 +702,11 @@ Status CopySegmentPrefix(const std::string& source, const std::string& target, u
   for (uint64_t offset = 0; offset < length && status.ok();) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - offset));
     const ssize_t got = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
-    if (got <= 0 || ::write(out, buffer.data(), static_cast<size_t>(got)) != got) {
+    if (got == 0) {
+      // Shorter than the view read it: truncated or replaced since. Read the view again.
+      status = Status::Corruption("backup: " + source + " ends at byte " + std::to_string(offset) +
+                                  ", before the view's end " + std::to_string(length));
+    } else if (got < 0 || ::write(out, buffer.data(), static_cast<size_t>(got)) != got) {
       status = Status::IOError("backup: copying " + source + " at byte " + std::to_string(offset));
     }
     offset += got > 0 ? static_cast<uint64_t>(got) : 0;
@@ -782,8 +827,19 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
   if (fs::exists(dir, error) && !fs::is_empty(dir, error)) {
     return Status::InvalidArgument("backup: " + dir + " exists and is not empty");
   }
+  const fs::path source = fs::weakly_canonical(path_, error);
+  const fs::path target = fs::weakly_canonical(dir, error);
+  if (!error) {
+    const auto [source_end, target_at] =
+        std::mismatch(source.begin(), source.end(), target.begin(), target.end());
+    if (source_end == source.end()) {
+      return Status::InvalidArgument("backup: the target " + dir + " is inside the database " +
+                                     path_ + ", which a backup leaves untouched: choose a "
+                                     "directory outside it");
+    }
+  }
   std::unique_lock<std::shared_mutex> lock(mutex_);
-  if (Status open = CheckOpen(); !open.ok()) {
+  if (Status open = CheckReadable(); !open.ok()) {
     return open;
   }
   // Directories made here, deepest first: removed on failure, synced into their parents.
@@ -815,8 +871,9 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
       break;
     }
     clear();
-    if (!status.IsCorruption() || !LockHeld(path_) || attempt == kReadAttempts) {
-      return status.IsCorruption() && LockHeld(path_)
+    const bool retryable = status.IsCorruption() || status.IsNotFound();
+    if (!retryable || attempt == kReadAttempts) {
+      return retryable && LockHeld(path_)
                  ? Status::Busy("backup of " + path_ + ": the live engine retired journal "
                                 "segments under " + std::to_string(kReadAttempts) +
                                 " copies in a row (last: " + status.ToString() +

@@ -25,7 +25,6 @@ int JournalVerify(const CommonArgs& args);
 
 int Recover(const CommonArgs& args, const std::string& mode);
 int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence);
-int Backup(const CommonArgs& args, const std::string& target);
 // backup through the read-only view (tools/commands_data.cc): beside a live engine or not,
 // changing nothing in the source directory.
 int BackupReadOnly(const CommonArgs& args, const std::string& target);

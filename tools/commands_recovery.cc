@@ -1,4 +1,4 @@
-// Subcommands that rebuild or copy state: recover, replay, backup.
+// Subcommands that rebuild state: recover and replay.
 #include <unistd.h>
 
 #include <chrono>
@@ -315,31 +315,6 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   PrintReplayed(args, into, replayed, conflicted, target.committed_sequence(), seconds);
   return kExitOk;
-}
-
-int Backup(const CommonArgs& args, const std::string& target) {
-  Options options;
-  Status status = LoadOptions(args.path, &options);
-  if (!status.ok()) {
-    return Fail("backup", status);
-  }
-  std::unique_ptr<Engine> engine;
-  status = Engine::Open(options, args.path, &engine);
-  if (!status.ok()) {
-    return Fail("backup: opening " + args.path, status);
-  }
-  status = engine->Backup(target);
-  if (!status.ok()) {
-    return Fail("backup", status);
-  }
-  if (args.json) {
-    std::printf("%s\n", JsonObject().Add("backup", target).Add("ok", true).str().c_str());
-  } else {
-    std::printf("backup written to %s (open it with: ringdb recover %s)\n", target.c_str(),
-                target.c_str());
-  }
-  status = engine->Close();
-  return status.ok() ? kExitOk : Fail("backup: closing", status);
 }
 
 }  // namespace ringdb::tool

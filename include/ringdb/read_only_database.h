@@ -19,12 +19,16 @@
 // validated: every record is checksummed, hash-chained and names its segment, so what is read is
 // genuine; a read counts only when the records run on from the marker without a gap and every
 // segment read still has its name afterwards (segment names are never reused, so the file was not
-// retired under the read). Otherwise it catches the secondary up with RocksDB's newest flush and
-// reads again, up to kReadAttempts times, then returns Busy saying what to do. The newest
+// retired under the read). Otherwise it pauses briefly (1 ms, doubling), catches the secondary up
+// with RocksDB's newest flush and reads again, up to kReadAttempts times, whether or not it sees
+// the engine's lock (a process in another PID namespace holds it invisibly); then it returns Busy
+// saying what to do when an engine is seen, or the damage as found when none is. The newest
 // segment's end may hold a group being written: that is where the log ends for now, not damage.
 // The view may include the last group the engine has written and not yet synced: it is in the
-// journal, and the engine applies it once its sync returns (after a power loss it survives whole
-// or not at all, like any transaction not yet acknowledged).
+// journal, and the engine applies it once its sync returns. If that sync fails, the transaction
+// was never acknowledged (its token failed) and the engine's next Open discards it, while a view
+// (or a backup) read before that Open holds it: the promise for an unacknowledged transaction,
+// that it survives whole or not at all, is all such a view keeps.
 //
 // Memory: the transactions past the marker are held in memory (an indexed batch of their writes):
 // beside a live engine, at most what the journal holds past the last checkpoint
@@ -76,7 +80,7 @@ struct ReadOnlyInfo {
 class ReadOnlyDatabase {
  public:
   // Reads of the journal (each after catching up with RocksDB's newest flush) before Open or
-  // Refresh gives up with Busy while a live engine retires segments under them.
+  // Refresh gives up (see above).
   static constexpr uint32_t kReadAttempts = 8;
 
   // Opens the database at `path` read-only. Uses options.logger (RocksDB's log too), env (the
@@ -107,8 +111,10 @@ class ReadOnlyDatabase {
   virtual uint64_t sequence() const = 0;
   virtual ReadOnlyInfo Info() const = 0;
 
-  // Reads again: RocksDB's newest flush and the journal past it. On failure the view is left as
-  // it was.
+  // Reads again: RocksDB's newest flush and the journal past it. A failure before RocksDB's
+  // secondary moved on leaves the view as it was; after it, the old view would no longer match
+  // RocksDB's state, so it is dropped: reads (and Backup) return Aborted naming the failure until
+  // a Refresh succeeds. Iterators made before keep reading the state they were made on.
   virtual Status Refresh() = 0;
 
   // Writes a consistent copy of the view (the state after sequence()) into `dir`, which must not
@@ -118,7 +124,7 @@ class ReadOnlyDatabase {
   // key (it costs a pass over the data, where Engine::Backup links RocksDB's files). Should the
   // engine retire a segment while it is copied, Backup refreshes the view and copies again, up to
   // kReadAttempts times, then returns Busy; inside the service, Engine::Backup needs no retry.
-  // On failure it removes what it wrote into `dir`.
+  // On failure it removes what it wrote into `dir`. A `dir` inside the database is refused.
   virtual Status Backup(const std::string& dir) = 0;
 
   // Releases RocksDB and removes the secondary's temporary directory. Busy, closing nothing,
