@@ -26,7 +26,7 @@ class Env;
 // How a thread waits when it has nothing to do (a producer on a full ring, a consumer on an empty
 // one, a caller on a token). Whatever the strategy, a synchronous Engine::Write whose writer finds
 // the journal stage idle journals and applies its group on its own thread, so it waits only for
-// the disk (see docs/performance.md for each strategy measured on an idle and a busy host).
+// the disk (docs/performance.md: the default before and after, on an idle and a busy host).
 enum class WaitStrategy : uint8_t {
   // Spin briefly (a few microseconds of pause instructions), then park on a futex. A parked
   // thread costs no CPU, and the scheduler runs a thread woken from a futex ahead of CPU-bound
