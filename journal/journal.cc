@@ -174,6 +174,7 @@ Status Journal::WriteHeadForNewest() {
       head.newest_size_bytes = newest.file_size_bytes;
     }
   }
+  head.synced_writes = options_.sync_mode == SyncMode::kFdatasync;
   return WriteJournalHead(options_.env, dir_, head);
 }
 
@@ -232,6 +233,10 @@ Status Journal::RollSegment() {
     }
     if (Status status = SyncSegmentFile(previous); !status.ok()) {
       return Fail(status, "syncing segment " + previous + " before rolling");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!segments_.empty()) {
+      segments_.back().header_durable = true;  // Only now: see Commit.
     }
   }
   bool prewritten = false;
@@ -317,7 +322,11 @@ Status Journal::Commit() {
     current.description.last_sequence = group_last;
     current.description.size_bytes = writer_->segment_bytes();
     current.file_size_bytes = std::max(current.file_size_bytes, writer_->segment_bytes());
-    current.header_durable = true;
+    // Without a sync nothing says the segment's header reached the disk: Retire must keep its
+    // predecessor until the roll to the next segment (or Close) has synced this one.
+    if (options_.sync_mode == SyncMode::kFdatasync) {
+      current.header_durable = true;
+    }
     current.last_checksum = writer_->last_checksum();
   }
   RINGDB_ASSERT(group_last > durable_sequence());
@@ -418,7 +427,8 @@ Status Journal::Close() {
       return Status::OK();  // Nothing was ever written: nothing to mark.
     }
     const SegmentState& newest = segments_.back();
-    RINGDB_ASSERT(newest.header_durable);  // Only a failed Commit leaves it otherwise.
+    // Only a failed Commit leaves it otherwise (or no-sync mode, until the sync below).
+    RINGDB_ASSERT(newest.header_durable || options_.sync_mode != SyncMode::kFdatasync);
     head.newest_segment_id = newest.description.segment_id;
     head.newest_first_sequence = newest.description.first_sequence;
     head.newest_size_bytes = newest.file_size_bytes;
@@ -426,6 +436,7 @@ Status Journal::Close() {
     head.clean_end_offset = newest.description.size_bytes;
     head.clean_last_sequence = newest.description.last_sequence;
     head.clean_last_checksum = newest.last_checksum;
+    head.synced_writes = options_.sync_mode == SyncMode::kFdatasync;
   }
   RINGDB_ASSERT(head.clean_last_sequence == durable_sequence());
   if (options_.sync_mode != SyncMode::kFdatasync) {
@@ -433,6 +444,8 @@ Status Journal::Close() {
     if (Status status = SyncSegmentFile(segments_.back().description.name); !status.ok()) {
       return Fail(status, "syncing segment " + segments_.back().description.name + " to close");
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    segments_.back().header_durable = true;
   }
   return WriteJournalHead(options_.env, dir_, head);
 }

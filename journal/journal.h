@@ -109,7 +109,9 @@ class Journal {
   struct SegmentState {
     SegmentDescription description;
     uint64_t file_size_bytes = 0;
-    // A Commit into it succeeded (or recovery read its header): it may be the newest on disk.
+    // Its header is known to be on the disk: recovery read it, or a Commit into it synced (in
+    // no-sync mode, the sync at the roll to its successor or at Close). It may be the newest on
+    // disk, so Retire keeps it.
     bool header_durable = false;
     uint32_t last_checksum = 0;  // Of its last durable record.
   };

@@ -17,7 +17,7 @@ using coding::Put;
 // Layout, little-endian like the records (docs/journal_format.md):
 constexpr uint32_t kMagicOffset = 0;         // u64 kHeadMagic
 constexpr uint32_t kVersionOffset = 8;       // u32 kHeadVersion
-constexpr uint32_t kFlagsOffset = 12;        // u32, bit 0: clean close
+constexpr uint32_t kFlagsOffset = 12;        // u32, bit 0: clean close, bit 1: synced writes
 constexpr uint32_t kNewestIdOffset = 16;     // u64
 constexpr uint32_t kNewestFirstOffset = 24;  // u64
 constexpr uint32_t kNewestSizeOffset = 32;   // u64
@@ -29,6 +29,7 @@ constexpr uint32_t kHeadBytes = 64;
 constexpr uint64_t kHeadMagic = 0x3144414548424452ull;  // "RDBHEAD1" little-endian.
 constexpr uint32_t kHeadVersion = 1;
 constexpr uint32_t kFlagClean = 1;
+constexpr uint32_t kFlagSyncedWrites = 2;
 
 using Bytes = std::array<std::byte, kHeadBytes>;
 
@@ -36,7 +37,8 @@ Bytes Encode(const JournalHead& head) {
   Bytes bytes{};
   Put<uint64_t>(&bytes[kMagicOffset], kHeadMagic);
   Put<uint32_t>(&bytes[kVersionOffset], kHeadVersion);
-  Put<uint32_t>(&bytes[kFlagsOffset], head.clean ? kFlagClean : 0);
+  Put<uint32_t>(&bytes[kFlagsOffset],
+                (head.clean ? kFlagClean : 0) | (head.synced_writes ? kFlagSyncedWrites : 0));
   Put<uint64_t>(&bytes[kNewestIdOffset], head.newest_segment_id);
   Put<uint64_t>(&bytes[kNewestFirstOffset], head.newest_first_sequence);
   Put<uint64_t>(&bytes[kNewestSizeOffset], head.newest_size_bytes);
@@ -67,10 +69,11 @@ Status Decode(const std::string& path, std::span<const std::byte> bytes, Journal
     return damaged("unknown version " + std::to_string(version));
   }
   const uint32_t flags = Get<uint32_t>(&bytes[kFlagsOffset]);
-  if ((flags & ~kFlagClean) != 0) {
+  if ((flags & ~(kFlagClean | kFlagSyncedWrites)) != 0) {
     return damaged("unknown flags " + std::to_string(flags));
   }
   head->clean = (flags & kFlagClean) != 0;
+  head->synced_writes = (flags & kFlagSyncedWrites) != 0;
   head->newest_segment_id = Get<uint64_t>(&bytes[kNewestIdOffset]);
   head->newest_first_sequence = Get<uint64_t>(&bytes[kNewestFirstOffset]);
   head->newest_size_bytes = Get<uint64_t>(&bytes[kNewestSizeOffset]);

@@ -36,6 +36,12 @@ struct JournalHead {
   uint64_t clean_end_offset = 0;
   uint64_t clean_last_sequence = 0;
   uint32_t clean_last_checksum = 0;
+  // Written by a journal in sync_mode kFdatasync: every segment older than the newest is durable,
+  // every group written into the newest after this HEAD was synced before the next one was
+  // written, and with `clean` every byte of the log is durable. Open's cheap checks rest on this;
+  // a HEAD without it (written in no-sync mode, or before the flag existed) vouches for none of
+  // it, and Open then syncs every segment and reads the last one from the device.
+  bool synced_writes = false;
 
   bool operator==(const JournalHead&) const = default;
 };

@@ -45,8 +45,11 @@ bool EndsClean(const ScanOutcome& outcome, const RecoveryReport& report) {
 
 Status Journal::ScanForRecovery(const std::optional<JournalHead>& head, RecoveryReport* report,
                                 ScanOutcome* outcome, EndCheck* end_check) {
-  // Unsynced writes (sync_mode no-sync) give none of the guarantees the cheaper checks rest on.
-  const bool synced_writes = options_.sync_mode == SyncMode::kFdatasync;
+  // Unsynced writes give none of the guarantees the cheaper checks rest on: not this journal's
+  // (sync_mode no-sync), nor those before this HEAD was written, unless HEAD says they were synced
+  // (a HEAD written in no-sync mode, or by a version that did not record it, does not).
+  const bool synced_writes = options_.sync_mode == SyncMode::kFdatasync && head.has_value() &&
+                             head->synced_writes;
   const bool clean_head = synced_writes && head.has_value() && head->clean;
   bool synced = false;
   if (!clean_head) {
@@ -181,6 +184,7 @@ Status Journal::ApplyRecoveryActions(const ScanOutcome& outcome, EndCheck end_ch
       head.newest_first_sequence = newest.first_sequence;
       head.newest_size_bytes = newest.file_size_bytes;
     }
+    head.synced_writes = options_.sync_mode == SyncMode::kFdatasync;  // Synced before the scan.
     if (Status status = WriteJournalHead(env, dir_, head); !status.ok()) {
       return status;
     }

@@ -8,12 +8,17 @@
 //   segment is set aside, and a point-in-time cut that did not reach the disk is cut again.
 // - A journal whose groups are not synced (no-sync) syncs each segment it closes, and its Open
 //   syncs every segment and reads the last one from the device.
+// - Open takes its cheap paths only when HEAD says the writes before it were synced; a HEAD
+//   written in no-sync mode, or by a version that did not say, makes it sync every segment.
+// - A no-sync journal never retires the segment holding its last synced sequences for a newer
+//   segment that nothing has synced: a power loss right after still opens without salvage.
 // Method: the in-memory FaultInjectionEnv under a wrapper that counts device reads.
 #include <gtest/gtest.h>
 
 #include <atomic>
 
 #include "journal/journal.h"
+#include "journal/journal_head.h"
 #include "journal/segment_name.h"
 #include "journal_test_util.h"
 
@@ -264,6 +269,108 @@ TEST_F(OpenCostTest, ANoSyncJournalSyncsEachSegmentItClosesAndItsOpenReadsTheDev
   ASSERT_TRUE(Open().ok());
   EXPECT_GE(journal_->last_sequence(), closed_again);
   ExpectReplay(journal_->last_sequence());
+}
+
+TEST_F(OpenCostTest, AfterANoSyncCleanCloseAFdatasyncOpenSyncsEverySegment) {
+  options_.sync_mode = SyncMode::kNoSyncNotDurable;
+  ASSERT_TRUE(Open().ok());
+  Write(1, 400, 7);
+  ASSERT_TRUE(journal_->Close().ok());
+  const size_t segments = SegmentCount();
+  ASSERT_GE(segments, 4u);
+  journal_.reset();
+  std::optional<JournalHead> head;
+  ASSERT_TRUE(ReadJournalHead(&env_, kDir, &head).ok());
+  ASSERT_TRUE(head.has_value());
+  EXPECT_TRUE(head->clean);
+  EXPECT_FALSE(head->synced_writes) << "no-sync mode vouches for no group's sync";
+  env_.SimulateCrash(CrashMode::kProcessCrash, 0);
+  options_.sync_mode = SyncMode::kFdatasync;
+  const uint64_t syncs = env_.sync_count();
+  counting_.Reset();
+  RecoveryReport report;
+  ASSERT_TRUE(Open(&report).ok());
+  EXPECT_TRUE(report.closed_cleanly);
+  EXPECT_EQ(env_.sync_count(), syncs + segments) << "every segment";
+  EXPECT_GE(counting_.bytes(), 16u << 10) << "the last segment whole";
+  ExpectReplay(400);
+  // Written and closed in fdatasync mode: HEAD now vouches, and the next Open is cheap again.
+  Write(401, 410, 5);
+  ASSERT_TRUE(journal_->Close().ok());
+  journal_.reset();
+  ASSERT_TRUE(ReadJournalHead(&env_, kDir, &head).ok());
+  ASSERT_TRUE(head.has_value());
+  EXPECT_TRUE(head->synced_writes);
+  const uint64_t syncs_again = env_.sync_count();
+  counting_.Reset();
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(env_.sync_count(), syncs_again);
+  EXPECT_EQ(counting_.opens(), 0u);
+  ExpectReplay(410);
+}
+
+// A HEAD as a version before the synced-writes flag wrote it (flags: the clean close only) may
+// follow a no-sync session that synced no segment: Open cannot take the fast paths.
+TEST_F(OpenCostTest, AHeadWithoutTheSyncedWritesFlagMakesOpenSyncEverySegment) {
+  ASSERT_TRUE(Open().ok());
+  Write(1, 400, 7);
+  ASSERT_TRUE(journal_->Close().ok());
+  const size_t segments = SegmentCount();
+  ASSERT_GE(segments, 4u);
+  journal_.reset();
+  std::optional<JournalHead> head;
+  ASSERT_TRUE(ReadJournalHead(&env_, kDir, &head).ok());
+  ASSERT_TRUE(head.has_value());
+  ASSERT_TRUE(head->clean && head->synced_writes);
+  head->synced_writes = false;
+  ASSERT_TRUE(WriteJournalHead(&env_, kDir, *head).ok());
+  for (const bool clean : {true, false}) {
+    SCOPED_TRACE(clean ? "clean close" : "crash");
+    if (!clean) {
+      head->clean = false;
+      head->clean_end_offset = head->clean_last_sequence = head->clean_last_checksum = 0;
+      ASSERT_TRUE(WriteJournalHead(&env_, kDir, *head).ok());
+    }
+    env_.SimulateCrash(CrashMode::kProcessCrash, 0);
+    const uint64_t syncs = env_.sync_count();
+    counting_.Reset();
+    RecoveryReport report;
+    ASSERT_TRUE(Open(&report).ok());
+    EXPECT_EQ(report.closed_cleanly, clean);
+    EXPECT_EQ(env_.sync_count(), syncs + segments) << "every segment";
+    EXPECT_GE(counting_.bytes(), 16u << 10) << "the last segment whole";
+    ExpectReplay(400);
+    journal_.reset();
+  }
+}
+
+TEST_F(OpenCostTest, ANoSyncRetireKeepsTheLastSyncedSegmentUntilItsSuccessorIsSynced) {
+  options_.retention_sequences = 0;
+  ASSERT_TRUE(Open().ok());
+  Write(1, 7, 1);  // Synced group by group, closed cleanly.
+  ASSERT_TRUE(journal_->Close().ok());
+  options_.sync_mode = SyncMode::kNoSyncNotDurable;
+  ASSERT_TRUE(Open().ok());
+  Write(8, 8, 1);  // Into a new segment that nothing syncs.
+  ASSERT_EQ(journal_->Info().segments.size(), 2u);
+  // What the database built on the journal is flushed through 8: retire what it no longer needs.
+  ASSERT_TRUE(journal_->Retire(8).ok());
+  EXPECT_EQ(journal_->Info().segments.size(), 2u) << "the new segment's header is not durable";
+  env_.CutPower();
+  journal_.reset();
+  env_.SimulateCrash(CrashMode::kDropUnsynced, 0);
+  options_.applied_sequence = 7;  // Durable before the no-sync session began.
+  const Status status = Open();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_GE(journal_->last_sequence(), 7u);
+  ExpectReplay(journal_->last_sequence());
+  // Once a roll has synced a segment, its predecessors go.
+  Write(journal_->last_sequence() + 1, 400, 7);
+  const size_t before = journal_->Info().segments.size();
+  ASSERT_GE(before, 3u);
+  ASSERT_TRUE(journal_->Retire(400).ok());
+  const JournalInfo info = journal_->Info();
+  EXPECT_EQ(info.segments.size(), 2u) << "the last synced segment and the one being written";
 }
 
 }  // namespace
