@@ -1,7 +1,7 @@
 // CRC32C (Castagnoli), the journal's checksum.
 //
 // Why CRC32C and not XXH3: the SSE4.2 crc32 instruction runs at ~8 bytes per cycle-latency on every
-// x86-64 this engine targets, far above the disk's 0.6-1.6 GB/s (BASELINES.md), so the checksum
+// x86-64 this engine targets, far above the disk's 0.6-1.6 GB/s, so the checksum
 // is never the bottleneck; it needs no extra package; and a CRC, unlike a hash, guarantees to
 // detect every burst error up to 32 bits and every odd number of flipped bits, which is the failure
 // a disk actually produces. A 64-bit XXH3 would lower the chance of a random collision, but the

@@ -50,7 +50,7 @@ struct JournalOptions {
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
   // Number of segment files kept ready ahead of need, zero-filled by a background thread or
   // recycled by Retire (renamed, not rewritten), so the hot path overwrites blocks instead of
-  // extending the file, which halves the cost of each fdatasync (BASELINES.md). Nothing is
+  // extending the file, which halves the cost of each fdatasync on this disk. Nothing is
   // pre-written before the traffic asks for it: the files for the next segment are written once
   // the current segment is a quarter full, at the next segment's size. A segment that finds no
   // file ready is sized at creation without being written (a sparse file), so that its length,

@@ -1,6 +1,6 @@
 // SegmentManager: the files of a journal directory other than the records themselves. It keeps a
 // pool of zero-filled segment files, filled by one background thread, so that the journaling
-// thread's writes overwrite blocks that exist (a sync then costs about half, BASELINES.md) instead
+// thread's writes overwrite blocks that exist (a sync then costs about half) instead
 // of extending the file; it hands them out as new segments, and takes retired segments back into
 // the pool as they are (a rename, no rewrite). Old bytes in a recycled file are harmless: each
 // record names its segment id, and each group write ends with a zero end marker
