@@ -135,6 +135,8 @@ class EngineImpl final : public Engine {
                    uint64_t bytes, std::chrono::steady_clock::time_point started);
   void ApplyRun(uint64_t first, uint64_t last);
   void FailRun(Consumer* consumer, uint64_t first, uint64_t last, const Status& status);
+  // Fails the batch ending at batch_last in the ring, and in its writer's outcome when it has one.
+  void FailBatch(Consumer* consumer, uint64_t batch_last, const Status& status);
   void MaybeRetire();
   void RequestCheckpointIfDue();
 
@@ -177,6 +179,13 @@ class EngineImpl final : public Engine {
   // aborted or failed before reaching the journal. Written by the journal stage, read by the
   // apply stage after the journal consumer's release passed the slot.
   std::vector<uint64_t> journal_sequence_by_slot_;
+  // Where a synchronous Write waits for the outcome of the batch ending in each slot; null for
+  // any other batch. The claimer writes it before publishing; a stage that fails the batch writes
+  // the failure there before releasing it. The ring's own record of failures is per slot and a
+  // later failure in the same slot replaces it: a writer that is slow to look after its token
+  // resolved (descheduled, or applying a long run for others) would read Unknown there, but never
+  // here, since nothing else claims the slot until this batch is released.
+  std::vector<Status*> outcome_by_slot_;
   // Contiguous copy of a transaction that wraps around the ring's end, for the apply stage only.
   std::vector<std::byte> apply_scratch_;
 

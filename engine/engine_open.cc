@@ -264,6 +264,7 @@ Status EngineImpl::StartRing() {
   }
   apply_consumer_ = *apply_consumer;
   journal_sequence_by_slot_.assign(options_.ring_slot_count, 0);
+  outcome_by_slot_.assign(options_.ring_slot_count, nullptr);
   apply_scratch_.resize(options_.transaction_bytes_max);
   gatherer_ = std::make_unique<GroupGatherer>(journal_consumer_);
   journaler_ = std::thread([this] { JournalerLoop(); });

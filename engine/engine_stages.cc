@@ -50,11 +50,20 @@ void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last,
     const SlotMeta meta = consumer->meta(sequence);
     const uint64_t batch_last = sequence + meta.batch_slot_count - 1;
     if (!meta.aborted && journal_sequence_by_slot_[batch_last & mask] != 0) {
-      consumer->Fail(batch_last, status);
+      FailBatch(consumer, batch_last, status);
       journal_sequence_by_slot_[batch_last & mask] = 0;
     }
     sequence = batch_last + 1;
   }
+}
+
+void EngineImpl::FailBatch(Consumer* consumer, uint64_t batch_last, const Status& status) {
+  // The writer's copy first, so that it is complete before anything can resolve the token.
+  Status* outcome = outcome_by_slot_[batch_last & (options_.ring_slot_count - 1)];
+  if (outcome != nullptr && outcome->ok()) {
+    *outcome = status;  // The first failure wins, as in the ring.
+  }
+  consumer->Fail(batch_last, status);
 }
 
 void EngineImpl::JournalerLoop() {
@@ -123,7 +132,7 @@ void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
       continue;
     }
     if (faulted_.load(std::memory_order_acquire)) {
-      journal_consumer_->Fail(batch_last, FaultStatus());
+      FailBatch(journal_consumer_, batch_last, FaultStatus());
       failed_.fetch_add(1, std::memory_order_relaxed);
       sequence = batch_last + 1;
       continue;
@@ -144,7 +153,7 @@ void EngineImpl::JournalRun(uint64_t first, uint64_t last) {
     }
     if (!status.ok()) {
       SetFault(status);
-      journal_consumer_->Fail(batch_last, status);
+      FailBatch(journal_consumer_, batch_last, status);
       failed_.fetch_add(1, std::memory_order_relaxed);
     } else {
       journal_sequence_by_slot_[batch_last & mask] = journal_sequence;
@@ -216,7 +225,7 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
       continue;  // Skipped, or its token already failed in the journaler.
     }
     if (faulted_.load(std::memory_order_acquire)) {
-      apply_consumer_->Fail(batch_last, FaultStatus());
+      FailBatch(apply_consumer_, batch_last, FaultStatus());
       failed_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
@@ -235,7 +244,7 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
       ++staged;
       continue;
     }
-    apply_consumer_->Fail(batch_last, status);
+    FailBatch(apply_consumer_, batch_last, status);
     if (status.IsConflict() || status.IsCorruption()) {
       conflicted_.fetch_add(1, std::memory_order_relaxed);
     } else {

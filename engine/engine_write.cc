@@ -123,6 +123,7 @@ Result<ClaimedBatch> EngineImpl::ClaimFilled(const WriteBatch& batch,
     return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
   ClaimedBatch& claim = *claimed;
+  outcome_by_slot_[claim.last_sequence() & (options_.ring_slot_count - 1)] = nullptr;
   size_t offset = 0;
   for (uint32_t index = 0; offset < bytes.size(); ++index) {
     const std::span<std::byte> slot = claim.slot(index);
@@ -148,6 +149,8 @@ Status EngineImpl::Write(const WriteBatch& batch) {
   if (!claimed.ok()) {
     return claimed.status();
   }
+  Status outcome;
+  outcome_by_slot_[claimed->last_sequence() & (options_.ring_slot_count - 1)] = &outcome;
   Stage::Hold journal;
   journal.TryHold(&journal_stage_);
   const Token token = claimed->Publish();
@@ -160,7 +163,10 @@ Status EngineImpl::Write(const WriteBatch& batch) {
     apply.Run([this](uint64_t next) { return ApplyPass(next); });
     apply.Release();
   }
-  return token.Wait();
+  // The token's answer is exact but for Unknown (its slot's failure record was reused); the
+  // stages wrote the failure, if any, into `outcome` before the token resolved.
+  const Status resolved = token.Wait();
+  return resolved.IsUnknown() ? outcome : resolved;
 }
 
 Result<ClaimedTransaction> EngineImpl::Claim(uint32_t slot_count) {
@@ -190,6 +196,7 @@ Result<ClaimedTransaction> EngineImpl::ClaimUntil(uint32_t slot_count,
   if (!claimed.ok()) {
     return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
+  outcome_by_slot_[claimed->last_sequence() & (options_.ring_slot_count - 1)] = nullptr;
   return ClaimedTransaction(this, std::move(*claimed));
 }
 

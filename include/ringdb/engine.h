@@ -224,7 +224,8 @@ class Engine {
   // As Submit, but the token fails with TimedOut (nothing published) when the ring has no room
   // for the batch within `timeout`.
   virtual Token Submit(const WriteBatch& batch, std::chrono::milliseconds timeout) = 0;
-  // Submit, then wait for the token.
+  // Submit, then wait for the transaction: its own outcome (OK, Conflict, ...), exact however
+  // long the caller's thread is kept from reading it, never Unknown (see Token::status).
   virtual Status Write(const WriteBatch& batch) = 0;
   // Claims `slot_count` ring slots for a transaction written in place. Waits for room, without
   // limit. Room only comes back as earlier transactions are published (or aborted) and applied,

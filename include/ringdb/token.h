@@ -30,8 +30,11 @@ class Token {
   uint64_t sequence() const noexcept { return sequence_; }
   // True once the outcome is known (always true for a Failed token, false for an empty one).
   bool resolved() const noexcept;
-  // The outcome if resolved: OK, the status a consumer failed the batch with, or Unknown when the
-  // outcome was recycled (see ringbuffer/failure_table.h). Busy("not resolved") before that.
+  // The outcome if resolved: OK, the status a consumer failed the batch with, or Unknown when it is
+  // no longer known: the ring keeps one failure per slot, so a batch that failed later in the same
+  // slot (ring_slot_count or more sequences on) may have replaced it before it was read. Read a
+  // token soon after it resolves; Engine::Write never answers Unknown. Busy("not resolved")
+  // before it resolves.
   Status status() const;
   // Waits (with the ring's wait strategy) until resolved, then returns status().
   Status Wait() const;

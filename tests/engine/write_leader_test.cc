@@ -10,11 +10,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "test_util/engine_fixture.h"
+#include "test_util/seed.h"
 
 namespace ringdb {
 namespace {
@@ -117,6 +120,67 @@ TEST_F(EngineTest, ALoneWriterCommitsEachWriteAsItsOwnGroup) {
   EXPECT_EQ(stats.transactions_committed, kWrites);
   EXPECT_EQ(stats.journal_groups, kWrites);
   EXPECT_EQ(stats.group_transactions.max, 1u);
+}
+
+// A synchronous Write reports the outcome of its own transaction exactly, however long its writer
+// is away after the transaction resolved: a leader that applies a long run for others, or a writer
+// the scheduler keeps off the core while the ring goes round many times. Method: a 16-slot ring,
+// so that a slot is reused every few transactions; writers whose transactions fail or commit at
+// random (a precondition that a key nobody writes is present, or absent) and two threads that
+// burn CPU beside them. Every Write must return exactly Conflict or OK as its precondition says,
+// never Unknown.
+TEST_F(EngineTest, ASynchronousWriteLearnsItsOwnOutcomeHoweverLateItLooks) {
+  const uint64_t seed = TestSeed();
+  Options options = SmallOptions();
+  options.ring_slot_count = 16;
+  options.transaction_bytes_max = 512;
+  options.value_bytes_max = 64;
+  OpenEngine(options);
+  std::atomic<bool> stop_busy{false};
+  std::vector<std::thread> busy;
+  for (int index = 0; index < 2; ++index) {
+    busy.emplace_back([&] {
+      while (!stop_busy.load(std::memory_order_relaxed)) {  // Bounded by stop_busy.
+      }
+    });
+  }
+  constexpr int kOutcomeWriters = 4;
+  constexpr int kWritesEach = 3000;
+  std::atomic<int> wrong{0};
+  std::atomic<uint64_t> expected_conflicts{0};
+  std::vector<std::thread> writers;
+  for (int writer = 0; writer < kOutcomeWriters; ++writer) {
+    writers.emplace_back([&, writer] {
+      std::mt19937_64 random(seed + static_cast<uint64_t>(writer));
+      for (int count = 0; count < kWritesEach; ++count) {
+        const bool must_fail = (random() & 1) != 0;
+        WriteBatch batch;
+        if (must_fail) {
+          batch.ExpectPresent("never-written");
+        } else {
+          batch.ExpectAbsent("never-written");
+        }
+        batch.Put(CounterKey(writer), std::to_string(count));
+        const Status status = engine_->Write(batch);
+        expected_conflicts.fetch_add(must_fail ? 1 : 0);
+        if (must_fail ? !status.IsConflict() : !status.ok()) {
+          if (wrong.fetch_add(1) < 5) {
+            std::fprintf(stderr, "writer %d write %d: expected %s, got %s\n", writer, count,
+                         must_fail ? "Conflict" : "OK", status.ToString().c_str());
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& writer : writers) {
+    writer.join();
+  }
+  stop_busy.store(true, std::memory_order_relaxed);
+  for (std::thread& thread : busy) {
+    thread.join();
+  }
+  EXPECT_EQ(wrong.load(), 0) << "seed " << seed;
+  EXPECT_EQ(engine_->Stats().transactions_conflicted, expected_conflicts.load());
 }
 
 }  // namespace
