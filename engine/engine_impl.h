@@ -184,7 +184,10 @@ class EngineImpl final : public Engine {
   // the failure there before releasing it. The ring's own record of failures is per slot and a
   // later failure in the same slot replaces it: a writer that is slow to look after its token
   // resolved (descheduled, or applying a long run for others) would read Unknown there, but never
-  // here, since nothing else claims the slot until this batch is released.
+  // here, since nothing else claims the slot until this batch is released. An entry may still
+  // point at a writer that has returned; every claim path must therefore set or clear its batch's
+  // entry before publishing, and nothing may clear an entry after Wait (the slot may be another
+  // batch's by then).
   std::vector<Status*> outcome_by_slot_;
   // Contiguous copy of a transaction that wraps around the ring's end, for the apply stage only.
   std::vector<std::byte> apply_scratch_;

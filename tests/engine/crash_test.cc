@@ -31,8 +31,25 @@ Options CrashOptions() {
   return options;
 }
 
-// The child: "<dir> <round>"; writes until it is killed.
+// The holder child: "hold <dir>"; opens the database, writes one transaction, reports 'y' (or
+// 'n' when either failed) and waits to be killed.
+[[noreturn]] void HolderMain(int report_fd, const std::string& dir) {
+  std::unique_ptr<Engine> held;
+  WriteBatch batch;
+  batch.Put("held", "by-the-child");
+  const bool ok = Engine::Open(SmallOptions(), dir, &held).ok() && held->Write(batch).ok();
+  const char answer = ok ? 'y' : 'n';
+  (void)!write(report_fd, &answer, 1);
+  close(report_fd);
+  pause();
+  _exit(0);
+}
+
+// The writer child: "<dir> <round>"; writes until it is killed.
 [[noreturn]] void ChildMain(int report_fd, const std::vector<std::string>& arguments) {
+  if (arguments.size() == 2 && arguments[0] == "hold") {
+    HolderMain(report_fd, arguments[1]);
+  }
   if (arguments.size() != 2) {
     _exit(2);
   }
@@ -93,6 +110,33 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
               static_cast<unsigned long long>(total.in_flight_whole),
               static_cast<unsigned long long>(total.in_flight_absent),
               static_cast<unsigned long long>(seed));
+}
+
+// Another process: refused with Busy while the holder lives; after the holder is killed with
+// SIGKILL (no Close, no unlock), the directory opens and holds what the holder acknowledged.
+TEST(CrashTest, AnotherProcessIsRefusedUntilTheHolderIsKilled) {
+  TempDir dir;
+  ChildProcess child = SpawnChild({"hold", dir.path()}, {}, dir.path() + "/holder.stderr");
+  ASSERT_GT(child.pid, 0);
+  char answer = 0;
+  const ssize_t got = read(child.report_fd, &answer, 1);
+  if (got != 1 || answer != 'y') {
+    kill(child.pid, SIGKILL);
+    const int wait_status = WaitForChild(&child);
+    FAIL() << "the holder did not open and write: " << DescribeWaitStatus(wait_status)
+           << "; its stderr:\n" << ReadWholeFile(child.stderr_path);
+  }
+  std::unique_ptr<Engine> contender;
+  const Status refused = Engine::Open(SmallOptions(), dir.path(), &contender);
+  EXPECT_TRUE(refused.IsBusy()) << refused.ToString();
+  EXPECT_NE(refused.message().find(dir.path()), std::string_view::npos) << refused.ToString();
+  ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+  ASSERT_TRUE(KilledBySigkill(WaitForChild(&child)));
+  const Status opened = Engine::Open(SmallOptions(), dir.path(), &contender);
+  ASSERT_TRUE(opened.ok()) << opened.ToString();
+  std::string value;
+  ASSERT_TRUE(contender->Get("held", &value).ok());
+  EXPECT_EQ(value, "by-the-child");
 }
 
 }  // namespace

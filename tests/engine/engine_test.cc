@@ -2,9 +2,6 @@
 // across close and reopen, read-your-writes, snapshot isolation, and a clear Status for every bad
 // input. Method: a real engine in a temporary directory per test.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -279,43 +276,6 @@ TEST_F(EngineTest, SecondOpenOfTheSamePathIsBusy) {
   EXPECT_EQ(second, nullptr);
   ASSERT_TRUE(engine_->Close().ok());
   EXPECT_TRUE(Engine::Open(options_, dir_.path(), &second).ok());
-}
-
-// Another process: refused with Busy while the holder lives; after the holder is killed with
-// SIGKILL (no Close, no unlock), the directory opens and holds what the holder acknowledged.
-TEST_F(EngineTest, AnotherProcessIsRefusedUntilTheHolderIsKilled) {
-  const Options options = SmallOptions();
-  int ready[2];
-  ASSERT_EQ(pipe(ready), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::unique_ptr<Engine> held;
-    WriteBatch batch;
-    batch.Put("held", "by-the-child");
-    const bool ok = Engine::Open(options, dir_.path(), &held).ok() && held->Write(batch).ok();
-    const char answer = ok ? 'y' : 'n';
-    (void)!write(ready[1], &answer, 1);
-    pause();
-    _exit(0);
-  }
-  char answer = 0;
-  ASSERT_EQ(read(ready[0], &answer, 1), 1);
-  close(ready[0]);
-  close(ready[1]);
-  ASSERT_EQ(answer, 'y');
-  std::unique_ptr<Engine> contender;
-  const Status refused = Engine::Open(options, dir_.path(), &contender);
-  EXPECT_TRUE(refused.IsBusy()) << refused.ToString();
-  EXPECT_NE(refused.message().find(dir_.path()), std::string_view::npos) << refused.ToString();
-  ASSERT_EQ(kill(child, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status));
-  ASSERT_TRUE(Engine::Open(options, dir_.path(), &contender).ok());
-  std::string value;
-  ASSERT_TRUE(contender->Get("held", &value).ok());
-  EXPECT_EQ(value, "by-the-child");
 }
 
 TEST_F(EngineTest, OpenRefusesBadOptionsAndPaths) {
