@@ -40,8 +40,8 @@ Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequ
   if (status.ok()) {
     return status;
   }
-  return Status::Corruption("transaction " + std::to_string(sequence) + ": " +
-                            std::string(status.message()));
+  return Status::FromCode(status.code(), "transaction " + std::to_string(sequence) + ": " +
+                                             std::string(status.message()));
 }
 
 Status PreconditionFailed(uint64_t sequence, txn::OpType type, std::string_view key) {
@@ -73,9 +73,12 @@ void Applier::ResetTo(uint64_t sequence) {
 Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence) {
   RINGDB_ASSERT(sequence > judged_sequence_);
   Status status = apply::ValidateTransaction(transaction, sequence);
-  if (!status.ok()) {
+  if (apply::JudgedFailed(status)) {
     judged_sequence_ = sequence;  // Undecodable bytes are judged failed, live and in replay.
     return status;
+  }
+  if (!status.ok()) {
+    return status;  // A newer format: not judged, so no marker covers it.
   }
   status = CheckPreconditions(transaction, sequence);
   if (status.IsConflict()) {

@@ -33,7 +33,7 @@ class Applier {
   // Judges the transaction with journal sequence `sequence` (by the format's limits, never the
   // options': see txn_format.h) against the state so far. OK: its writes are staged. Conflict: a
   // precondition failed, nothing is staged. Corruption: the bytes do not decode, nothing is
-  // staged. IOError: the database could not be read, or an early commit of the group (needed to
+  // staged. NotSupported: a newer ringdb wrote it; not judged. IOError: the database could not be read, or an early commit of the group (needed to
   // read a key the group wrote) failed; the transaction is not judged. Sequences must increase.
   Status Stage(std::span<const std::byte> transaction, uint64_t sequence);
   // Writes every staged transaction and the marker (the last judged sequence) in one RocksDB

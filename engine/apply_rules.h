@@ -3,7 +3,8 @@
 // past RocksDB's marker in memory, read_only_database.cc) both use, so that they reach the same
 // outcome for every transaction.
 //
-//   ValidateTransaction   undecodable bytes: Corruption, judged failed, nothing written
+//   ValidateTransaction   undecodable bytes: Corruption, judged failed, nothing written;
+//                         a newer format: NotSupported, not judged (whoever meets it stops)
 //   CheckPreconditions    each precondition read against the state after every earlier
 //                         transaction; the first that does not hold: Conflict, nothing written
 //   ForEachWrite          the puts and deletes, in order, once the preconditions held
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include <rocksdb/slice.h>
+#include <rocksdb/status.h>
 
 #include "engine/txn_codec.h"
 #include "ringdb/status.h"
@@ -32,8 +34,23 @@ namespace ringdb::apply {
 std::string QuotedKey(std::string_view key);
 
 // OK when the transaction decodes within the format's limits (never the options': see
-// txn_format.h); otherwise Corruption naming the sequence and what is wrong.
+// txn_format.h); otherwise Corruption naming the sequence and what is wrong, or NotSupported when
+// a newer ringdb wrote it.
 Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence);
+
+// True when `status` is a judgement of the transaction (a precondition failed, or its bytes do
+// not decode): its token failed so live, and replay and the read-only view count it failed too.
+// Any other failure leaves the transaction unjudged: whoever replays must stop there.
+inline bool JudgedFailed(const Status& status) {
+  return status.IsConflict() || status.IsCorruption();
+}
+
+// `status` (not OK), prefixed with the journal record it stopped at.
+inline Status AtRecord(const Status& status, std::string_view segment, uint64_t offset) {
+  return Status::FromCode(status.code(), "journal record at " + std::string(segment) +
+                                             " offset " + std::to_string(offset) + ": " +
+                                             std::string(status.message()));
+}
 
 // The Conflict of a precondition of `type` on `key` that did not hold.
 Status PreconditionFailed(uint64_t sequence, txn::OpType type, std::string_view key);

@@ -87,6 +87,10 @@ Status ClaimedTransaction::AddOperation(uint8_t type, std::string_view key,
   if (!active()) {
     return Status::InvalidArgument("the claimed transaction was already published or aborted");
   }
+  if (operation_count_ == txn::kOperationCountLimit) {
+    return Status::InvalidArgument("a transaction holds at most " +
+                                   std::to_string(txn::kOperationCountLimit) + " operations");
+  }
   const Options& options = engine_->options();
   const size_t value_bytes = in_place != nullptr ? in_place_bytes : value.size();
   if (key.empty() || key.size() > options.key_bytes_max) {

@@ -8,6 +8,7 @@
 
 #include <rocksdb/options.h>
 
+#include "engine/apply_rules.h"
 #include "engine/column_families.h"
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
@@ -224,11 +225,11 @@ Status EngineImpl::Replay() {
           "record", record.segment, record.offset, record.count));
     }
     Status staged = applier_->Stage(record.payload, record.first_sequence);
-    if (staged.IsConflict() || staged.IsCorruption()) {
+    if (apply::JudgedFailed(staged)) {
       // Live apply failed this transaction's token the same way; replay must agree.
       ++recovery_.transactions_conflicted;
     } else if (!staged.ok()) {
-      return staged;
+      return apply::AtRecord(staged, record.segment, record.offset);
     }
     ++recovery_.transactions_replayed;
     Status committed = Status::OK();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "engine/apply_rules.h"
 #include "engine/engine_impl.h"
 #include "engine/group_gatherer.h"
 #include "engine/txn_codec.h"
@@ -245,7 +246,7 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
       continue;
     }
     FailBatch(apply_consumer_, batch_last, status);
-    if (status.IsConflict() || status.IsCorruption()) {
+    if (apply::JudgedFailed(status)) {
       conflicted_.fetch_add(1, std::memory_order_relaxed);
     } else {
       SetFault(status);

@@ -18,6 +18,12 @@ Status CheckBatchLimits(const WriteBatch& batch, const Options& options) {
   if (batch.empty()) {
     return Status::InvalidArgument("the transaction has no operations");
   }
+  if (batch.operation_count() > txn::kOperationCountLimit) {
+    return Status::InvalidArgument("the transaction has " +
+                                   std::to_string(batch.operation_count()) +
+                                   " operations; a transaction holds at most " +
+                                   std::to_string(txn::kOperationCountLimit));
+  }
   if (batch.key_bytes_min() == 0) {
     return Status::InvalidArgument("the transaction has an empty key; keys need at least 1 byte");
   }

@@ -470,10 +470,10 @@ Status ReadOnlyDatabaseImpl::ReplayJournal(View* view, ReadFailure* failure) {
           record.segment, record.offset));
     }
     Status staged = Stage(view, record.payload, record.first_sequence);
-    if (staged.IsConflict() || staged.IsCorruption()) {
+    if (apply::JudgedFailed(staged)) {
       ++view->conflicted;  // Failed live the same way; nothing of it is staged.
     } else if (!staged.ok()) {
-      return staged;
+      return apply::AtRecord(staged, record.segment, record.offset);
     } else {
       ++view->replayed;
     }

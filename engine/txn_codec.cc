@@ -13,7 +13,15 @@ Status Decoder::Open(std::span<const std::byte> bytes, Decoder* decoder) {
                               " bytes is shorter than its 8-byte header");
   }
   const uint32_t encoded_bytes = DecodeU32(bytes.data() + kHeaderEncodedBytesAt);
-  const uint32_t operation_count = DecodeU32(bytes.data() + kHeaderOperationCountAt);
+  const uint32_t operation_count =
+      DecodeU32(bytes.data() + kHeaderOperationCountAt) & kOperationCountLimit;
+  const auto format_version = static_cast<uint8_t>(bytes[kHeaderFormatVersionAt]);
+  if (format_version > kFormatVersion) {
+    return Status::NotSupported("transaction format version " + std::to_string(format_version) +
+                                " is newer than this ringdb reads (" +
+                                std::to_string(kFormatVersion) +
+                                "): it was written by a newer ringdb");
+  }
   if (encoded_bytes < kHeaderBytes || encoded_bytes > bytes.size()) {
     return Status::Corruption("transaction header says " + std::to_string(encoded_bytes) +
                               " bytes but " + std::to_string(bytes.size()) + " are present");
@@ -55,9 +63,16 @@ bool Decoder::Next(Op* op) {
   }
   const uint64_t key_bytes = DecodeU32(header + kOpKeyBytesAt);
   const uint64_t value_bytes = DecodeU32(header + kOpValueBytesAt);
-  if (type < kOpTypeMin || type > kOpTypeMax || !reserved_zero) {
-    status_ = Status::Corruption("operation " + std::to_string(operations_read_) +
-                                 " has unknown type " + std::to_string(type));
+  if (type < kOpTypeMin) {
+    status_ = Status::Corruption("operation " + std::to_string(operations_read_) + " has type " +
+                                 std::to_string(type));
+    return false;
+  }
+  if (type > kOpTypeMax || !reserved_zero) {
+    status_ = Status::NotSupported(
+        "operation " + std::to_string(operations_read_) +
+        (reserved_zero ? " has type " + std::to_string(type) : std::string(" sets reserved bits")) +
+        ", unknown to this ringdb: it was written by a newer ringdb");
     return false;
   }
   if (key_bytes + value_bytes > remaining - kOpHeaderBytes) {

@@ -33,10 +33,12 @@ inline size_t OpEncodedBytes(size_t key_bytes, size_t value_bytes) {
 
 // The two encoders every writer of the format uses: the builder (WriteBatch) and the zero-copy
 // path (ClaimedTransaction). Sizes must already fit in u32: callers check their limits first.
+// operation_count is at most kOperationCountLimit.
 inline void EncodeHeader(std::span<std::byte, kHeaderBytes> out, uint32_t encoded_bytes,
                          uint32_t operation_count) {
   EncodeU32(out.data() + kHeaderEncodedBytesAt, encoded_bytes);
-  EncodeU32(out.data() + kHeaderOperationCountAt, operation_count);
+  EncodeU32(out.data() + kHeaderOperationCountAt, operation_count & kOperationCountLimit);
+  out[kHeaderFormatVersionAt] = static_cast<std::byte>(kFormatVersion);
 }
 
 inline void EncodeOpHeader(std::span<std::byte, kOpHeaderBytes> out, OpType type,
@@ -57,14 +59,16 @@ struct Op {
 // Walks the operations of one encoded transaction held in one contiguous span.
 class Decoder {
  public:
-  // Checks the header against the span; Corruption names what is inconsistent.
+  // Checks the header against the span; Corruption names what is inconsistent, NotSupported a
+  // format_version above kFormatVersion.
   static Status Open(std::span<const std::byte> bytes, Decoder* decoder);
 
   uint32_t operation_count() const { return operation_count_; }
   uint32_t encoded_bytes() const { return encoded_bytes_; }
   // Decodes the next operation into *op. Returns false at the end (check status() then).
   bool Next(Op* op);
-  // OK, or the Corruption that stopped Next.
+  // OK, or what stopped Next: Corruption, or NotSupported for an operation type this code does
+  // not know.
   const Status& status() const { return status_; }
 
  private:

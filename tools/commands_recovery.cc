@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/apply_rules.h"
 #include "engine/column_families.h"
 #include "engine/rocksdb_logger.h"
 #include "engine/applier.h"
@@ -177,9 +178,9 @@ class ReplayTarget {
   // Applies one record and copies it into the new journal under the same sequence.
   Status Add(const journal::Record& record, bool* conflicted) {
     const Status staged = applier_->Stage(record.payload, record.first_sequence);
-    *conflicted = staged.IsConflict() || staged.IsCorruption();
+    *conflicted = apply::JudgedFailed(staged);
     if (!staged.ok() && !*conflicted) {
-      return staged;
+      return apply::AtRecord(staged, record.segment, record.offset);
     }
     uint64_t sequence = 0;
     Status status = AppendRecord(journal_.get(), record, &sequence);

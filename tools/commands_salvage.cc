@@ -20,6 +20,7 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/apply_rules.h"
 #include "engine/column_families.h"
 #include "engine/rocksdb_logger.h"
 #include "ringdb/logger.h"
@@ -76,8 +77,8 @@ Status ApplyReadable(const journal::JournalOptions& options, const std::string& 
       options, dir, marker,
       [&](const journal::Record& record) {
         const Status staged = applier.Stage(record.payload, record.first_sequence);
-        if (!staged.ok() && !staged.IsConflict() && !staged.IsCorruption()) {
-          return staged;
+        if (!staged.ok() && !apply::JudgedFailed(staged)) {
+          return apply::AtRecord(staged, record.segment, record.offset);
         }
         ++*applied;
         return *applied % 1024 == 0 ? applier.Commit() : Status::OK();

@@ -4,6 +4,7 @@
 #include "engine/column_families.h"
 #include "engine/applier.h"
 #include "engine/staged_keys.h"
+#include "engine/txn_format.h"
 
 #include <gtest/gtest.h>
 
@@ -181,11 +182,30 @@ TEST_F(ApplierTest, CorruptBytesAreRejectedBeforeAnyWrite) {
   WriteBatch batch;
   batch.Put("k", "v");
   std::string bytes(batch.encoded());
-  bytes[8] = 42;  // Unknown operation type.
+  bytes[txn::kHeaderBytes + txn::kOpTypeAt] = 0;  // No operation has type 0.
   EXPECT_TRUE(
       applier_->Stage(std::as_bytes(std::span(bytes.data(), bytes.size())), 1).IsCorruption());
   ASSERT_TRUE(applier_->Commit().ok());
   EXPECT_EQ(Read("k"), "<absent>");
+  uint64_t marker = 0;
+  ASSERT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  EXPECT_EQ(marker, 1u) << "judged failed: the marker covers it";
+}
+
+// A newer ringdb's transaction is not judged: nothing written, and no marker covers it.
+TEST_F(ApplierTest, ANewerFormatIsNotJudged) {
+  WriteBatch batch;
+  batch.Put("k", "v");
+  std::string bytes(batch.encoded());
+  bytes[txn::kHeaderBytes + txn::kOpTypeAt] = 42;
+  const Status staged = applier_->Stage(std::as_bytes(std::span(bytes.data(), bytes.size())), 1);
+  EXPECT_TRUE(staged.IsNotSupported()) << staged.ToString();
+  EXPECT_NE(staged.message().find("transaction 1"), std::string_view::npos) << staged.ToString();
+  ASSERT_TRUE(applier_->Commit().ok());
+  EXPECT_EQ(Read("k"), "<absent>");
+  uint64_t marker = 0;
+  EXPECT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  EXPECT_EQ(marker, 0u);
 }
 
 TEST_F(ApplierTest, MarkerSurvivesReopenAfterFlush) {

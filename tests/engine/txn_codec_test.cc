@@ -68,14 +68,22 @@ TEST(TxnCodecTest, EveryTruncationIsCorruption) {
   }
 }
 
-TEST(TxnCodecTest, UnknownTypeAndReservedBytesAreCorruption) {
+// What a newer ringdb may write (a later format version, a new operation type, a reserved bit) is
+// NotSupported, never Corruption: a reader must not judge it failed. Type 0 is no type at all.
+TEST(TxnCodecTest, NewerFormatsAreNotSupportedAndTypeZeroIsCorruption) {
   WriteBatch batch;
   batch.Put("key", "value");
-  for (const size_t position : {txn::kHeaderBytes, txn::kHeaderBytes + 1}) {
+  for (const size_t position :
+       {txn::kHeaderFormatVersionAt, txn::kHeaderBytes + txn::kOpTypeAt,
+        txn::kHeaderBytes + txn::kOpReservedAt, txn::kHeaderBytes + txn::kOpReservedAt + 2}) {
     std::string bytes(batch.encoded());
     bytes[position] = static_cast<char>(0x7f);
-    EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption()) << position;
+    const Status status = txn::Validate(Bytes(bytes), 64, 64);
+    EXPECT_TRUE(status.IsNotSupported()) << position << ": " << status.ToString();
   }
+  std::string bytes(batch.encoded());
+  bytes[txn::kHeaderBytes + txn::kOpTypeAt] = 0;
+  EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption());
 }
 
 TEST(TxnCodecTest, InflatedLengthsAreCorruptionNotOverreads) {
