@@ -4,9 +4,9 @@
 // second (each one write call and one fdatasync) and, in the same run on the same disk, a plain
 // loop that appends the same number of bytes per sync to a file and calls fdatasync: the
 // "fdatasync_loop" baseline. The journal overwrites pre-written or recycled segments, so each of
-// its syncs should cost about half of an appending one (BASELINES.md). Files live in a temporary
-// directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp (the same disk as /work here), and
-// are removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
+// its syncs should cost about half of an appending one, which must also update the file's size.
+// Files live in a temporary directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp, and are
+// removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
 //
 // Usage: journal_bench [--json] [--open]. --open measures only Journal::Open over 64 MiB of
 // journal, after a kill and after a clean close (median of 5 opens each).

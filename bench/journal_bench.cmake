@@ -1,5 +1,5 @@
 # journal_bench: group commit against a plain append + fdatasync loop of the same bytes per sync,
-# in the same run on the same disk (issue #3). `journal_bench --json` prints one JSON line per
+# in the same run on the same disk. `journal_bench --json` prints one JSON line per
 # group size.
 add_executable(journal_bench ${CMAKE_CURRENT_LIST_DIR}/journal_bench.cc)
 target_link_libraries(journal_bench PRIVATE ringdb::ringdb spdlog::spdlog)

@@ -1,6 +1,6 @@
 // ring_bench: the ring against boost::lockfree::spsc_queue, moodycamel::ConcurrentQueue and
-// atomic_queue, side by side in one run (BASELINES.md: runs minutes apart move by +-30 %, so only
-// same-run ratios mean anything). `--json` prints one object per line in issue #2's format:
+// atomic_queue, side by side in one run (on a shared virtual machine, runs minutes apart move by
+// +-30 %, so only same-run ratios mean anything). `--json` prints one object per line:
 //   {"bench": name, "value": v, "unit": u, "baseline": name, "baseline_value": b, "ratio": v/b}
 // Throughput only; each figure is the median of 5 time-boxed runs of 120 ms, and a line's baseline
 // is re-run alternately with it (ring/harness.h). Hardware: whatever runs it (this project's

@@ -1,4 +1,4 @@
-# ring_bench: the ring against the common C++ queues (issue #2). The peers are header-only Debian
+# ring_bench: the ring against the common C++ queues. The peers are header-only Debian
 # packages (boost lockfree, concurrentqueue, atomic_queue) under /usr/include, needed only here.
 find_package(Boost REQUIRED)
 add_executable(ring_bench ${CMAKE_CURRENT_LIST_DIR}/ring_bench.cc)

@@ -7,8 +7,9 @@
 //   offset size field
 //        0    4 checksum           masked CRC32C of bytes [4, 40 + length): header rest + payload
 //        4    4 length             payload bytes, <= the journal's record_bytes_max
-//        8    1 type               RecordType; bit 7 set = a reader that does not know it may skip
-//        it 9    1 flags              zero (no flag is defined yet; a reader rejects unknown ones)
+//        8    1 type               RecordType; bit 7 set: a reader that does not know it may
+//                                  skip it
+//        9    1 flags              zero (no flag is defined yet; a reader rejects unknown ones)
 //       10    2 reserved           zero
 //       12    4 previous_checksum  checksum field of the record before this one (the hash chain)
 //       16    8 segment_id         id of the segment the record was written into

@@ -4,7 +4,8 @@
 //   pool-<counter, 20 digits>.journal-pool                         a recycled file, not yet zeroed
 //   pool-<counter, 20 digits>.journal-ready                        zero-filled and synced: ready
 //   <segment name>.quarantined                                     set aside by point-in-time
-//   recovery LOCK                                                           held by the one writer
+//                                                                  recovery
+//   LOCK                                                           held by the one writer
 //
 // Fixed-width decimal so that `ls` sorts segments in order and a reader sees each segment's first
 // sequence without opening it.

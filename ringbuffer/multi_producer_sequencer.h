@@ -1,4 +1,4 @@
-// MultiProducerSequencer: any number of producer threads (the fan-in the seed only planned).
+// MultiProducerSequencer: any number of producer threads claiming concurrently (the fan-in).
 //
 // Claims move the claim sequence with compare-and-swap after checking room, rather than the
 // Disruptor's unconditional fetch_add: a fetch_add claimer that then finds the ring full owns

@@ -1,4 +1,4 @@
-// The benchmark harness: time-boxed runs, medians, and the JSON line format of issue #2.
+// The benchmark harness: time-boxed runs, medians, and the benchmarks' JSON line format.
 //
 // Every run is time-boxed: producers run until a stop flag (set after kRunDuration) and report
 // how many items they produced; consumers drain them all; the rate is items / (first item to last

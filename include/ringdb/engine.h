@@ -181,7 +181,7 @@ struct RecoveryInfo {
 };
 
 struct EngineInfo {
-  // The ring (the seed's GetInfo).
+  // The ring's shape and position.
   uint64_t ring_slot_count = 0;
   uint64_t ring_slot_bytes = 0;
   uint64_t ring_bytes_reserved = 0;

@@ -60,7 +60,7 @@ enum class ParkFence : uint8_t {
   kFence,
 };
 
-// The bytes of one chunk; a slot is chunk_count chunks, as in the seed.
+// The bytes of one chunk; a slot is chunk_count chunks.
 inline constexpr size_t kRingChunkSizeBytes = 32;
 // Upper limits, each with its reason. slot_count_max keeps index_in_batch inside the 31 bits that
 // the slot metadata word gives it; chunk_count_max keeps a slot at 64 KiB, far beyond any record
@@ -77,7 +77,7 @@ inline constexpr uint32_t kRingYieldCountMax = uint32_t{1} << 16;
 inline constexpr uint32_t kRingSpinCountDefault = 64;
 static_assert(kRingChunkCountMax * kRingChunkSizeBytes == 64 * 1024);
 
-// Named ring sizes, sugar for slot_count (the seed offered levels). Any power of two is accepted.
+// Named ring sizes, sugar for slot_count. Any power of two is accepted.
 enum class RingSizeLevel : uint8_t {
   kTiny,    // 256 slots
   kSmall,   // 4,096 slots (the default)
