@@ -1,4 +1,5 @@
-// RingCore::Info: the ring's shape and position, for EngineInfo. Not on a hot path: it allocates the consumer list.
+// RingCore::Info: the ring's shape and position, for EngineInfo. Not on a hot path: it allocates
+// the consumer list.
 #include <algorithm>
 
 #include "ringbuffer/ring_core.h"
