@@ -150,6 +150,29 @@ Result<ClaimedBatch> EngineImpl::ClaimFilled(const WriteBatch& batch,
 // token, and the holder (a writer or the stage's thread) takes its transaction in its next pass.
 // The claim comes first: a writer holding the journal stage while it waits for room in the ring
 // would keep the room from ever being made.
+namespace {
+
+// One batch per thread for the single-operation conveniences; Clear keeps its buffer.
+WriteBatch& ThreadBatch() {
+  thread_local WriteBatch batch;
+  batch.Clear();
+  return batch;
+}
+
+}  // namespace
+
+Status Engine::Put(std::string_view key, std::string_view value) {
+  WriteBatch& batch = ThreadBatch();
+  batch.Put(key, value);
+  return Write(batch);
+}
+
+Status Engine::Delete(std::string_view key) {
+  WriteBatch& batch = ThreadBatch();
+  batch.Delete(key);
+  return Write(batch);
+}
+
 Status EngineImpl::Write(const WriteBatch& batch) {
   Result<ClaimedBatch> claimed = ClaimFilled(batch, kNoDeadline);
   if (!claimed.ok()) {

@@ -268,6 +268,26 @@ TEST_F(EngineTest, BadWritesAreRefusedWithAClearStatus) {
   EXPECT_EQ(engine_->Stats().transactions_submitted, 0u) << "nothing was published";
 }
 
+// Put and Delete are one-operation transactions: durable, counted and checked like any other.
+TEST_F(EngineTest, PutAndDeleteAreOneOperationTransactions) {
+  OpenEngine(SmallOptions());
+  ASSERT_TRUE(engine_->Put("k", "v1").ok());
+  EXPECT_EQ(Read("k"), "v1");
+  ASSERT_TRUE(engine_->Put("k", "v2").ok());
+  ASSERT_TRUE(engine_->Put("other", "o").ok());
+  ASSERT_TRUE(engine_->Delete("other").ok());
+  EXPECT_EQ(engine_->Stats().transactions_submitted, 4u);
+  const Status empty_key = engine_->Put("", "v");
+  EXPECT_TRUE(empty_key.IsInvalidArgument()) << empty_key.ToString();
+  const Status too_big = engine_->Put("k", std::string(options_.value_bytes_max + 1, 'x'));
+  EXPECT_TRUE(too_big.IsInvalidArgument()) << too_big.ToString();
+  EXPECT_NE(too_big.message().find("value_bytes_max"), std::string_view::npos);
+  EXPECT_EQ(engine_->Stats().transactions_submitted, 4u) << "refused calls publish nothing";
+  Reopen();
+  EXPECT_EQ(Read("k"), "v2");
+  EXPECT_EQ(Read("other"), "<absent>");
+}
+
 TEST_F(EngineTest, SecondOpenOfTheSamePathIsBusy) {
   OpenEngine(SmallOptions());
   std::unique_ptr<Engine> second;
