@@ -385,6 +385,7 @@ Status ReadOnlyDatabaseImpl::RefreshLocked() {
   }
   Status last;
   bool caught_up = false;
+  bool retries_ran_out = false;
   for (uint32_t attempt = 1; attempt <= kReadAttempts; ++attempt) {
     std::shared_ptr<View> built;
     ReadFailure failure = ReadFailure::kNone;
@@ -401,6 +402,7 @@ Status ReadOnlyDatabaseImpl::RefreshLocked() {
     if (failure != ReadFailure::kRetryable) {
       break;
     }
+    retries_ran_out = attempt == kReadAttempts;
     // Whether or not a live engine is seen (its lock may be held from another PID namespace),
     // damage at the journal's edges is read again after a pause that lets a retirement finish.
     logger_->debug("ringdb: read-only read {} of {} failed, reading again: {}", attempt, path_,
@@ -409,7 +411,9 @@ Status ReadOnlyDatabaseImpl::RefreshLocked() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1u << std::min(attempt - 1, 6u)));
     }
   }
-  if (LockHeld(path_) && !last.IsInvalidArgument()) {
+  // Only a journal that kept changing under every read is the live engine's doing; a failure
+  // that no reread can change (a newer format, damage) keeps its own status.
+  if (retries_ran_out && LockHeld(path_) && !last.IsInvalidArgument()) {
     last = Status::Busy(
         "the live engine at " + path_ + " changed the journal under " +
         std::to_string(kReadAttempts) + " reads in a row (last: " + last.ToString() +

@@ -13,10 +13,11 @@ Status Decoder::Open(std::span<const std::byte> bytes, Decoder* decoder) {
                               " bytes is shorter than its 8-byte header");
   }
   const uint32_t encoded_bytes = DecodeU32(bytes.data() + kHeaderEncodedBytesAt);
-  const uint32_t operation_count =
-      DecodeU32(bytes.data() + kHeaderOperationCountAt) & kOperationCountLimit;
+  // The count as a u32 with the version byte on top: exactly the count for format 0, and for a
+  // header written before the version was named (see txn_format.h).
+  const uint32_t operation_count = DecodeU32(bytes.data() + kHeaderOperationCountAt);
   const auto format_version = static_cast<uint8_t>(bytes[kHeaderFormatVersionAt]);
-  if (format_version > kFormatVersion) {
+  if (format_version > kLegacyCountTopMax) {
     return Status::NotSupported("transaction format version " + std::to_string(format_version) +
                                 " is newer than this ringdb reads (" +
                                 std::to_string(kFormatVersion) +

@@ -12,13 +12,16 @@
 // without trusting operation_count. reserved must be zero. Preconditions carry a value only for
 // kExpectEqual; Delete, kExpectAbsent and kExpectPresent have value_bytes == 0.
 //
-// format_version is kFormatVersion for everything this code writes (0: the layout above; it was
-// the zero top byte of a u32 operation_count before the field was named, so every transaction
-// ever written carries it). A later format that adds operation types or fields raises it. A
-// reader that meets a format_version above its own, an operation type it does not know or a
-// nonzero reserved byte answers NotSupported: the transaction was written by a newer ringdb, its
-// outcome cannot be judged here, and judging it failed would drop acknowledged work. Recovery and
-// the tools stop there with that error, naming the record, and change nothing past it.
+// format_version is kFormatVersion (0) for everything this code writes. Before the field was
+// named, operation_count was a u32: a transaction of 2^24 or more operations (possible with
+// transaction_bytes_max above 208 MiB) holds the top of its count there, 1 to 4 (a record is at
+// most 1 GiB). So 1..kLegacyCountTopMax never name a format: a reader decodes such a header as
+// the u32 count it was, and the next format takes kLegacyCountTopMax + 1. A format that adds
+// operation types or fields raises the version. A reader that meets a format_version above its
+// own, an operation type it does not know or a nonzero reserved byte answers NotSupported: the
+// transaction was written by a newer ringdb, its outcome cannot be judged here, and judging it
+// failed would drop acknowledged work. Recovery and the tools stop there with that error, naming
+// the record, and change nothing past it.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +38,7 @@ enum class OpType : uint8_t {
 };
 
 inline constexpr uint8_t kFormatVersion = 0;
+inline constexpr uint8_t kLegacyCountTopMax = 4;
 inline constexpr size_t kHeaderBytes = 8;
 // operation_count is 24 bits wide: at most this many operations per transaction.
 inline constexpr uint32_t kOperationCountLimit = (uint32_t{1} << 24) - 1;

@@ -86,6 +86,26 @@ TEST(TxnCodecTest, NewerFormatsAreNotSupportedAndTypeZeroIsCorruption) {
   EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption());
 }
 
+// A version byte of 1..4 is the top of a u32 operation count from before the byte was named: it
+// is decoded as that count (here more operations than the bytes hold: Corruption, as it always
+// was), never refused as a newer format. 5 is the first version a later format may take.
+TEST(TxnCodecTest, VersionBytesOneToFourAreALegacyOperationCount) {
+  WriteBatch batch;
+  batch.Put("key", "value");
+  for (uint8_t top = 1; top <= txn::kLegacyCountTopMax; ++top) {
+    std::string bytes(batch.encoded());
+    bytes[txn::kHeaderFormatVersionAt] = static_cast<char>(top);
+    const Status status = txn::Validate(Bytes(bytes), 64, 64);
+    EXPECT_TRUE(status.IsCorruption()) << int{top} << ": " << status.ToString();
+    EXPECT_NE(status.message().find(std::to_string((uint32_t{top} << 24) + 1) + " operations"),
+              std::string_view::npos)
+        << status.ToString();
+  }
+  std::string bytes(batch.encoded());
+  bytes[txn::kHeaderFormatVersionAt] = static_cast<char>(txn::kLegacyCountTopMax + 1);
+  EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsNotSupported());
+}
+
 TEST(TxnCodecTest, InflatedLengthsAreCorruptionNotOverreads) {
   WriteBatch batch;
   batch.Put("key", "value");
