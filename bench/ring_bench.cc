@@ -28,8 +28,8 @@ struct Measurement {
 };
 
 std::vector<Measurement> Measurements() {
-  constexpr auto kDefaultWait = WaitStrategyKind::kSpinThenPark;
-  constexpr auto kSpin = WaitStrategyKind::kBusySpin;
+  constexpr auto kDefaultWait = WaitStrategy::kSpinThenPark;
+  constexpr auto kSpin = WaitStrategy::kBusySpin;
   return {
       {"boost_spsc.one", BoostSpscOne, ""},
       {"boost_spsc.bulk", BoostSpscBulk, ""},

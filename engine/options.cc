@@ -27,7 +27,7 @@ Status ValidateRing(const Options& options) {
   if (!status.ok()) {
     return status;
   }
-  if (static_cast<uint8_t>(options.wait_strategy) > static_cast<uint8_t>(WaitStrategy::kSleeping)) {
+  if (static_cast<uint8_t>(options.wait_strategy) > static_cast<uint8_t>(WaitStrategy::kBlocking)) {
     return OutOfRange("wait_strategy", static_cast<uint8_t>(options.wait_strategy),
                       "one of the WaitStrategy values");
   }

@@ -2,26 +2,12 @@
 
 namespace ringdb {
 
-namespace {
-
-WaitStrategyKind ToRingWait(WaitStrategy wait) {
-  switch (wait) {
-    case WaitStrategy::kBusySpin: return WaitStrategyKind::kBusySpin;
-    case WaitStrategy::kYielding: return WaitStrategyKind::kYielding;
-    case WaitStrategy::kSleeping: return WaitStrategyKind::kSleeping;
-    case WaitStrategy::kSpinThenPark: break;
-  }
-  return WaitStrategyKind::kSpinThenPark;
-}
-
-}  // namespace
-
 RingOptions RingOptionsFor(const Options& options) {
   RingOptions ring_options;
   ring_options.slot_count = options.ring_slot_count;
   ring_options.chunk_count = options.ring_chunk_count;
   ring_options.producer_type = ProducerType::kMulti;
-  ring_options.wait_strategy = ToRingWait(options.wait_strategy);
+  ring_options.wait_strategy = options.wait_strategy;
   // Writers, the journaler and the applier all park once per group (each waits on an fdatasync),
   // so parks are as frequent as publishes: full fences on both sides, not a membarrier per park
   // (16 writers on 2 vCPUs: apply 96 -> 70 µs per group, the IPIs no longer stall the applier).

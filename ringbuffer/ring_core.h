@@ -101,7 +101,7 @@ class RingCore {
   const uint64_t slot_count_;
   const uint64_t mask_;
   const size_t slot_size_bytes_;
-  const WaitStrategy wait_;
+  const Waiter wait_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<std::byte, void (*)(std::byte*)> slots_;
   // Per-slot metadata words (internal::MetaWord), written by the producer before publishing and

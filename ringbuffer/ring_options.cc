@@ -38,8 +38,8 @@ Status RingOptions::Validate() const {
   if (producer_type != ProducerType::kSingle && producer_type != ProducerType::kMulti) {
     return Status::InvalidArgument("producer_type is not a ProducerType");
   }
-  if (static_cast<uint8_t>(wait_strategy) > static_cast<uint8_t>(WaitStrategyKind::kBlocking)) {
-    return Status::InvalidArgument("wait_strategy is not a WaitStrategyKind");
+  if (static_cast<uint8_t>(wait_strategy) > static_cast<uint8_t>(WaitStrategy::kBlocking)) {
+    return Status::InvalidArgument("wait_strategy is not a WaitStrategy");
   }
   if (park_fence != ParkFence::kMembarrier && park_fence != ParkFence::kFence) {
     return Status::InvalidArgument("park_fence is not a ParkFence");

@@ -1,4 +1,4 @@
-// WaitStrategy: the loop every waiter of the ring runs (producers for room, consumers for data,
+// Waiter: the loop every waiter of the ring runs (producers for room, consumers for data,
 // token waiters for resolution), parameterised by RingOptions::wait_strategy.
 //
 // One loop with a switch rather than a class per strategy: the strategies differ only in what a
@@ -24,15 +24,15 @@ inline void CpuRelax() noexcept {
 #endif
 }
 
-struct WaitStrategy {
-  WaitStrategyKind kind = WaitStrategyKind::kSpinThenPark;
+struct Waiter {
+  WaitStrategy kind = WaitStrategy::kSpinThenPark;
   uint32_t spin_count = 0;
   uint32_t yield_count = 0;  // kSpinThenPark: yields between spinning and parking.
   AsymmetricFence fence;
 
   // True when waiters may park, so wakers must fence and check the parked counters.
   bool parks() const noexcept {
-    return kind == WaitStrategyKind::kSpinThenPark || kind == WaitStrategyKind::kBlocking;
+    return kind == WaitStrategy::kSpinThenPark || kind == WaitStrategy::kBlocking;
   }
 
   // Waits until ready() or the deadline; returns whether ready() held. ready() must include every
@@ -46,7 +46,7 @@ struct WaitStrategy {
   template <typename Ready>
   bool Wait(ParkingLot& lot, Ready&& ready, Deadline deadline,
             const AsymmetricFence& park_fence) const {
-    if (kind != WaitStrategyKind::kBlocking) {
+    if (kind != WaitStrategy::kBlocking) {
       for (uint32_t spin = 0; spin < spin_count; ++spin) {
         if (ready()) {
           return true;
@@ -55,7 +55,7 @@ struct WaitStrategy {
       }
     }
     switch (kind) {
-      case WaitStrategyKind::kSpinThenPark:
+      case WaitStrategy::kSpinThenPark:
         // Yields (none by default) before parking: a yield helps only when the thread it hands
         // the core to is the one being waited for; on a busy host it is a CPU-bound thread that
         // keeps the core for its time slice, while a futex wake-up gets the parked thread back.
@@ -63,13 +63,13 @@ struct WaitStrategy {
           return true;
         }
         return lot.Park(ready, deadline, park_fence);
-      case WaitStrategyKind::kBlocking:
+      case WaitStrategy::kBlocking:
         return lot.Park(ready, deadline, park_fence);
-      case WaitStrategyKind::kBusySpin:
+      case WaitStrategy::kBusySpin:
         return SpinUntil(ready, deadline);
-      case WaitStrategyKind::kYielding:
+      case WaitStrategy::kYielding:
         return YieldUntil(ready, deadline);
-      case WaitStrategyKind::kSleeping:
+      case WaitStrategy::kSleeping:
         return SleepUntil(ready, deadline);
     }
     RINGDB_ASSERT(false && "unknown wait strategy");

@@ -59,6 +59,7 @@ const char* WaitStrategyName(WaitStrategy strategy) {
     case WaitStrategy::kBusySpin: return "busy-spin";
     case WaitStrategy::kYielding: return "yielding";
     case WaitStrategy::kSleeping: return "sleeping";
+    case WaitStrategy::kBlocking: return "blocking";
   }
   return "invalid";
 }

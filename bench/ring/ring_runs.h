@@ -13,7 +13,7 @@
 
 namespace ringdb::bench {
 
-inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategyKind wait) {
+inline std::unique_ptr<RingBuffer> MakeBenchRing(ProducerType type, WaitStrategy wait) {
   RingOptions options;
   options.slot_count = kQueueCapacity;
   options.chunk_count = 1;
@@ -71,7 +71,7 @@ inline void ConsumeAll(Consumer* consumer, ConsumerTally* tally) {
 }
 
 // `stages` consumers in a chain (1: producer -> A; 2: producer -> A -> B), single producer.
-inline RunResult RingChain(uint32_t claim_size, uint32_t stages, WaitStrategyKind wait) {
+inline RunResult RingChain(uint32_t claim_size, uint32_t stages, WaitStrategy wait) {
   auto ring = MakeBenchRing(ProducerType::kSingle, wait);
   std::vector<Consumer*> consumers;
   for (uint32_t stage = 0; stage < stages; ++stage) {
@@ -103,7 +103,7 @@ inline RunResult RingChain(uint32_t claim_size, uint32_t stages, WaitStrategyKin
 }
 
 // Two producers claiming `claim_size` slots at a time into a multi-producer ring, one consumer.
-inline RunResult Ring2p1c(WaitStrategyKind wait, uint32_t claim_size = 1) {
+inline RunResult Ring2p1c(WaitStrategy wait, uint32_t claim_size = 1) {
   auto ring = MakeBenchRing(ProducerType::kMulti, wait);
   Consumer* consumer = *ring->AddConsumer("consumer");
   ConsumerTally tally;

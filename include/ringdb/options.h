@@ -13,6 +13,7 @@
 
 #include "ringdb/journal_modes.h"
 #include "ringdb/logger.h"
+#include "ringdb/ring_options.h"
 #include "ringdb/status.h"
 
 namespace rocksdb {
@@ -22,27 +23,6 @@ struct Options;
 namespace ringdb {
 
 class Env;
-
-// How a thread waits when it has nothing to do (a producer on a full ring, a consumer on an empty
-// one, a caller on a token). Whatever the strategy, a synchronous Engine::Write whose writer finds
-// the journal stage idle journals and applies its group on its own thread, so it waits only for
-// the disk (docs/performance.md: the default before and after, on an idle and a busy host).
-enum class WaitStrategy : uint8_t {
-  // Spin briefly (a few microseconds of pause instructions), then park on a futex. A parked
-  // thread costs no CPU, and the scheduler runs a thread woken from a futex ahead of CPU-bound
-  // threads, so a wake-up reaches it even when the host's cores are busy. The right choice when
-  // ringdb shares the cores with a service, or threads outnumber cores.
-  kSpinThenPark = 0,
-  // Spin forever. Lowest latency, but a waiting thread burns a whole core: only for machines with
-  // a core to spare per ringdb thread, never beside a busy service.
-  kBusySpin = 1,
-  // Yield the core to the scheduler after each check, never park. On an idle machine a yield
-  // returns at once and the next check comes within a microsecond; on a busy one each yield hands
-  // the core to a CPU-bound thread for a whole time slice (milliseconds), at every hand-off.
-  kYielding = 2,
-  // Sleep with growing pauses between checks. Least CPU, highest wake-up latency.
-  kSleeping = 3,
-};
 
 // The memtable size ringdb gives RocksDB when Options::rocksdb_options is null.
 inline constexpr size_t kDefaultRocksDbWriteBufferBytes = size_t{16} << 20;
@@ -57,8 +37,11 @@ struct Options {
   // bytes. A transaction occupies as many consecutive slots as its encoded size needs.
   // Default: 4 (128-byte slots).
   uint32_t ring_chunk_count = 4;
-  // How ringdb's threads and a caller waiting on a full ring or a token wait. Default:
-  // kSpinThenPark (spin briefly, then park on a futex), the one that holds on a busy host.
+  // How ringdb's threads and a caller waiting on a full ring or a token wait (see WaitStrategy in
+  // ringdb/ring_options.h). Whatever the strategy, a synchronous Engine::Write whose writer finds
+  // the journal stage idle journals and applies its group on its own thread, so it waits only
+  // for the disk. Default: kSpinThenPark (spin briefly, then park on a futex), the one that holds
+  // on a busy host.
   WaitStrategy wait_strategy = WaitStrategy::kSpinThenPark;
 
   // --- Limits of one transaction ---

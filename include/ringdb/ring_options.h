@@ -27,22 +27,31 @@ enum class ProducerType : uint8_t {
   kMulti,
 };
 
-// What a thread does while it waits (for room, for data, for a token).
-enum class WaitStrategyKind : uint8_t {
-  // Spin `spin_count` times, yield `yield_count` times (default none), then park on a futex. A
-  // waker makes a syscall only when a waiter is actually parked. The default: an idle thread
-  // costs no CPU on a 2-core machine, and a parked one woken by futex(2) is a sleeper that the
-  // scheduler puts back on a core ahead of CPU-bound threads.
-  kSpinThenPark,
-  // Spin forever (until the deadline). Lowest latency; only when each waiting thread owns a core.
-  kBusySpin,
-  // Spin `spin_count` times, then std::this_thread::yield() in a loop.
-  kYielding,
-  // Spin `spin_count` times, then sleep with exponential backoff from 1 µs to 1 ms.
-  kSleeping,
-  // Park at once, without spinning. Least CPU, highest wake-up latency.
-  kBlocking,
+// What a thread does while it waits (a producer for room, a consumer for data, a caller for a
+// token): the ring's RingOptions::wait_strategy and the engine's Options::wait_strategy. The
+// values are stored in a database's OPTIONS file: never renumber them.
+enum class WaitStrategy : uint8_t {
+  // Spin `spin_count` times (a few microseconds of pause instructions), yield `yield_count` times
+  // (default none), then park on a futex. A parked thread costs no CPU, a waker makes a syscall
+  // only when a waiter is actually parked, and the scheduler runs a thread woken from a futex
+  // ahead of CPU-bound threads, so a wake-up reaches it even when the host's cores are busy. The
+  // default, and the right choice when ringdb shares the cores with a service.
+  kSpinThenPark = 0,
+  // Spin forever (until the deadline). Lowest latency, but a waiting thread burns a whole core:
+  // only when each waiting thread owns a core, never beside a busy service.
+  kBusySpin = 1,
+  // Spin `spin_count` times, then std::this_thread::yield() in a loop, never park. On an idle
+  // machine a yield returns at once; on a busy one each yield hands the core to a CPU-bound
+  // thread for a whole time slice (milliseconds).
+  kYielding = 2,
+  // Spin `spin_count` times, then sleep with exponential backoff from 1 µs to 1 ms. Least CPU
+  // while idle, highest wake-up latency.
+  kSleeping = 3,
+  // Park at once, without spinning.
+  kBlocking = 4,
 };
+// The name this enum had in the ring's options before it was shared with the engine's.
+using WaitStrategyKind [[deprecated("use ringdb::WaitStrategy")]] = WaitStrategy;
 
 // How a thread that publishes or releases (the waker) and a thread about to park agree that no
 // wake-up is lost: each needs a StoreLoad barrier between its own store and its read of the other
@@ -110,7 +119,7 @@ struct RingOptions {
   // Single or multiple producer threads. Default: kMulti (always correct; kSingle is faster).
   ProducerType producer_type = ProducerType::kMulti;
   // How producers, consumers and token waiters wait. Default: kSpinThenPark.
-  WaitStrategyKind wait_strategy = WaitStrategyKind::kSpinThenPark;
+  WaitStrategy wait_strategy = WaitStrategy::kSpinThenPark;
   // Busy iterations (each one CPU pause instruction) before a waiter yields, sleeps or parks.
   // Ignored by kBusySpin and kBlocking. At most kRingSpinCountMax. Default: kRingSpinCountDefault.
   // A spin keeps the core and catches a hand-off that comes within a few microseconds without a

@@ -288,6 +288,31 @@ TEST_F(EngineTest, PutAndDeleteAreOneOperationTransactions) {
   EXPECT_EQ(Read("other"), "<absent>");
 }
 
+// The engine takes the ring's WaitStrategy as it is: each (but busy-spin, which would burn this
+// machine's cores for the test's length) commits, closes and is remembered by the database.
+TEST(EngineWaitStrategyTest, EveryParkingStrategyCommitsClosesAndIsRemembered) {
+  for (const WaitStrategy strategy : {WaitStrategy::kSpinThenPark, WaitStrategy::kYielding,
+                                      WaitStrategy::kSleeping, WaitStrategy::kBlocking}) {
+    TempDir dir;
+    Options options = SmallOptions();
+    options.wait_strategy = strategy;
+    std::unique_ptr<Engine> engine;
+    ASSERT_TRUE(Engine::Open(options, dir.path(), &engine).ok());
+    for (int index = 0; index < 50; ++index) {
+      ASSERT_TRUE(engine->Put("key" + std::to_string(index), "value").ok());
+    }
+    ASSERT_TRUE(engine->Close().ok());
+    Options stored;
+    ASSERT_TRUE(Options::LoadFrom(dir.path(), &stored).ok());
+    EXPECT_EQ(stored.wait_strategy, strategy) << static_cast<int>(strategy);
+  }
+  Options bad = SmallOptions();
+  bad.wait_strategy = static_cast<WaitStrategy>(static_cast<uint8_t>(WaitStrategy::kBlocking) + 1);
+  const Status refused = bad.Validate();
+  EXPECT_TRUE(refused.IsInvalidArgument()) << refused.ToString();
+  EXPECT_NE(refused.message().find("wait_strategy"), std::string_view::npos);
+}
+
 TEST_F(EngineTest, SecondOpenOfTheSamePathIsBusy) {
   OpenEngine(SmallOptions());
   std::unique_ptr<Engine> second;

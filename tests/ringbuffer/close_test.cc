@@ -13,7 +13,7 @@
 namespace ringdb {
 namespace {
 
-class CloseTest : public ::testing::TestWithParam<WaitStrategyKind> {
+class CloseTest : public ::testing::TestWithParam<WaitStrategy> {
  protected:
   std::unique_ptr<RingBuffer> MakeRing(ProducerType type) {
     RingOptions options = test::SmallOptions(4, type);
@@ -25,10 +25,10 @@ class CloseTest : public ::testing::TestWithParam<WaitStrategyKind> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Strategies, CloseTest,
-                         ::testing::Values(WaitStrategyKind::kSpinThenPark,
-                                           WaitStrategyKind::kBlocking,
-                                           WaitStrategyKind::kYielding,
-                                           WaitStrategyKind::kSleeping));
+                         ::testing::Values(WaitStrategy::kSpinThenPark,
+                                           WaitStrategy::kBlocking,
+                                           WaitStrategy::kYielding,
+                                           WaitStrategy::kSleeping));
 
 TEST_P(CloseTest, CloseWakesBlockedProducersWithAborted) {
   auto ring = MakeRing(ProducerType::kMulti);

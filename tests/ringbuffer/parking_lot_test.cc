@@ -125,8 +125,8 @@ TEST(ParkingLotTest, PingPongNeverLosesAWakeUp) {
                               : 20000;
   for (const bool membarrier : {false, true}) {
     const AsymmetricFence fence(membarrier);
-    WaitStrategy wait;
-    wait.kind = WaitStrategyKind::kSpinThenPark;
+    Waiter wait;
+    wait.kind = WaitStrategy::kSpinThenPark;
     wait.spin_count = 0;
     wait.yield_count = 0;
     wait.fence = fence;

@@ -229,9 +229,9 @@ TEST(RingBufferNoConsumerTest, ConsumerNamesAndDependenciesAreChecked) {
 }
 
 TEST(RingBufferWaitStrategyTest, EveryStrategyDeliversAndTimesOut) {
-  for (WaitStrategyKind kind :
-       {WaitStrategyKind::kSpinThenPark, WaitStrategyKind::kBusySpin, WaitStrategyKind::kYielding,
-        WaitStrategyKind::kSleeping, WaitStrategyKind::kBlocking}) {
+  for (WaitStrategy kind :
+       {WaitStrategy::kSpinThenPark, WaitStrategy::kBusySpin, WaitStrategy::kYielding,
+        WaitStrategy::kSleeping, WaitStrategy::kBlocking}) {
     RingOptions options = test::SmallOptions(4);
     options.wait_strategy = kind;
     options.spin_count = 10;

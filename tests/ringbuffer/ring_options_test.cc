@@ -22,7 +22,7 @@ TEST(RingOptionsTest, DefaultsAreValid) {
   EXPECT_EQ(options.slot_count, 4096u);
   EXPECT_EQ(options.chunk_count, 4u);
   EXPECT_EQ(options.producer_type, ProducerType::kMulti);
-  EXPECT_EQ(options.wait_strategy, WaitStrategyKind::kSpinThenPark);
+  EXPECT_EQ(options.wait_strategy, WaitStrategy::kSpinThenPark);
   EXPECT_EQ(options.park_fence, ParkFence::kMembarrier);
   EXPECT_EQ(options.spin_count, kRingSpinCountDefault);
   EXPECT_EQ(options.yield_count, 0u);
@@ -61,7 +61,7 @@ TEST(RingOptionsTest, EnumsAndWaitCountsAreChecked) {
   producer.producer_type = static_cast<ProducerType>(7);
   ExpectRejected(producer, "producer_type");
   RingOptions wait;
-  wait.wait_strategy = static_cast<WaitStrategyKind>(9);
+  wait.wait_strategy = static_cast<WaitStrategy>(9);
   ExpectRejected(wait, "wait_strategy");
   RingOptions fence;
   fence.park_fence = static_cast<ParkFence>(5);

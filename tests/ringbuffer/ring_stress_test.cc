@@ -35,7 +35,7 @@ constexpr uint64_t kFailEvery = 37;
 
 struct StressConfig {
   ProducerType producer_type;
-  WaitStrategyKind wait;
+  WaitStrategy wait;
   uint32_t producer_count;
   ParkFence park_fence = ParkFence::kMembarrier;
   // kSpinThenPark: 0 parks right after the spin, so that the parking protocol is exercised as
@@ -195,18 +195,18 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Configurations, RingStressTest,
-    ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3},
-                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
+    ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3},
+                      StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3,
                                    ParkFence::kMembarrier, RingOptions().yield_count,
                                    RingOptions().spin_count},
-                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kBlocking, 2},
-                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kYielding, 2},
-                      StressConfig{ProducerType::kMulti, WaitStrategyKind::kSpinThenPark, 3,
+                      StressConfig{ProducerType::kMulti, WaitStrategy::kBlocking, 2},
+                      StressConfig{ProducerType::kMulti, WaitStrategy::kYielding, 2},
+                      StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3,
                                    ParkFence::kFence},
-                      StressConfig{ProducerType::kSingle, WaitStrategyKind::kSpinThenPark, 1},
-                      StressConfig{ProducerType::kSingle, WaitStrategyKind::kBlocking, 1,
+                      StressConfig{ProducerType::kSingle, WaitStrategy::kSpinThenPark, 1},
+                      StressConfig{ProducerType::kSingle, WaitStrategy::kBlocking, 1,
                                    ParkFence::kFence},
-                      StressConfig{ProducerType::kSingle, WaitStrategyKind::kSleeping, 1}));
+                      StressConfig{ProducerType::kSingle, WaitStrategy::kSleeping, 1}));
 
 }  // namespace
 }  // namespace ringdb
