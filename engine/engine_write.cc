@@ -24,16 +24,16 @@ Status CheckBatchLimits(const WriteBatch& batch, const Options& options) {
                                    " operations; a transaction holds at most " +
                                    std::to_string(txn::kOperationCountLimit));
   }
-  if (batch.key_bytes_min() == 0) {
+  if (batch.shortest_key_bytes() == 0) {
     return Status::InvalidArgument("the transaction has an empty key; keys need at least 1 byte");
   }
-  if (batch.key_bytes_max() > options.key_bytes_max) {
-    return Status::InvalidArgument("a key of " + std::to_string(batch.key_bytes_max()) +
+  if (batch.longest_key_bytes() > options.key_bytes_max) {
+    return Status::InvalidArgument("a key of " + std::to_string(batch.longest_key_bytes()) +
                                    " bytes exceeds key_bytes_max = " +
                                    std::to_string(options.key_bytes_max));
   }
-  if (batch.value_bytes_max() > options.value_bytes_max) {
-    return Status::InvalidArgument("a value of " + std::to_string(batch.value_bytes_max()) +
+  if (batch.longest_value_bytes() > options.value_bytes_max) {
+    return Status::InvalidArgument("a value of " + std::to_string(batch.longest_value_bytes()) +
                                    " bytes exceeds value_bytes_max = " +
                                    std::to_string(options.value_bytes_max));
   }
@@ -92,7 +92,7 @@ Status EngineImpl::FaultStatus() const {
 uint32_t EngineImpl::SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const {
   const uint64_t bytes =
       txn::kHeaderBytes + uint64_t{operation_count} * txn::kOpHeaderBytes + key_and_value_bytes;
-  const uint64_t slot_bytes = uint64_t{options_.ring_chunk_count} * 32;
+  const uint64_t slot_bytes = uint64_t{options_.ring_chunk_count} * kRingChunkSizeBytes;
   return static_cast<uint32_t>(std::min<uint64_t>((bytes + slot_bytes - 1) / slot_bytes,
                                                   UINT32_MAX));
 }

@@ -40,14 +40,16 @@ Status ValidateRing(const Options& options) {
 }
 
 Status ValidateLimits(const Options& options) {
-  const uint64_t ring_bytes = options.ring_slot_count * options.ring_chunk_count * 32;
+  const uint64_t ring_bytes = options.ring_slot_count * options.ring_chunk_count * kRingChunkSizeBytes;
   if (options.key_bytes_max < 1 || options.key_bytes_max > txn::kKeyBytesLimit) {
     return OutOfRange("key_bytes_max", options.key_bytes_max, "in [1, 1048576]");
   }
-  if (options.transaction_bytes_max < 64 || options.transaction_bytes_max > ring_bytes / 2) {
+  if (options.transaction_bytes_max < kTransactionBytesMin ||
+      options.transaction_bytes_max > ring_bytes / 2) {
     return Status::InvalidArgument(
         "transaction_bytes_max = " + std::to_string(options.transaction_bytes_max) +
-        " is out of range: must be in [64, " + std::to_string(ring_bytes / 2) +
+        " is out of range: must be in [" + std::to_string(kTransactionBytesMin) + ", " +
+        std::to_string(ring_bytes / 2) +
         "], half the ring's bytes (ring_slot_count * ring_chunk_count * 32)");
   }
   if (options.value_bytes_max > options.transaction_bytes_max) {

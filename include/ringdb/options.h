@@ -24,6 +24,10 @@ namespace ringdb {
 
 class Env;
 
+// The smallest transaction_bytes_max: the 8-byte transaction header and one operation (12 bytes
+// of framing) with room left for a short key and value.
+inline constexpr uint32_t kTransactionBytesMin = 64;
+
 // The memtable size ringdb gives RocksDB when Options::rocksdb_options is null.
 inline constexpr size_t kDefaultRocksDbWriteBufferBytes = size_t{16} << 20;
 
@@ -53,8 +57,8 @@ struct Options {
   // so that with the defaults one put of the largest key and the largest value fits.
   uint32_t value_bytes_max = (1u << 20) - (16u << 10);
   // Largest encoded transaction in bytes (keys, values, 12 bytes of framing per operation and 8
-  // per transaction); at most half the ring's bytes, so that one transaction never waits for the
-  // whole ring.
+  // per transaction), in [64 (kTransactionBytesMin), half the ring's bytes]: at most half, so
+  // that one transaction never waits for the whole ring.
   // A transaction over it is refused with InvalidArgument and nothing is published.
   // Default: 1 MiB (with the default ring of 2 MiB).
   uint32_t transaction_bytes_max = 1u << 20;

@@ -44,10 +44,12 @@ class WriteBatch {
   bool empty() const { return operation_count_ == 0; }
   // The encoded transaction, exactly as it will be journaled.
   std::string_view encoded() const { return rep_; }
-  // Bounds of what was added, so that Submit checks the engine's limits without a second pass.
-  uint32_t key_bytes_min() const { return key_bytes_min_; }
-  uint64_t key_bytes_max() const { return key_bytes_max_; }
-  uint64_t value_bytes_max() const { return value_bytes_max_; }
+  // Sizes of the shortest key, the longest key and the longest value added so far (not limits:
+  // Options::key_bytes_max and value_bytes_max are), so that Submit checks the engine's limits
+  // without a second pass over the batch. UINT32_MAX, 0 and 0 while the batch is empty.
+  uint32_t shortest_key_bytes() const { return key_bytes_min_; }
+  uint64_t longest_key_bytes() const { return key_bytes_max_; }
+  uint64_t longest_value_bytes() const { return value_bytes_max_; }
 
  private:
   void Append(uint8_t type, std::string_view key, std::string_view value);

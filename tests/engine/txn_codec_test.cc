@@ -54,7 +54,7 @@ TEST(TxnCodecTest, ClearKeepsNothingButTheHeader) {
   batch.Clear();
   EXPECT_TRUE(batch.empty());
   EXPECT_EQ(batch.encoded().size(), txn::kHeaderBytes);
-  EXPECT_EQ(batch.key_bytes_max(), 0u);
+  EXPECT_EQ(batch.longest_key_bytes(), 0u);
 }
 
 TEST(TxnCodecTest, EveryTruncationIsCorruption) {
