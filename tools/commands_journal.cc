@@ -174,89 +174,118 @@ int JournalVerify(const CommonArgs& args) {
   return kExitOk;
 }
 
-int Info(const CommonArgs& args) {
-  std::unique_ptr<journal::JournalReader> reader;
-  Status status = OpenReader(args.path, &reader);
-  if (!status.ok()) {
-    return Fail("info", status);
-  }
-  Options options;
-  const Status options_status = ReadOptionsFile(args.path, &options);
-  uint64_t marker = 0;
-  status = ReadMarkerReadOnly(args.path, &marker);
-  if (!status.ok()) {
-    return Fail("info", status);
-  }
+namespace {
+
+// What `info` shows of a database, read without changing it.
+struct InfoFacts {
   struct Range {
     uint64_t first = 0;
     uint64_t last = 0;
     uint64_t records = 0;
   };
+  Options options;
+  Status options_status;  // Whether OPTIONS could be read.
+  uint64_t marker = 0;
   std::map<std::string, Range> segments;
   journal::RecoveryReport report;
+  uint64_t db_bytes = 0;
+};
+
+// Reads the facts; the status names what could not be read ("what" says at which step).
+Status GatherInfo(const std::string& path, InfoFacts* facts, std::string* what) {
+  std::unique_ptr<journal::JournalReader> reader;
+  *what = "info";
+  Status status = OpenReader(path, &reader);
+  if (status.ok()) {
+    facts->options_status = ReadOptionsFile(path, &facts->options);
+    status = ReadMarkerReadOnly(path, &facts->marker);
+  }
+  if (!status.ok()) {
+    return status;
+  }
+  *what = "info: reading the journal";
   status = reader->Read(0, [&](const journal::Record& record) {
-    Range& range = segments[std::string(record.segment)];
+    InfoFacts::Range& range = facts->segments[std::string(record.segment)];
     range.first = range.records == 0 ? record.first_sequence : range.first;
     range.last = record.first_sequence + record.count - 1;
     ++range.records;
     return Status::OK();
-  }, &report);
-  if (!status.ok()) {
-    return Fail("info: reading the journal", status);
+  }, &facts->report);
+  facts->db_bytes = DirectoryBytes(path + "/db");
+  return status;
+}
+
+void PrintInfoJson(const std::string& path, const InfoFacts& facts) {
+  std::string list = "[";
+  for (const auto& [name, range] : facts.segments) {
+    list += (list.size() > 1 ? ", " : "") + JsonObject()
+                                                .Add("name", name)
+                                                .Add("first_sequence", range.first)
+                                                .Add("last_sequence", range.last)
+                                                .Add("records", range.records)
+                                                .str();
   }
-  const uint64_t db_bytes = DirectoryBytes(args.path + "/db");
-  if (args.json) {
-    std::string list = "[";
-    for (const auto& [name, range] : segments) {
-      list += (list.size() > 1 ? ", " : "") + JsonObject()
-                                                  .Add("name", name)
-                                                  .Add("first_sequence", range.first)
-                                                  .Add("last_sequence", range.last)
-                                                  .Add("records", range.records)
-                                                  .str();
-    }
-    std::printf("%s\n", JsonObject()
-                            .Add("path", args.path)
-                            .Add("version", RINGDB_VERSION_STRING)
-                            .AddRaw("options", options_status.ok()
-                                                   ? "\"" + Escape(FormatOptionsNamed(options, ""),
-                                                                    true) + "\""
-                                                   : "null")
-                            .Add("journal_first_sequence", report.first_sequence)
-                            .Add("journal_last_sequence", report.last_sequence)
-                            .Add("applied_marker", marker)
-                            .Add("rocksdb_bytes", db_bytes)
-                            .AddRaw("segments", list + "]")
-                            .str()
-                            .c_str());
-    return kExitOk;
-  }
-  std::printf("ringdb database %s (ringdb %s)\n", args.path.c_str(), RINGDB_VERSION_STRING);
-  if (options_status.ok()) {
-    std::printf("ring: %llu slots of %u bytes (%llu bytes reserved)\n",
+  std::printf("%s\n", JsonObject()
+                          .Add("path", path)
+                          .Add("version", RINGDB_VERSION_STRING)
+                          .AddRaw("options", facts.options_status.ok()
+                                                 ? "\"" + Escape(FormatOptionsNamed(facts.options,
+                                                                                    ""),
+                                                                 true) + "\""
+                                                 : "null")
+                          .Add("journal_first_sequence", facts.report.first_sequence)
+                          .Add("journal_last_sequence", facts.report.last_sequence)
+                          .Add("applied_marker", facts.marker)
+                          .Add("rocksdb_bytes", facts.db_bytes)
+                          .AddRaw("segments", list + "]")
+                          .str()
+                          .c_str());
+}
+
+void PrintInfoText(const std::string& path, const InfoFacts& facts) {
+  std::printf("ringdb database %s (ringdb %s)\n", path.c_str(), RINGDB_VERSION_STRING);
+  if (facts.options_status.ok()) {
+    const Options& options = facts.options;
+    const uint64_t slot_bytes = uint64_t{options.ring_chunk_count} * kRingChunkSizeBytes;
+    std::printf("ring: %llu slots of %llu bytes (%llu bytes reserved)\n",
                 static_cast<unsigned long long>(options.ring_slot_count),
-                options.ring_chunk_count * 32,
-                static_cast<unsigned long long>(options.ring_slot_count *
-                                                options.ring_chunk_count * 32));
+                static_cast<unsigned long long>(slot_bytes),
+                static_cast<unsigned long long>(options.ring_slot_count * slot_bytes));
     std::printf("options in force at the last open:\n%s",
                 FormatOptionsNamed(options, "  ").c_str());
   }
+  const journal::RecoveryReport& report = facts.report;
   std::printf("journal: sequences %llu..%llu; applied marker in RocksDB: %llu (replay on open: %llu "
               "transactions)\n",
               static_cast<unsigned long long>(report.first_sequence),
               static_cast<unsigned long long>(report.last_sequence),
-              static_cast<unsigned long long>(marker),
-              static_cast<unsigned long long>(report.last_sequence > marker
-                                                  ? report.last_sequence - marker
+              static_cast<unsigned long long>(facts.marker),
+              static_cast<unsigned long long>(report.last_sequence > facts.marker
+                                                  ? report.last_sequence - facts.marker
                                                   : 0));
-  for (const auto& [name, range] : segments) {
+  for (const auto& [name, range] : facts.segments) {
     std::printf("  segment %s: sequences %llu..%llu (%llu records)\n", name.c_str(),
                 static_cast<unsigned long long>(range.first),
                 static_cast<unsigned long long>(range.last),
                 static_cast<unsigned long long>(range.records));
   }
-  std::printf("rocksdb: %llu bytes in %s/db\n", static_cast<unsigned long long>(db_bytes),
-              args.path.c_str());
+  std::printf("rocksdb: %llu bytes in %s/db\n", static_cast<unsigned long long>(facts.db_bytes),
+              path.c_str());
+}
+
+}  // namespace
+
+int Info(const CommonArgs& args) {
+  InfoFacts facts;
+  std::string what;
+  if (Status status = GatherInfo(args.path, &facts, &what); !status.ok()) {
+    return Fail(what, status);
+  }
+  if (args.json) {
+    PrintInfoJson(args.path, facts);
+  } else {
+    PrintInfoText(args.path, facts);
+  }
   return kExitOk;
 }
 

@@ -97,6 +97,114 @@ int Parse(CLI::App* app, int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+
+// Every command's arguments and the exit code its callback sets: they outlive the parse.
+struct Commands {
+  CommonArgs args;
+  int code = ringdb::tool::kExitOk;
+  std::string key;
+  std::string value;
+  std::string prefix;
+  std::string from;
+  uint64_t limit = 0;
+  uint64_t from_sequence = 0;
+  uint64_t to_sequence = 0;
+  bool values = false;
+  std::string mode = "tolerate-torn-tail";
+  std::string into;
+  std::string target;
+  ringdb::bench::BenchConfig bench;
+};
+
+// info, get, scan, put, delete and stats: the database's contents and state.
+void AddDataCommands(CLI::App* app, Commands* c) {
+  CLI::App* info = AddPathCommand(app, "info", "options, journal sequences and segments, "
+                                  "applied marker, RocksDB size (safe beside a live engine)",
+                                  &c->args);
+  info->callback([c] { c->code = ringdb::tool::Info(c->args); });
+
+  CLI::App* get = AddPathCommand(app, "get", "print the value of a key (safe beside a live engine)",
+                                 &c->args);
+  get->add_option("key", c->key)->required();
+  get->callback([c] { c->code = ringdb::tool::Get(c->args, c->key); });
+
+  CLI::App* scan = AddPathCommand(app, "scan",
+                                  "list keys and values in order (safe beside a live engine)",
+                                  &c->args);
+  scan->add_option("--prefix", c->prefix, "only keys starting with this");
+  scan->add_option("--from", c->from, "start at this key");
+  scan->add_option("--limit", c->limit, "at most this many (0: all)");
+  scan->callback([c] { c->code = ringdb::tool::Scan(c->args, c->prefix, c->from, c->limit); });
+
+  CLI::App* put = AddPathCommand(app, "put", "write a key through the engine (journaled)",
+                                 &c->args);
+  put->add_option("key", c->key)->required();
+  put->add_option("value", c->value)->required();
+  put->callback([c] { c->code = ringdb::tool::Put(c->args, c->key, c->value); });
+
+  CLI::App* del = AddPathCommand(app, "delete", "delete a key through the engine", &c->args);
+  del->add_option("key", c->key)->required();
+  del->callback([c] { c->code = ringdb::tool::Delete(c->args, c->key); });
+
+  CLI::App* stats = AddPathCommand(app, "stats",
+                                   "what a read-only view says: sequences, journal, RocksDB "
+                                   "(safe beside a live engine)", &c->args);
+  stats->callback([c] { c->code = ringdb::tool::Stats(c->args); });
+}
+
+// journal dump and journal verify.
+void AddJournalCommands(CLI::App* app, Commands* c) {
+  CLI::App* journal =
+      app->add_subcommand("journal", "read the journal (safe beside a live engine)");
+  journal->require_subcommand(1);
+  CLI::App* dump = AddPathCommand(journal, "dump", "print every record and its operations",
+                                  &c->args);
+  dump->add_option("--from-seq", c->from_sequence, "first sequence to print");
+  dump->add_option("--to-seq", c->to_sequence, "last sequence to print");
+  dump->add_flag("--values", c->values, "print values too (escaped)");
+  dump->callback([c] {
+    c->code = ringdb::tool::JournalDump(c->args, c->from_sequence, c->to_sequence, c->values);
+  });
+  CLI::App* verify = AddPathCommand(journal, "verify",
+                                    "check every checksum and the chain; exit 4 on corruption",
+                                    &c->args);
+  verify->callback([c] { c->code = ringdb::tool::JournalVerify(c->args); });
+}
+
+// recover, replay and backup.
+void AddRecoveryCommands(CLI::App* app, Commands* c) {
+  CLI::App* recover = AddPathCommand(app, "recover", "open with a recovery mode and report",
+                                     &c->args);
+  recover->add_option("--mode", c->mode,
+                      "absolute | tolerate-torn-tail | point-in-time | skip-corrupted");
+  recover->callback([c] { c->code = ringdb::tool::Recover(c->args, c->mode); });
+
+  CLI::App* replay = AddPathCommand(app, "replay",
+                                    "rebuild a fresh RocksDB directory from the journal", &c->args);
+  replay->add_option("--into", c->into, "the new RocksDB directory (must not exist)")->required();
+  replay->add_option("--to-seq", c->to_sequence, "stop after this sequence (point in time)");
+  replay->callback([c] { c->code = ringdb::tool::Replay(c->args, c->into, c->to_sequence); });
+
+  CLI::App* backup = AddPathCommand(
+      app, "backup", "consistent copy that `recover` opens (safe beside a live engine)", &c->args);
+  backup->add_option("target", c->target, "the backup directory (must not exist)")->required();
+  backup->callback([c] { c->code = ringdb::tool::BackupReadOnly(c->args, c->target); });
+}
+
+void AddBenchCommand(CLI::App* app, Commands* c) {
+  CLI::App* bench = app->add_subcommand("bench", "durable throughput beside RocksDB");
+  bench->add_flag("--quick", c->bench.quick, "about a minute instead of ten");
+  bench->add_flag("--json", c->bench.json, "JSON lines");
+  bench->add_option("--dir", c->bench.dir, "where to create the benchmark directories");
+  bench->add_option("--load", c->bench.load,
+                    "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
+      ->check(CLI::Range(0, ringdb::bench::kBenchLoadMax));
+  bench->callback([c] { c->code = ringdb::bench::RunEngineBench(c->bench); });
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   ringdb::bench::RunWriterIfAsked();  // `ringdb bench` W4's writer process: writes, then exits.
   CLI::App app("ringdb " RINGDB_VERSION_STRING
@@ -104,88 +212,11 @@ int main(int argc, char** argv) {
   app.footer(kExitCodes);
   app.set_version_flag("--version", RINGDB_VERSION_STRING);
   app.require_subcommand(1);
-  CommonArgs args;
-  int code = ringdb::tool::kExitOk;
-
-  CLI::App* info = AddPathCommand(&app, "info", "options, journal sequences and segments, "
-                                  "applied marker, RocksDB size (safe beside a live engine)", &args);
-  info->callback([&] { code = ringdb::tool::Info(args); });
-
-  std::string key;
-  std::string value;
-  CLI::App* get = AddPathCommand(&app, "get", "print the value of a key (safe beside a live engine)",
-                                 &args);
-  get->add_option("key", key)->required();
-  get->callback([&] { code = ringdb::tool::Get(args, key); });
-
-  std::string prefix;
-  std::string from;
-  uint64_t limit = 0;
-  CLI::App* scan = AddPathCommand(&app, "scan",
-                                  "list keys and values in order (safe beside a live engine)", &args);
-  scan->add_option("--prefix", prefix, "only keys starting with this");
-  scan->add_option("--from", from, "start at this key");
-  scan->add_option("--limit", limit, "at most this many (0: all)");
-  scan->callback([&] { code = ringdb::tool::Scan(args, prefix, from, limit); });
-
-  CLI::App* put = AddPathCommand(&app, "put", "write a key through the engine (journaled)", &args);
-  put->add_option("key", key)->required();
-  put->add_option("value", value)->required();
-  put->callback([&] { code = ringdb::tool::Put(args, key, value); });
-
-  CLI::App* del = AddPathCommand(&app, "delete", "delete a key through the engine", &args);
-  del->add_option("key", key)->required();
-  del->callback([&] { code = ringdb::tool::Delete(args, key); });
-
-  CLI::App* stats = AddPathCommand(&app, "stats",
-                                   "what a read-only view says: sequences, journal, RocksDB "
-                                   "(safe beside a live engine)", &args);
-  stats->callback([&] { code = ringdb::tool::Stats(args); });
-
-  CLI::App* journal = app.add_subcommand("journal", "read the journal (safe beside a live engine)");
-  journal->require_subcommand(1);
-  uint64_t from_sequence = 0;
-  uint64_t to_sequence = 0;
-  bool values = false;
-  CLI::App* dump = AddPathCommand(journal, "dump", "print every record and its operations", &args);
-  dump->add_option("--from-seq", from_sequence, "first sequence to print");
-  dump->add_option("--to-seq", to_sequence, "last sequence to print");
-  dump->add_flag("--values", values, "print values too (escaped)");
-  dump->callback([&] { code = ringdb::tool::JournalDump(args, from_sequence, to_sequence, values); });
-  CLI::App* verify = AddPathCommand(journal, "verify",
-                                    "check every checksum and the chain; exit 4 on corruption",
-                                    &args);
-  verify->callback([&] { code = ringdb::tool::JournalVerify(args); });
-
-  std::string mode = "tolerate-torn-tail";
-  CLI::App* recover = AddPathCommand(&app, "recover", "open with a recovery mode and report", &args);
-  recover->add_option("--mode", mode,
-                      "absolute | tolerate-torn-tail | point-in-time | skip-corrupted");
-  recover->callback([&] { code = ringdb::tool::Recover(args, mode); });
-
-  std::string into;
-  CLI::App* replay = AddPathCommand(&app, "replay",
-                                    "rebuild a fresh RocksDB directory from the journal", &args);
-  replay->add_option("--into", into, "the new RocksDB directory (must not exist)")->required();
-  replay->add_option("--to-seq", to_sequence, "stop after this sequence (point in time)");
-  replay->callback([&] { code = ringdb::tool::Replay(args, into, to_sequence); });
-
-  std::string target;
-  CLI::App* backup = AddPathCommand(
-      &app, "backup", "consistent copy that `recover` opens (safe beside a live engine)", &args);
-  backup->add_option("target", target, "the backup directory (must not exist)")->required();
-  backup->callback([&] { code = ringdb::tool::BackupReadOnly(args, target); });
-
-  ringdb::bench::BenchConfig bench_config;
-  CLI::App* bench = app.add_subcommand("bench", "durable throughput beside RocksDB");
-  bench->add_flag("--quick", bench_config.quick, "about a minute instead of ten");
-  bench->add_flag("--json", bench_config.json, "JSON lines");
-  bench->add_option("--dir", bench_config.dir, "where to create the benchmark directories");
-  bench->add_option("--load", bench_config.load,
-                    "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
-      ->check(CLI::Range(0, ringdb::bench::kBenchLoadMax));
-  bench->callback([&] { code = ringdb::bench::RunEngineBench(bench_config); });
-
+  Commands commands;
+  AddDataCommands(&app, &commands);
+  AddJournalCommands(&app, &commands);
+  AddRecoveryCommands(&app, &commands);
+  AddBenchCommand(&app, &commands);
   const int parse_exit = Parse(&app, argc, argv);
-  return parse_exit >= 0 ? parse_exit : code;
+  return parse_exit >= 0 ? parse_exit : commands.code;
 }
