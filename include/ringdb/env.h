@@ -1,6 +1,6 @@
 // ringdb::Env: the file layer. Every byte the journal reads or writes goes through an Env, so that
-// a test can put a fault-injecting one underneath (journal/fault_injection_env.h) and check what
-// happens when a write is torn, a sync fails or a directory entry is lost.
+// a test can put a fault-injecting one underneath (tests/test_util/fault_injection_env.h) and
+// check what happens when a write is torn, a sync fails or a directory entry is lost.
 //
 // The interface is deliberately small: positional reads and writes (a journal overwrites pre-zeroed
 // segments, so an append-only file type would not do), data sync and full sync, truncate, and the

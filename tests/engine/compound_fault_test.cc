@@ -49,7 +49,7 @@
 #include <thread>
 #include <vector>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/power_loss_fs.h"

@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/engine_fixture.h"
 
 namespace ringdb {

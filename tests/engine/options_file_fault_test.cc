@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/options_file.h"
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 
 namespace ringdb {
 namespace {

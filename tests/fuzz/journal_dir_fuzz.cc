@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "journal_dir.h"

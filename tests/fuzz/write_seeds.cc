@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engine/options_file.h"
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/record_format.h"
 #include "journal_dir.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "test_util/temp_dir.h"
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 

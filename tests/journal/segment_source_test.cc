@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/record_format.h"
 #include "journal/segment_reader.h"

@@ -46,7 +46,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 
 namespace ringdb {
 

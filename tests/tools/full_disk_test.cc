@@ -34,7 +34,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
 
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/child_process.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/power_loss_fs.h"

@@ -12,7 +12,7 @@
 
 #include "backwards_journal.h"
 #include "engine/txn_codec.h"
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 
 namespace ringdb::tool {

@@ -1,4 +1,4 @@
-#include "journal/fault_injection_env.h"
+#include "test_util/fault_injection_env.h"
 
 #include <algorithm>
 #include <cerrno>
