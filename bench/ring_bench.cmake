@@ -2,7 +2,7 @@
 # packages (boost lockfree, concurrentqueue, atomic_queue) under /usr/include, needed only here.
 find_package(Boost REQUIRED)
 add_executable(ring_bench ${CMAKE_CURRENT_LIST_DIR}/ring_bench.cc)
-# Built into build/ring_bench, where the issue asks for it.
+# Built into build/ring_bench, beside the ringdb command.
 set_target_properties(ring_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 target_include_directories(ring_bench PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(ring_bench PRIVATE ringdb::ringdb Boost::headers Threads::Threads)

@@ -33,8 +33,9 @@ class Applier {
   // Judges the transaction with journal sequence `sequence` (by the format's limits, never the
   // options': see txn_format.h) against the state so far. OK: its writes are staged. Conflict: a
   // precondition failed, nothing is staged. Corruption: the bytes do not decode, nothing is
-  // staged. NotSupported: a newer ringdb wrote it; not judged. IOError: the database could not be read, or an early commit of the group (needed to
-  // read a key the group wrote) failed; the transaction is not judged. Sequences must increase.
+  // staged. NotSupported: a newer ringdb wrote it; not judged. IOError: the database could not
+  // be read, or an early commit of the group (needed to read a key the group wrote) failed; the
+  // transaction is not judged. Sequences must increase.
   Status Stage(std::span<const std::byte> transaction, uint64_t sequence);
   // Writes every staged transaction and the marker (the last judged sequence) in one RocksDB
   // write. A no-op when nothing was judged since the last commit. IOError names RocksDB's error;

@@ -141,18 +141,11 @@ Result<ClaimedBatch> EngineImpl::ClaimFilled(const WriteBatch& batch,
   return claimed;
 }
 
-// A synchronous write carries its transaction through the stages on its own thread when it can,
-// as RocksDB's write-group leader does: it takes the journal stage if nobody holds it (before
-// publishing, so that the stage's thread, woken by the publish, finds it taken), journals every
-// transaction published so far as one group with one fdatasync, takes the apply stage before
-// handing that group on, and applies it. Each hand-off it saves is a wake-up that, on a host
-// whose cores are busy, waits for the scheduler. A writer that finds a stage held waits for its
-// token, and the holder (a writer or the stage's thread) takes its transaction in its next pass.
-// The claim comes first: a writer holding the journal stage while it waits for room in the ring
-// would keep the room from ever being made.
 namespace {
 
-// One batch per thread for the single-operation conveniences; Clear keeps its buffer.
+// One batch per thread for the single-operation conveniences; Clear keeps its buffer. A call
+// nested in another on the same thread would clear it, which is safe: Write copies the batch into
+// the ring before it publishes or waits, and reads it no more.
 WriteBatch& ThreadBatch() {
   thread_local WriteBatch batch;
   batch.Clear();
@@ -173,6 +166,15 @@ Status Engine::Delete(std::string_view key) {
   return Write(batch);
 }
 
+// A synchronous write carries its transaction through the stages on its own thread when it can,
+// as RocksDB's write-group leader does: it takes the journal stage if nobody holds it (before
+// publishing, so that the stage's thread, woken by the publish, finds it taken), journals every
+// transaction published so far as one group with one fdatasync, takes the apply stage before
+// handing that group on, and applies it. Each hand-off it saves is a wake-up that, on a host
+// whose cores are busy, waits for the scheduler. A writer that finds a stage held waits for its
+// token, and the holder (a writer or the stage's thread) takes its transaction in its next pass.
+// The claim comes first: a writer holding the journal stage while it waits for room in the ring
+// would keep the room from ever being made.
 Status EngineImpl::Write(const WriteBatch& batch) {
   Result<ClaimedBatch> claimed = ClaimFilled(batch, kNoDeadline);
   if (!claimed.ok()) {

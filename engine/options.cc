@@ -40,7 +40,8 @@ Status ValidateRing(const Options& options) {
 }
 
 Status ValidateLimits(const Options& options) {
-  const uint64_t ring_bytes = options.ring_slot_count * options.ring_chunk_count * kRingChunkSizeBytes;
+  const uint64_t ring_bytes =
+      options.ring_slot_count * options.ring_chunk_count * kRingChunkSizeBytes;
   if (options.key_bytes_max < 1 || options.key_bytes_max > txn::kKeyBytesLimit) {
     return OutOfRange("key_bytes_max", options.key_bytes_max, "in [1, 1048576]");
   }

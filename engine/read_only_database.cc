@@ -91,7 +91,6 @@ std::string PrefixSuccessor(std::string_view prefix) {
   return successor;
 }
 
-
 // An iterator over (the view's batch over RocksDB's state), with ringdb's bounds and prefix. The
 // bounds are given to RocksDB's iterator; the merged iterator is held to them here.
 class ViewIterator final : public Iterator {
@@ -605,4 +604,3 @@ Status Engine::OpenReadOnly(const Options& options, const std::string& path,
 }
 
 }  // namespace ringdb
-

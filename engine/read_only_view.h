@@ -32,7 +32,6 @@ enum class ReadFailure : uint8_t {
   kRetryable,  // A gap, a segment gone, damage that a live engine's retirement explains.
 };
 
-
 // Whether a process holds the flock on <path>/LOCK, told from /proc/locks without taking any lock
 // (a probe by locking would make an engine opening at that moment fail with Busy).
 bool LockHeld(const std::string& path);

@@ -1,5 +1,5 @@
-// ringdb's ring buffer on its own, the way the seed's README used it: claim slots, fill them in
-// place, publish them as one transaction, wait for the token, and consume on another thread.
+// ringdb's ring buffer on its own: claim slots, fill them in place, publish them as one
+// transaction, wait for the token, and consume on another thread.
 //
 // Build: part of the ringdb build (examples/ring.cmake), or against an installed ringdb with
 //   find_package(ringdb CONFIG) and target_link_libraries(app PRIVATE ringdb::ringdb).

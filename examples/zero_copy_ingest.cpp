@@ -1,5 +1,5 @@
-// Zero-copy ingest, the seed's flow: claim ring slots, fill them in place straight from a stream
-// (here a pipe, as a socket would be), publish the claim as one transaction, wait on its token.
+// Zero-copy ingest: claim ring slots, fill them in place straight from a stream (here a pipe, as
+// a socket would be), publish the claim as one transaction, wait on its token.
 // The record's bytes go from the kernel into the ring slot with no intermediate buffer.
 //
 //   zero_copy_ingest [path]

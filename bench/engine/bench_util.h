@@ -122,7 +122,7 @@ struct Line {
   std::string unit;
   std::string baseline;  // Empty for value-only lines.
   double baseline_value = 0;
-  std::string target;    // The target, for the readable output.
+  std::string target;    // The line's target, for the readable output.
 };
 void Print(const Line& line, bool json);
 

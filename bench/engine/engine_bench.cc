@@ -161,7 +161,7 @@ void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
            rocks.per_second, ">= 2.0"},
           config.json);
   }
-  // W2 with 10 puts per transaction, reported beside the lines.
+  // W2 with 10 puts per transaction, reported beside the targeted lines.
   const Figures rocks10 = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
     return RocksDbWriters(d, 16, 10, true, false, seconds);
   });

@@ -227,8 +227,9 @@ class Engine {
   // Submit, then wait for the transaction: its own outcome (OK, Conflict, ...), exact however
   // long the caller's thread is kept from reading it, never Unknown (see Token::status).
   virtual Status Write(const WriteBatch& batch) = 0;
-  // A transaction of one put or one delete, written as Write writes it. After a thread's first
-  // call they allocate nothing: each thread reuses one batch of its own.
+  // A transaction of one put or one delete, written as Write writes it. Each thread reuses one
+  // batch of its own, so a call allocates nothing once that batch has grown to the thread's
+  // largest key and value.
   Status Put(std::string_view key, std::string_view value);
   Status Delete(std::string_view key);
   // Claims `slot_count` ring slots for a transaction written in place. Waits for room, without

@@ -194,7 +194,7 @@ class Consumer {
   size_t slot_size_bytes_;
 };
 
-// The seed's GetInfo: how the ring is partitioned and where everyone is.
+// How the ring is partitioned and where everyone is.
 struct RingInfo {
   struct ConsumerInfo {
     std::string name;

@@ -50,6 +50,12 @@ class WriteBatch {
   uint32_t shortest_key_bytes() const { return key_bytes_min_; }
   uint64_t longest_key_bytes() const { return key_bytes_max_; }
   uint64_t longest_value_bytes() const { return value_bytes_max_; }
+  // The names these had before, which read like the limits of the same names in Options.
+  [[deprecated("use shortest_key_bytes")]] uint32_t key_bytes_min() const { return key_bytes_min_; }
+  [[deprecated("use longest_key_bytes")]] uint64_t key_bytes_max() const { return key_bytes_max_; }
+  [[deprecated("use longest_value_bytes")]] uint64_t value_bytes_max() const {
+    return value_bytes_max_;
+  }
 
  private:
   void Append(uint8_t type, std::string_view key, std::string_view value);

@@ -1,7 +1,8 @@
 // Goal: a transaction written by a newer ringdb (a format version above this one's, or an
 // operation type this one does not know) stops recovery, the read-only view, `ringdb replay` and
-// `ringdb journal dump` with a NotSupported naming the record, instead of being judged failed and skipped: skipping would move
-// the applied marker past acknowledged work, which a later upgrade could then never replay.
+// `ringdb journal dump` with a NotSupported naming the record, instead of being judged failed and
+// skipped: skipping would move the applied marker past acknowledged work, which a later upgrade
+// could then never replay.
 // Method: a real database; the newer transaction is appended with the journal's own writer (a
 // valid, checksummed record), the way a newer binary would have written it.
 #include <gtest/gtest.h>
