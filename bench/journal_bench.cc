@@ -11,7 +11,6 @@
 // Usage: journal_bench [--json] [--open]. --open measures only Journal::Open over 64 MiB of
 // journal, after a kill and after a clean close (median of 5 opens each).
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/crc32c.h"
 #include "journal/journal.h"
@@ -270,9 +271,10 @@ int main(int argc, char** argv) {
     for (const bool clean : {false, true}) {
       const double ms = MedianOpenMs(dir, 64, clean, 5);
       if (json) {
-        std::printf("{\"bench\": \"journal.open_64mib_after_%s\", \"value\": %.1f, "
-                    "\"unit\": \"ms\"}\n",
-                    clean ? "close" : "kill", ms);
+        std::printf(
+            "{\"bench\": \"journal.open_64mib_after_%s\", \"value\": %.1f, "
+            "\"unit\": \"ms\"}\n",
+            clean ? "close" : "kill", ms);
       } else {
         std::printf("open after %s, 64 MiB of journal: %.1f ms (median of 5)\n",
                     clean ? "a clean close" : "a kill", ms);

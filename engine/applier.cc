@@ -148,8 +148,7 @@ void EncodeMarker(uint64_t sequence, char (&marker)[8]) {
 
 }  // namespace
 
-Status Applier::WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
-                            uint64_t sequence) {
+Status Applier::WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence) {
   char marker[8];
   EncodeMarker(sequence, marker);
   rocksdb::WriteOptions write_options;
@@ -184,8 +183,8 @@ Status Applier::Commit() {
   return Status::OK();
 }
 
-Status Applier::ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
-                           uint64_t* sequence, const rocksdb::Snapshot* snapshot) {
+Status Applier::ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t* sequence,
+                           const rocksdb::Snapshot* snapshot) {
   RINGDB_ASSERT(sequence != nullptr);
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;

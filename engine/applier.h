@@ -51,8 +51,8 @@ class Applier {
   static constexpr const char* kMarkerKey = "applied_sequence";
   // As of snapshot when one is given: the marker is written in the same RocksDB write as the
   // transactions it covers, so a snapshot's marker is exactly the last transaction it sees.
-  static Status ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
-                           uint64_t* sequence, const rocksdb::Snapshot* snapshot = nullptr);
+  static Status ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t* sequence,
+                           const rocksdb::Snapshot* snapshot = nullptr);
   // Sets the marker alone (salvage renumbers the journal and must say where RocksDB stands).
   static Status WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence);
 

@@ -47,8 +47,8 @@ inline bool JudgedFailed(const Status& status) {
 
 // `status` (not OK), prefixed with the journal record it stopped at.
 inline Status AtRecord(const Status& status, std::string_view segment, uint64_t offset) {
-  return Status::FromCode(status.code(), "journal record at " + std::string(segment) +
-                                             " offset " + std::to_string(offset) + ": " +
+  return Status::FromCode(status.code(), "journal record at " + std::string(segment) + " offset " +
+                                             std::to_string(offset) + ": " +
                                              std::string(status.message()));
 }
 

@@ -12,8 +12,8 @@ void ValueBuffer::Write(size_t offset, std::span<const std::byte> data) const {
   RINGDB_ASSERT(offset + data.size() <= size());
   while (!data.empty()) {
     const bool in_first = offset < first.size();
-    const std::span<std::byte> region = in_first ? first.subspan(offset)
-                                                 : second.subspan(offset - first.size());
+    const std::span<std::byte> region =
+        in_first ? first.subspan(offset) : second.subspan(offset - first.size());
     const size_t length = std::min(region.size(), data.size());
     std::memcpy(region.data(), data.data(), length);
     data = data.subspan(length);
@@ -81,9 +81,8 @@ ValueBuffer ClaimedTransaction::Region(size_t offset, size_t length) {
   return buffer;
 }
 
-Status ClaimedTransaction::AddOperation(uint8_t type, std::string_view key,
-                                        std::string_view value, ValueBuffer* in_place,
-                                        uint32_t in_place_bytes) {
+Status ClaimedTransaction::AddOperation(uint8_t type, std::string_view key, std::string_view value,
+                                        ValueBuffer* in_place, uint32_t in_place_bytes) {
   if (!active()) {
     return Status::InvalidArgument("the claimed transaction was already published or aborted");
   }
@@ -94,14 +93,14 @@ Status ClaimedTransaction::AddOperation(uint8_t type, std::string_view key,
   const Options& options = engine_->options();
   const size_t value_bytes = in_place != nullptr ? in_place_bytes : value.size();
   if (key.empty() || key.size() > options.key_bytes_max) {
-    return Status::InvalidArgument("a key of " + std::to_string(key.size()) +
-                                   " bytes is outside [1, key_bytes_max = " +
-                                   std::to_string(options.key_bytes_max) + "]");
+    return Status::InvalidArgument(
+        "a key of " + std::to_string(key.size()) +
+        " bytes is outside [1, key_bytes_max = " + std::to_string(options.key_bytes_max) + "]");
   }
   if (value_bytes > options.value_bytes_max) {
-    return Status::InvalidArgument("a value of " + std::to_string(value_bytes) +
-                                   " bytes exceeds value_bytes_max = " +
-                                   std::to_string(options.value_bytes_max));
+    return Status::InvalidArgument(
+        "a value of " + std::to_string(value_bytes) +
+        " bytes exceeds value_bytes_max = " + std::to_string(options.value_bytes_max));
   }
   const size_t needed = txn::OpEncodedBytes(key.size(), value_bytes);
   if (needed > bytes_free()) {
@@ -149,8 +148,8 @@ Status ClaimedTransaction::ExpectPresent(std::string_view key) {
 
 Result<ValueBuffer> ClaimedTransaction::PutInPlace(std::string_view key, uint32_t value_bytes) {
   ValueBuffer buffer;
-  Status status = AddOperation(static_cast<uint8_t>(txn::OpType::kPut), key, {}, &buffer,
-                               value_bytes);
+  Status status =
+      AddOperation(static_cast<uint8_t>(txn::OpType::kPut), key, {}, &buffer, value_bytes);
   if (!status.ok()) {
     return status;
   }

@@ -166,8 +166,8 @@ Status EngineImpl::Backup(const std::string& dir) {
       status = checkpoint->CreateCheckpoint(dir + "/db", 0 /*log_size_for_flush*/);
     }
     if (!status.ok()) {
-      return Status::IOError("backup: RocksDB checkpoint into " + dir + "/db: " +
-                             status.ToString());
+      return Status::IOError("backup: RocksDB checkpoint into " + dir +
+                             "/db: " + status.ToString());
     }
   }
   return CopyJournal(dir, created);

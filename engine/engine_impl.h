@@ -53,8 +53,7 @@ class EngineImpl final : public Engine {
   Token Submit(const WriteBatch& batch, std::chrono::milliseconds timeout) override;
   Status Write(const WriteBatch& batch) override;
   Result<ClaimedTransaction> Claim(uint32_t slot_count) override;
-  Result<ClaimedTransaction> Claim(uint32_t slot_count,
-                                   std::chrono::milliseconds timeout) override;
+  Result<ClaimedTransaction> Claim(uint32_t slot_count, std::chrono::milliseconds timeout) override;
   uint32_t SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const override;
 
   Status Get(std::string_view key, std::string* value, const ReadOptions& options) override;
@@ -131,8 +130,8 @@ class EngineImpl final : public Engine {
   // One delivered run [first, last] of ring sequences, for each stage.
   void JournalRun(uint64_t first, uint64_t last);
   // Makes the group [group_first, group_last] durable (one write, one fdatasync), or fails it.
-  bool CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t transactions,
-                   uint64_t bytes, std::chrono::steady_clock::time_point started);
+  bool CommitGroup(uint64_t group_first, uint64_t group_last, uint64_t transactions, uint64_t bytes,
+                   std::chrono::steady_clock::time_point started);
   void ApplyRun(uint64_t first, uint64_t last);
   void FailRun(Consumer* consumer, uint64_t first, uint64_t last, const Status& status);
   // Fails the batch ending at batch_last in the ring, and in its writer's outcome when it has one.

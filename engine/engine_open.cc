@@ -1,12 +1,11 @@
 // Opening and closing the engine: directories, lock, RocksDB, journal, replay, ring, threads.
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
 
 #include <rocksdb/options.h>
+#include <spdlog/spdlog.h>
 
 #include "engine/apply_rules.h"
 #include "engine/column_families.h"
@@ -218,27 +217,29 @@ Status EngineImpl::OpenJournal() {
 
 Status EngineImpl::Replay() {
   applier_->ResetTo(recovery_.marker_sequence);
-  Status status = journal_->Replay(recovery_.marker_sequence, [this](const journal::Record& record) {
-    if (record.count != 1) {
-      return Status::Corruption(fmt::format(
-          "journal record at {} offset {} holds {} transactions; this engine writes one per "
-          "record", record.segment, record.offset, record.count));
-    }
-    Status staged = applier_->Stage(record.payload, record.first_sequence);
-    if (apply::JudgedFailed(staged)) {
-      // Live apply failed this transaction's token the same way; replay must agree.
-      ++recovery_.transactions_conflicted;
-    } else if (!staged.ok()) {
-      return apply::AtRecord(staged, record.segment, record.offset);
-    }
-    ++recovery_.transactions_replayed;
-    Status committed = Status::OK();
-    if (recovery_.transactions_replayed % kReplayCommitEvery == 0) {
-      committed = applier_->Commit();
-    }
-    RINGDB_CRASH_POINT("recovery.replay");
-    return committed;
-  });
+  Status status =
+      journal_->Replay(recovery_.marker_sequence, [this](const journal::Record& record) {
+        if (record.count != 1) {
+          return Status::Corruption(fmt::format(
+              "journal record at {} offset {} holds {} transactions; this engine writes one per "
+              "record",
+              record.segment, record.offset, record.count));
+        }
+        Status staged = applier_->Stage(record.payload, record.first_sequence);
+        if (apply::JudgedFailed(staged)) {
+          // Live apply failed this transaction's token the same way; replay must agree.
+          ++recovery_.transactions_conflicted;
+        } else if (!staged.ok()) {
+          return apply::AtRecord(staged, record.segment, record.offset);
+        }
+        ++recovery_.transactions_replayed;
+        Status committed = Status::OK();
+        if (recovery_.transactions_replayed % kReplayCommitEvery == 0) {
+          committed = applier_->Commit();
+        }
+        RINGDB_CRASH_POINT("recovery.replay");
+        return committed;
+      });
   if (status.ok()) {
     status = applier_->Commit();
   }
@@ -288,8 +289,7 @@ std::string EngineImpl::OpenReaders() const {
                      live_snapshots_);
 }
 
-Status EngineImpl::WaitForReaders(
-    std::optional<std::chrono::steady_clock::time_point> deadline) {
+Status EngineImpl::WaitForReaders(std::optional<std::chrono::steady_clock::time_point> deadline) {
   // Long enough that readers finishing their work are not reported, short enough that a Close
   // held by a forgotten iterator says so while someone is still looking.
   constexpr std::chrono::seconds kReportAfter{1};

@@ -36,7 +36,6 @@ rocksdb::ReadOptions ToRocksDb(const Snapshot* snapshot) {
   return read;
 }
 
-
 // The least key above every key that starts with prefix: the prefix with its trailing 0xff bytes
 // dropped and its last byte raised by one. Empty when there is none (an empty prefix, or one of
 // 0xff bytes only: every key at or above it starts with it).
@@ -214,8 +213,10 @@ const Snapshot* EngineImpl::GetSnapshot() {
   const Status read = Applier::ReadMarker(db_.get(), meta_, &sequence, snapshot);
   if (!read.ok()) {
     sequence = published;
-    logger_->warn("ringdb: a snapshot's applied marker did not read ({}); it says {}, a lower "
-                  "bound", read.ToString(), published);
+    logger_->warn(
+        "ringdb: a snapshot's applied marker did not read ({}); it says {}, a lower "
+        "bound",
+        read.ToString(), published);
   }
   return new SnapshotImpl(snapshot, sequence);
 }

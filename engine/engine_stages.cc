@@ -1,8 +1,8 @@
 // The engine's background threads: journaler, applier, checkpointer.
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <cstring>
+
+#include <spdlog/spdlog.h>
 
 #include "engine/apply_rules.h"
 #include "engine/engine_impl.h"
@@ -35,8 +35,8 @@ size_t EngineImpl::Gather(const Consumer* consumer, uint64_t first, uint64_t las
     if (consumer->slot(sequence + 1).data() != consumer->slot(sequence).data() + slot_bytes) {
       const size_t head_bytes = static_cast<size_t>(sequence - first + 1) * slot_bytes;
       pieces[0] = std::span<const std::byte>(head.data(), head_bytes);
-      pieces[1] = std::span<const std::byte>(consumer->slot(sequence + 1).data(),
-                                             length - head_bytes);
+      pieces[1] =
+          std::span<const std::byte>(consumer->slot(sequence + 1).data(), length - head_bytes);
       return 2;
     }
   }
@@ -44,8 +44,7 @@ size_t EngineImpl::Gather(const Consumer* consumer, uint64_t first, uint64_t las
   return 1;
 }
 
-void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last,
-                         const Status& status) {
+void EngineImpl::FailRun(Consumer* consumer, uint64_t first, uint64_t last, const Status& status) {
   const uint64_t mask = options_.ring_slot_count - 1;
   for (uint64_t sequence = first; sequence <= last;) {
     const SlotMeta meta = consumer->meta(sequence);
@@ -77,9 +76,8 @@ void EngineImpl::JournalerLoop() {
     // A small group this thread journaled, it also applies (kInlineApplySlotsMax), after giving
     // the journal stage up so that the next group can start meanwhile.
     Stage::Hold apply;
-    if (!journal_stage_.Run([&](uint64_t next) {
-          return JournalPass(next, true /*gather*/, &apply);
-        })) {
+    if (!journal_stage_.Run(
+            [&](uint64_t next) { return JournalPass(next, true /*gather*/, &apply); })) {
       break;
     }
     if (apply.held()) {
@@ -237,8 +235,8 @@ void EngineImpl::ApplyRun(uint64_t first, uint64_t last) {
     } else {
       std::memcpy(apply_scratch_.data(), pieces[0].data(), pieces[0].size());
       std::memcpy(apply_scratch_.data() + pieces[0].size(), pieces[1].data(), pieces[1].size());
-      bytes = std::span<const std::byte>(apply_scratch_.data(),
-                                         pieces[0].size() + pieces[1].size());
+      bytes =
+          std::span<const std::byte>(apply_scratch_.data(), pieces[0].size() + pieces[1].size());
     }
     const Status status = applier_->Stage(bytes, journal_sequence);
     if (status.ok()) {

@@ -1,10 +1,10 @@
 // The write path on the producer's side: Submit (builder path), Claim (zero-copy path), faults.
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "engine/engine_impl.h"
 #include "engine/txn_format.h"
@@ -19,29 +19,27 @@ Status CheckBatchLimits(const WriteBatch& batch, const Options& options) {
     return Status::InvalidArgument("the transaction has no operations");
   }
   if (batch.operation_count() > txn::kOperationCountLimit) {
-    return Status::InvalidArgument("the transaction has " +
-                                   std::to_string(batch.operation_count()) +
-                                   " operations; a transaction holds at most " +
-                                   std::to_string(txn::kOperationCountLimit));
+    return Status::InvalidArgument(
+        "the transaction has " + std::to_string(batch.operation_count()) +
+        " operations; a transaction holds at most " + std::to_string(txn::kOperationCountLimit));
   }
   if (batch.shortest_key_bytes() == 0) {
     return Status::InvalidArgument("the transaction has an empty key; keys need at least 1 byte");
   }
   if (batch.longest_key_bytes() > options.key_bytes_max) {
-    return Status::InvalidArgument("a key of " + std::to_string(batch.longest_key_bytes()) +
-                                   " bytes exceeds key_bytes_max = " +
-                                   std::to_string(options.key_bytes_max));
+    return Status::InvalidArgument(
+        "a key of " + std::to_string(batch.longest_key_bytes()) +
+        " bytes exceeds key_bytes_max = " + std::to_string(options.key_bytes_max));
   }
   if (batch.longest_value_bytes() > options.value_bytes_max) {
-    return Status::InvalidArgument("a value of " + std::to_string(batch.longest_value_bytes()) +
-                                   " bytes exceeds value_bytes_max = " +
-                                   std::to_string(options.value_bytes_max));
+    return Status::InvalidArgument(
+        "a value of " + std::to_string(batch.longest_value_bytes()) +
+        " bytes exceeds value_bytes_max = " + std::to_string(options.value_bytes_max));
   }
   if (batch.encoded().size() > options.transaction_bytes_max) {
-    return Status::InvalidArgument("the transaction encodes to " +
-                                   std::to_string(batch.encoded().size()) +
-                                   " bytes, over transaction_bytes_max = " +
-                                   std::to_string(options.transaction_bytes_max));
+    return Status::InvalidArgument(
+        "the transaction encodes to " + std::to_string(batch.encoded().size()) +
+        " bytes, over transaction_bytes_max = " + std::to_string(options.transaction_bytes_max));
   }
   return Status::OK();
 }
@@ -54,10 +52,10 @@ Status ClaimFailure(const Status& status, uint32_t slot_count, uint64_t ring_slo
   if (!status.IsTimedOut()) {
     return status;
   }
-  return Status::TimedOut(
-      "no room in the ring for " + std::to_string(slot_count) + " slot(s) before the deadline (" +
-      std::to_string(ring_slot_count) + " slots): transactions ahead are not yet applied, or "
-      "are claimed and not yet published, possibly by this very thread");
+  return Status::TimedOut("no room in the ring for " + std::to_string(slot_count) +
+                          " slot(s) before the deadline (" + std::to_string(ring_slot_count) +
+                          " slots): transactions ahead are not yet applied, or "
+                          "are claimed and not yet published, possibly by this very thread");
 }
 
 }  // namespace
@@ -76,9 +74,9 @@ void EngineImpl::SetFault(const Status& status) {
   RINGDB_ASSERT(!status.ok());
   std::lock_guard<std::mutex> lock(fault_mutex_);
   if (fault_.ok()) {
-    fault_ = Status::FromCode(status.code(),
-                              "the engine refuses writes until it is reopened, after: " +
-                                  std::string(status.message()));
+    fault_ =
+        Status::FromCode(status.code(), "the engine refuses writes until it is reopened, after: " +
+                                            std::string(status.message()));
     faulted_.store(true, std::memory_order_release);
     logger_->error("ringdb: {}", fault_.ToString());
   }
@@ -93,8 +91,8 @@ uint32_t EngineImpl::SlotsFor(uint32_t operation_count, uint64_t key_and_value_b
   const uint64_t bytes =
       txn::kHeaderBytes + uint64_t{operation_count} * txn::kOpHeaderBytes + key_and_value_bytes;
   const uint64_t slot_bytes = uint64_t{options_.ring_chunk_count} * kRingChunkSizeBytes;
-  return static_cast<uint32_t>(std::min<uint64_t>((bytes + slot_bytes - 1) / slot_bytes,
-                                                  UINT32_MAX));
+  return static_cast<uint32_t>(
+      std::min<uint64_t>((bytes + slot_bytes - 1) / slot_bytes, UINT32_MAX));
 }
 
 Token EngineImpl::Submit(const WriteBatch& batch) { return SubmitUntil(batch, kNoDeadline); }
@@ -220,8 +218,8 @@ Result<ClaimedTransaction> EngineImpl::ClaimUntil(uint32_t slot_count,
     return Status::InvalidArgument(
         "Claim(" + std::to_string(slot_count) + "): a transaction takes 1 to " +
         std::to_string((options_.transaction_bytes_max + slot_bytes - 1) / slot_bytes) +
-        " slots (transaction_bytes_max = " + std::to_string(options_.transaction_bytes_max) +
-        ", " + std::to_string(slot_bytes) + "-byte slots)");
+        " slots (transaction_bytes_max = " + std::to_string(options_.transaction_bytes_max) + ", " +
+        std::to_string(slot_bytes) + "-byte slots)");
   }
   Result<ClaimedBatch> claimed = ring_->Claim(slot_count, deadline);
   if (!claimed.ok()) {

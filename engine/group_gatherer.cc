@@ -42,7 +42,8 @@ Result<uint64_t> GroupGatherer::Next(uint64_t next) {
   const auto deadline = std::chrono::steady_clock::now() + budget_;
   // Bounded by the deadline: each pass waits for at least one more published slot.
   while (counted < expected_transactions_) {
-    const auto gap_deadline = std::min(deadline, std::chrono::steady_clock::now() + per_transaction_);
+    const auto gap_deadline =
+        std::min(deadline, std::chrono::steady_clock::now() + per_transaction_);
     Result<uint64_t> more = consumer_->WaitUntil(scan, gap_deadline);
     if (!more.ok()) {
       // The gap or the deadline passed, or the ring is closing: go with what is there.

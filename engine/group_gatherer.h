@@ -56,7 +56,7 @@ class GroupGatherer {
   uint64_t expected_transactions_ = 0;
   std::chrono::nanoseconds budget_{0};
   std::chrono::nanoseconds per_transaction_{0};
-  std::atomic<uint64_t> waits_{0};   // Written by the journaler thread only.
+  std::atomic<uint64_t> waits_{0};  // Written by the journaler thread only.
   std::atomic<uint64_t> misses_{0};
 };
 

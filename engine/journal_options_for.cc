@@ -11,8 +11,7 @@ constexpr uint64_t kJournalFirstSegmentBytes = uint64_t{1} << 20;
 
 }  // namespace
 
-journal::JournalOptions JournalOptionsFor(const Options& options,
-                                          uint32_t record_bytes_max_floor) {
+journal::JournalOptions JournalOptionsFor(const Options& options, uint32_t record_bytes_max_floor) {
   journal::JournalOptions journal_options;
   journal_options.segment_size_bytes_max = options.journal_segment_bytes_max;
   // Start small and double while the traffic fills segments: a database that writes little takes
@@ -20,7 +19,8 @@ journal::JournalOptions JournalOptionsFor(const Options& options,
   // rolls.
   journal_options.segment_size_bytes_min =
       std::min<uint64_t>(kJournalFirstSegmentBytes, options.journal_segment_bytes_max);
-  journal_options.record_bytes_max = std::max(options.transaction_bytes_max, record_bytes_max_floor);
+  journal_options.record_bytes_max =
+      std::max(options.transaction_bytes_max, record_bytes_max_floor);
   // A group holds at least one whole transaction and at most a few MiB, so that one write call
   // and one fdatasync cover it; a segment must hold a whole group.
   journal_options.group_bytes_max = std::min<uint64_t>(

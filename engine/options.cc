@@ -19,8 +19,7 @@ Status OutOfRange(const char* field, uint64_t value, const char* range) {
 // derives, so that Open never meets a ring the ring refuses.
 Status ValidateRing(const Options& options) {
   if (options.ring_slot_count < 2) {
-    return OutOfRange("ring_slot_count", options.ring_slot_count,
-                      "a power of two, at least 2");
+    return OutOfRange("ring_slot_count", options.ring_slot_count, "a power of two, at least 2");
   }
   Status status = ValidateRingGeometry(options.ring_slot_count, options.ring_chunk_count,
                                        "ring_slot_count", "ring_chunk_count");
@@ -54,8 +53,7 @@ Status ValidateLimits(const Options& options) {
         "], half the ring's bytes (ring_slot_count * ring_chunk_count * 32)");
   }
   if (options.value_bytes_max > options.transaction_bytes_max) {
-    return OutOfRange("value_bytes_max", options.value_bytes_max,
-                      "at most transaction_bytes_max");
+    return OutOfRange("value_bytes_max", options.value_bytes_max, "at most transaction_bytes_max");
   }
   return Status::OK();
 }
@@ -103,7 +101,8 @@ Status ValidateJournal(const Options& options) {
   if (!journal.ok()) {
     return Status::InvalidArgument(
         "the journal options derived from journal_segment_bytes_max and transaction_bytes_max "
-        "are refused: " + std::string(journal.message()));
+        "are refused: " +
+        std::string(journal.message()));
   }
   return Status::OK();
 }

@@ -35,7 +35,8 @@ const Field kFields[] = {
      [](Options* o, uint64_t v) { o->ring_slot_count = v; }, kU64},
     {"ring_chunk_count", [](const Options& o) { return uint64_t{o.ring_chunk_count}; },
      [](Options* o, uint64_t v) { o->ring_chunk_count = static_cast<uint32_t>(v); }, kU32},
-    {"wait_strategy", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.wait_strategy)}; },
+    {"wait_strategy",
+     [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.wait_strategy)}; },
      [](Options* o, uint64_t v) { o->wait_strategy = static_cast<WaitStrategy>(v); }, kU8},
     {"key_bytes_max", [](const Options& o) { return uint64_t{o.key_bytes_max}; },
      [](Options* o, uint64_t v) { o->key_bytes_max = static_cast<uint32_t>(v); }, kU32},
@@ -47,7 +48,8 @@ const Field kFields[] = {
      [](Options* o, uint64_t v) { o->journal_segment_bytes_max = v; }, kU64},
     {"sync_mode", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.sync_mode)}; },
      [](Options* o, uint64_t v) { o->sync_mode = static_cast<SyncMode>(v); }, kU8},
-    {"recovery_mode", [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.recovery_mode)}; },
+    {"recovery_mode",
+     [](const Options& o) { return uint64_t{static_cast<uint8_t>(o.recovery_mode)}; },
      [](Options* o, uint64_t v) { o->recovery_mode = static_cast<RecoveryMode>(v); }, kU8},
     {"journal_prewritten_segments",
      [](const Options& o) { return uint64_t{o.journal_prewritten_segments}; },
@@ -83,7 +85,8 @@ std::string FormatOptions(const Options& options, uint32_t journal_record_bytes_
     text += '\n';
   }
   if (journal_record_bytes_max != 0) {
-    text += std::string(kJournalRecordField) + " = " + std::to_string(journal_record_bytes_max) + "\n";
+    text +=
+        std::string(kJournalRecordField) + " = " + std::to_string(journal_record_bytes_max) + "\n";
   }
   return text;
 }
@@ -180,8 +183,8 @@ Status ReadOptionsFile(const std::string& db_path, Options* options,
   }
   if (*size > kOptionsFileBytesMax) {
     return Status::Corruption(path + " holds " + std::to_string(*size) + " bytes, more than " +
-                              "an OPTIONS file ever does (" +
-                              std::to_string(kOptionsFileBytesMax) + ")");
+                              "an OPTIONS file ever does (" + std::to_string(kOptionsFileBytesMax) +
+                              ")");
   }
   std::string text(static_cast<size_t>(*size), '\0');
   const std::span<std::byte> out = std::as_writable_bytes(std::span(text.data(), text.size()));

@@ -92,9 +92,9 @@ Status ReadOnlyDatabaseImpl::CopyJournal(const View& view, const std::string& ta
     status = reader->Verify(&report);
   }
   if (status.ok() && !view.segments.empty() && report.last_sequence != view.sequence) {
-    status = Status::Corruption(fmt::format(
-        "the journal copied into {} ends at sequence {}, not at the view's {}", target,
-        report.last_sequence, view.sequence));
+    status = Status::Corruption(
+        fmt::format("the journal copied into {} ends at sequence {}, not at the view's {}", target,
+                    report.last_sequence, view.sequence));
   }
   return status;
 }
@@ -114,8 +114,8 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(
-      db_options, target, RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options)),
-      &handles, &raw);
+      db_options, target, RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options)), &handles,
+      &raw);
   if (!status.ok()) {
     return Status::IOError("backup: creating RocksDB at " + target + ": " + status.ToString());
   }
@@ -162,9 +162,9 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
   if (status.ok()) {
     status = closed;
   }
-  return status.ok() ? Status::OK()
-                     : Status::IOError("backup: writing RocksDB at " + target + ": " +
-                                       status.ToString());
+  return status.ok()
+             ? Status::OK()
+             : Status::IOError("backup: writing RocksDB at " + target + ": " + status.ToString());
 }
 
 Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
@@ -182,7 +182,8 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
         std::mismatch(source.begin(), source.end(), target.begin(), target.end());
     if (source_end == source.end()) {
       return Status::InvalidArgument("backup: the target " + dir + " is inside the database " +
-                                     path_ + ", which a backup leaves untouched: choose a "
+                                     path_ +
+                                     ", which a backup leaves untouched: choose a "
                                      "directory outside it");
     }
   }
@@ -212,9 +213,9 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
   Status status;
   for (uint32_t attempt = 1; attempt <= kReadAttempts; ++attempt) {
     fs::create_directories(fs::path(dir) / "journal", error);
-    status = error ? Status::IOError("backup: cannot create " + dir + "/journal: " +
-                                     error.message())
-                   : CopyJournal(*view_, dir + "/journal");
+    status = error
+                 ? Status::IOError("backup: cannot create " + dir + "/journal: " + error.message())
+                 : CopyJournal(*view_, dir + "/journal");
     if (status.ok()) {
       break;
     }
@@ -222,8 +223,10 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
     const bool retryable = status.IsCorruption() || status.IsNotFound();
     if (!retryable || attempt == kReadAttempts) {
       return retryable && LockHeld(path_)
-                 ? Status::Busy("backup of " + path_ + ": the live engine retired journal "
-                                "segments under " + std::to_string(kReadAttempts) +
+                 ? Status::Busy("backup of " + path_ +
+                                ": the live engine retired journal "
+                                "segments under " +
+                                std::to_string(kReadAttempts) +
                                 " copies in a row (last: " + status.ToString() +
                                 "); try again, or back up from inside the service "
                                 "(Engine::Backup)")
@@ -239,8 +242,8 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
   status = error ? Status::IOError("backup: cannot create " + dir + "/db: " + error.message())
                  : WriteRocksDb(*view_, dir + "/db");
   if (status.ok()) {
-    status = WriteOptionsFile(dir, options_, std::max(record_bytes_max_floor_,
-                                                      journal_options_.record_bytes_max));
+    status = WriteOptionsFile(dir, options_,
+                              std::max(record_bytes_max_floor_, journal_options_.record_bytes_max));
   }
   std::vector<std::string> synced = {dir + "/journal", dir};
   for (const fs::path& made : created) {

@@ -11,10 +11,11 @@
 //      that kept its name was not retired and overwritten under the read.
 // A read that fails 2 or 3 beside a live engine is retried after a catch-up: the retirement that
 // caused it follows a flush, which the catch-up brings in.
+#include "ringdb/read_only_database.h"
+
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -30,11 +31,11 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
-#include <unistd.h>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <spdlog/spdlog.h>
 
 #include "engine/applier.h"
 #include "engine/apply_rules.h"
@@ -46,7 +47,6 @@
 #include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/journal_scanner.h"
-#include "ringdb/read_only_database.h"
 #include "util/assert.h"
 
 namespace ringdb::read_only {
@@ -95,9 +95,8 @@ std::string PrefixSuccessor(std::string_view prefix) {
 // bounds are given to RocksDB's iterator; the merged iterator is held to them here.
 class ViewIterator final : public Iterator {
  public:
-  ViewIterator(ReadOnlyDatabaseImpl* database, std::shared_ptr<const View> view,
-               rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
-               const IteratorOptions& options);
+  ViewIterator(ReadOnlyDatabaseImpl* database, std::shared_ptr<const View> view, rocksdb::DB* db,
+               rocksdb::ColumnFamilyHandle* data, const IteratorOptions& options);
   ~ViewIterator() override;
   ViewIterator(const ViewIterator&) = delete;
   ViewIterator& operator=(const ViewIterator&) = delete;
@@ -235,15 +234,16 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
   std::error_code temp_error;
   const fs::path temp = fs::temp_directory_path(temp_error);
   if (temp_error) {
-    return Status::IOError("read-only open of " + path_ + ": no temporary directory for RocksDB's "
-                           "secondary instance: " + temp_error.message() +
-                           " (set TMPDIR to a writable directory)");
+    return Status::IOError("read-only open of " + path_ +
+                           ": no temporary directory for RocksDB's "
+                           "secondary instance: " +
+                           temp_error.message() + " (set TMPDIR to a writable directory)");
   }
   std::string pattern = (temp / "ringdb-read-only-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return Status::IOError("read-only open of " + path_ + ": cannot create a temporary directory " +
-                           pattern + " for RocksDB's secondary instance: " +
-                           std::strerror(errno) + " (set TMPDIR to a writable directory)");
+                           pattern + " for RocksDB's secondary instance: " + std::strerror(errno) +
+                           " (set TMPDIR to a writable directory)");
   }
   secondary_dir_ = pattern;
   rocksdb::Options db_options;
@@ -260,8 +260,8 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
       db_options, path_ + "/db", secondary_dir_,
       RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options)), &handles, &raw);
   if (!status.ok()) {
-    return Status::IOError("opening RocksDB at " + path_ + "/db read-only (a secondary instance): " +
-                           status.ToString());
+    return Status::IOError("opening RocksDB at " + path_ +
+                           "/db read-only (a secondary instance): " + status.ToString());
   }
   db_.reset(raw);
   RINGDB_ASSERT(handles.size() == 2);
@@ -305,10 +305,10 @@ Status ReadOnlyDatabaseImpl::RefreshLocked() {
   // Only a journal that kept changing under every read is the live engine's doing; a failure
   // that no reread can change (a newer format, damage) keeps its own status.
   if (retries_ran_out && LockHeld(path_) && !last.IsInvalidArgument()) {
-    last = Status::Busy(
-        "the live engine at " + path_ + " changed the journal under " +
-        std::to_string(kReadAttempts) + " reads in a row (last: " + last.ToString() +
-        "); try again, or read from inside the service (Engine::Get, Engine::Backup)");
+    last =
+        Status::Busy("the live engine at " + path_ + " changed the journal under " +
+                     std::to_string(kReadAttempts) + " reads in a row (last: " + last.ToString() +
+                     "); try again, or read from inside the service (Engine::Get, Engine::Backup)");
   }
   if (caught_up) {
     // RocksDB's secondary has moved on: the old view's writes over the newer state would be a
@@ -329,8 +329,8 @@ Status ReadOnlyDatabaseImpl::BuildView(bool catch_up, std::shared_ptr<View>* bui
     if (!caught_up.ok()) {
       // The primary may have deleted a file the catch-up was about to open (a compaction).
       *failure = ReadFailure::kRetryable;
-      return Status::IOError("catching up with RocksDB at " + path_ + "/db: " +
-                             caught_up.ToString());
+      return Status::IOError("catching up with RocksDB at " + path_ +
+                             "/db: " + caught_up.ToString());
     }
   }
   if (Status status = Applier::ReadMarker(db_.get(), meta_, &view->marker); !status.ok()) {
@@ -355,14 +355,15 @@ Status ReadOnlyDatabaseImpl::ReplayJournal(View* view, ReadFailure* failure) {
     if (record.count != 1) {
       return Status::Corruption(fmt::format(
           "journal record at {} offset {} holds {} transactions; this engine writes one per "
-          "record", record.segment, record.offset, record.count));
+          "record",
+          record.segment, record.offset, record.count));
     }
     if (record.first_sequence != view->sequence + 1) {
       *failure = ReadFailure::kRetryable;
       return Status::Corruption(fmt::format(
           "the journal in {} jumps from sequence {} to {} (at {} offset {}): the records between "
-          "were retired or are missing", dir, view->sequence, record.first_sequence,
-          record.segment, record.offset));
+          "were retired or are missing",
+          dir, view->sequence, record.first_sequence, record.segment, record.offset));
     }
     Status staged = Stage(view, record.payload, record.first_sequence);
     if (apply::JudgedFailed(staged)) {
@@ -389,17 +390,19 @@ Status ReadOnlyDatabaseImpl::ReplayJournal(View* view, ReadFailure* failure) {
     if (view->marker > 0) {
       return Status::Corruption(fmt::format(
           "the journal in {} holds no segment, yet RocksDB's applied marker is {}: journal "
-          "segments are missing", dir, view->marker));
+          "segments are missing",
+          dir, view->marker));
     }
   } else if (outcome.segments.front().first_sequence > view->marker + 1) {
     return Status::Corruption(fmt::format(
         "the journal in {} starts at sequence {} ({}), after RocksDB's applied marker {}: the "
-        "records between were retired or are missing", dir, outcome.segments.front().first_sequence,
-        outcome.segments.front().name, view->marker));
+        "records between were retired or are missing",
+        dir, outcome.segments.front().first_sequence, outcome.segments.front().name, view->marker));
   } else if (outcome.segments.back().last_sequence < view->marker) {
     return Status::Corruption(fmt::format(
         "the journal in {} ends at sequence {}, before RocksDB's applied marker {}: journal "
-        "segments are missing", dir, outcome.segments.back().last_sequence, view->marker));
+        "segments are missing",
+        dir, outcome.segments.back().last_sequence, view->marker));
   }
   // A segment that lost its name was retired while it was read: what was read of it may stop
   // short of what it held.
@@ -428,8 +431,7 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> transa
   rocksdb::PinnableSlice read_value;
   rocksdb::ReadOptions read_options;
   status = apply::CheckPreconditions(
-      transaction, sequence,
-      [&](std::string_view key, bool* present, std::string_view* value) {
+      transaction, sequence, [&](std::string_view key, bool* present, std::string_view* value) {
         read_value.Reset();
         const rocksdb::Status read = view->batch.GetFromBatchAndDB(
             db_.get(), read_options, data_, apply::ToSlice(key), &read_value);
@@ -568,8 +570,7 @@ Status ReadOnlyDatabaseImpl::Close() {
     return Status::IOError("closing the read-only RocksDB of " + path_ + ": " + closed.ToString());
   }
   if (error) {
-    return Status::IOError("removing the read-only view's temporary directory: " +
-                           error.message());
+    return Status::IOError("removing the read-only view's temporary directory: " + error.message());
   }
   return Status::OK();
 }

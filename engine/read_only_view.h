@@ -2,8 +2,6 @@
 // read_only_backup.cc (a consistent copy of the view). See ringdb/read_only_database.h.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +13,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <spdlog/spdlog.h>
 
 #include "journal/journal_options.h"
 #include "journal/journal_scanner.h"
@@ -109,11 +108,10 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
     if (Status open = CheckOpen(); !open.ok()) {
       return open;
     }
-    return view_ != nullptr
-               ? Status::OK()
-               : Status::Aborted("the read-only view of " + path_ +
-                                 " was lost by a failed Refresh (" + lost_.ToString() +
-                                 "): call Refresh again");
+    return view_ != nullptr ? Status::OK()
+                            : Status::Aborted("the read-only view of " + path_ +
+                                              " was lost by a failed Refresh (" + lost_.ToString() +
+                                              "): call Refresh again");
   }
 
   const Options options_;

@@ -1,7 +1,5 @@
 #include "engine/rocksdb_logger.h"
 
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <cstdio>
 #include <string>
@@ -9,6 +7,7 @@
 #include <utility>
 
 #include <rocksdb/listener.h>
+#include <spdlog/spdlog.h>
 
 namespace ringdb {
 
@@ -16,11 +15,16 @@ namespace {
 
 spdlog::level::level_enum SpdlogLevelOf(rocksdb::InfoLogLevel level) {
   switch (level) {
-    case rocksdb::InfoLogLevel::DEBUG_LEVEL: return spdlog::level::trace;
-    case rocksdb::InfoLogLevel::WARN_LEVEL: return spdlog::level::warn;
-    case rocksdb::InfoLogLevel::ERROR_LEVEL: return spdlog::level::err;
-    case rocksdb::InfoLogLevel::FATAL_LEVEL: return spdlog::level::critical;
-    default: return spdlog::level::debug;  // INFO_LEVEL, HEADER_LEVEL
+    case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+      return spdlog::level::trace;
+    case rocksdb::InfoLogLevel::WARN_LEVEL:
+      return spdlog::level::warn;
+    case rocksdb::InfoLogLevel::ERROR_LEVEL:
+      return spdlog::level::err;
+    case rocksdb::InfoLogLevel::FATAL_LEVEL:
+      return spdlog::level::critical;
+    default:
+      return spdlog::level::debug;  // INFO_LEVEL, HEADER_LEVEL
   }
 }
 
@@ -53,16 +57,15 @@ void LogFormatted(spdlog::logger& logger, spdlog::level::level_enum level, const
 class NoAutoRecoveryListener final : public rocksdb::EventListener {
  public:
   const char* Name() const override { return "ringdb.NoAutoRecovery"; }
-  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
-                            rocksdb::Status /*bg_error*/, bool* auto_recovery) override {
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*bg_error*/,
+                            bool* auto_recovery) override {
     *auto_recovery = false;
   }
 };
 
 }  // namespace
 
-RocksDbLogger::RocksDbLogger(std::shared_ptr<spdlog::logger> logger)
-    : logger_(std::move(logger)) {}
+RocksDbLogger::RocksDbLogger(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
 
 void RocksDbLogger::Logv(const char* format, va_list arguments) {
   Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, arguments);

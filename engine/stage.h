@@ -101,8 +101,8 @@ class Stage {
   }
 
   std::mutex mutex_;
-  bool stopped_ = false;             // Under mutex_.
-  std::atomic<uint64_t> next_{1};    // Written under mutex_; read by anyone.
+  bool stopped_ = false;           // Under mutex_.
+  std::atomic<uint64_t> next_{1};  // Written under mutex_; read by anyone.
 };
 
 }  // namespace ringdb

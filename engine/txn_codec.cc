@@ -51,9 +51,9 @@ bool Decoder::Next(Op* op) {
   }
   const size_t remaining = bytes_.size() - offset_;
   if (remaining < kOpHeaderBytes) {
-    status_ = Status::Corruption("operation " + std::to_string(operations_read_) +
-                                 " header is cut off at transaction byte " +
-                                 std::to_string(offset_));
+    status_ =
+        Status::Corruption("operation " + std::to_string(operations_read_) +
+                           " header is cut off at transaction byte " + std::to_string(offset_));
     return false;
   }
   const std::byte* header = bytes_.data() + offset_;

@@ -126,11 +126,13 @@ int main(int argc, char** argv) {
   killer.join();
   int status = 0;
   waitpid(child, &status, 0);
-  const double ran = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("child killed by signal %d after %.2f s: %zu transfers acknowledged (%.0f/s, each "
-              "durable: journaled with fdatasync and applied)\n",
-              WIFSIGNALED(status) ? WTERMSIG(status) : 0, ran, acknowledged.size(),
-              static_cast<double>(acknowledged.size()) / ran);
+  const double ran =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf(
+      "child killed by signal %d after %.2f s: %zu transfers acknowledged (%.0f/s, each "
+      "durable: journaled with fdatasync and applied)\n",
+      WIFSIGNALED(status) ? WTERMSIG(status) : 0, ran, acknowledged.size(),
+      static_cast<double>(acknowledged.size()) / ran);
 
   std::unique_ptr<ringdb::Engine> engine;
   const ringdb::Status opened = ringdb::Engine::Open(ringdb::Options(), path, &engine);
@@ -152,14 +154,15 @@ int main(int argc, char** argv) {
     }
   }
   const ringdb::EngineInfo info = engine->Info();
-  std::printf("verified: %zu of %zu acknowledged transfers present, %zu missing; total balance "
-              "%lld (expected %lld); journal through %llu, applied through %llu\n",
-              acknowledged.size() - missing, acknowledged.size(), missing,
-              static_cast<long long>(total), static_cast<long long>(kAccounts * kInitialBalance),
-              static_cast<unsigned long long>(info.journal_head_sequence),
-              static_cast<unsigned long long>(info.committed_sequence));
+  std::printf(
+      "verified: %zu of %zu acknowledged transfers present, %zu missing; total balance "
+      "%lld (expected %lld); journal through %llu, applied through %llu\n",
+      acknowledged.size() - missing, acknowledged.size(), missing, static_cast<long long>(total),
+      static_cast<long long>(kAccounts * kInitialBalance),
+      static_cast<unsigned long long>(info.journal_head_sequence),
+      static_cast<unsigned long long>(info.committed_sequence));
   const bool good = missing == 0 && total == kAccounts * kInitialBalance && engine->Close().ok();
-  std::printf("%s\n", good ? "DEMO OK: no acknowledged transfer lost, money conserved"
-                           : "DEMO FAILED");
+  std::printf("%s\n",
+              good ? "DEMO OK: no acknowledged transfer lost, money conserved" : "DEMO FAILED");
   return good ? 0 : 1;
 }

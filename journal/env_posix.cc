@@ -191,8 +191,8 @@ class PosixDeviceReadableFile final : public ReadableFile {
   Result<uint64_t> ReadAligned(uint64_t offset, std::span<std::byte> out) const {
     uint64_t total = 0;
     while (total < out.size()) {  // Each pass reads >= 1 block or ends the loop.
-      const ssize_t got = ::pread(fd_, out.data() + total, out.size() - total,
-                                  static_cast<off_t>(offset + total));
+      const ssize_t got =
+          ::pread(fd_, out.data() + total, out.size() - total, static_cast<off_t>(offset + total));
       if (got < 0 && errno == EINTR) {
         continue;
       }

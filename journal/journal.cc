@@ -1,9 +1,9 @@
 #include "journal/journal.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/journal_head.h"
 #include "journal/journal_scanner.h"

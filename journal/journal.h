@@ -118,9 +118,10 @@ class Journal {
 
   // How recovery made sure that the end of the log it read is what the device holds.
   enum class EndCheck : uint8_t {
-    kCleanClose,    // HEAD's clean close matched: every byte was synced, nothing written since.
-    kDeviceRegion,  // The last commit group and the bytes a torn one could reach matched the device.
-    kDeviceScan,    // The last segment was read from the device whole.
+    kCleanClose,  // HEAD's clean close matched: every byte was synced, nothing written since.
+    // The last commit group and the bytes a torn one could reach matched the device.
+    kDeviceRegion,
+    kDeviceScan,  // The last segment was read from the device whole.
   };
   static const char* EndCheckName(EndCheck check);
 

@@ -1,8 +1,6 @@
 // Journal's recovery actions: what Journal::Open does to a journal directory between reading it
 // and writing to it. It makes what it reads durable first, checks its decision against the state
 // built on the journal, and keeps what it cuts from the log in damaged/ (see journal.h).
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +8,8 @@
 #include <memory>
 #include <new>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"
@@ -48,8 +48,8 @@ Status Journal::ScanForRecovery(const std::optional<JournalHead>& head, Recovery
   // Unsynced writes give none of the guarantees the cheaper checks rest on: not this journal's
   // (sync_mode no-sync), nor those before this HEAD was written, unless HEAD says they were synced
   // (a HEAD written in no-sync mode, or by a version that did not record it, does not).
-  const bool synced_writes = options_.sync_mode == SyncMode::kFdatasync && head.has_value() &&
-                             head->synced_writes;
+  const bool synced_writes =
+      options_.sync_mode == SyncMode::kFdatasync && head.has_value() && head->synced_writes;
   const bool clean_head = synced_writes && head.has_value() && head->clean;
   bool synced = false;
   if (!clean_head) {
@@ -58,8 +58,8 @@ Status Journal::ScanForRecovery(const std::optional<JournalHead>& head, Recovery
     }
     synced = true;
   }
-  Status status = synced_writes ? ScanOnce(head, false /*last_from_device*/, report, outcome)
-                                : Status::OK();
+  Status status =
+      synced_writes ? ScanOnce(head, false /*last_from_device*/, report, outcome) : Status::OK();
   if (synced_writes && status.ok() && EndsClean(*outcome, *report)) {
     if (clean_head && report->closed_cleanly) {
       // A clean close comes after every group's fdatasync succeeded (a failed one fails the

@@ -1,9 +1,9 @@
 #include "journal/journal_scanner.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <optional>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/record_format.h"
 #include "journal/segment_reader.h"

@@ -1,8 +1,8 @@
 #include "journal/segment_manager.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/segment_name.h"
 #include "util/assert.h"
@@ -122,8 +122,8 @@ void SegmentManager::PrepareAhead() {
 
 bool SegmentManager::ShortOfTarget() const {
   // While segments grow, a second file of this size would be too short for the segment after.
-  const uint32_t target = planned_bytes_ < segment_size_bytes_max_ ? std::min(pool_target_, 1u)
-                                                                   : pool_target_;
+  const uint32_t target =
+      planned_bytes_ < segment_size_bytes_max_ ? std::min(pool_target_, 1u) : pool_target_;
   // Ready files too short for the planned segment do not count: they are deleted when met.
   const auto useful = static_cast<uint32_t>(
       std::count_if(ready_.begin(), ready_.end(),

@@ -92,13 +92,13 @@ class SegmentManager {
 
   mutable std::mutex mutex_;
   std::condition_variable work_;
-  std::deque<PoolFile> ready_;     // Guarded by mutex_: oldest first.
-  uint32_t in_progress_ = 0;       // Guarded by mutex_.
-  uint64_t next_counter_ = 1;      // Guarded by mutex_.
-  uint64_t planned_bytes_ = 0;     // Guarded by mutex_: 0 until the journal plans a segment.
-  bool requested_ = false;         // Guarded by mutex_: PrepareAhead since the last segment.
-  bool stop_ = false;              // Guarded by mutex_.
-  bool failed_ = false;            // Guarded by mutex_: the first failure stops pre-writing.
+  std::deque<PoolFile> ready_;  // Guarded by mutex_: oldest first.
+  uint32_t in_progress_ = 0;    // Guarded by mutex_.
+  uint64_t next_counter_ = 1;   // Guarded by mutex_.
+  uint64_t planned_bytes_ = 0;  // Guarded by mutex_: 0 until the journal plans a segment.
+  bool requested_ = false;      // Guarded by mutex_: PrepareAhead since the last segment.
+  bool stop_ = false;           // Guarded by mutex_.
+  bool failed_ = false;         // Guarded by mutex_: the first failure stops pre-writing.
   std::thread thread_;
 };
 

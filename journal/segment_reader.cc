@@ -197,8 +197,8 @@ LaterRecords SegmentReader::FindLaterRecords() {
       position += candidates;
       continue;
     }
-    const uint64_t at = static_cast<uint64_t>(static_cast<const std::byte*>(hit) - window.data()) -
-                        probe_offset;
+    const uint64_t at =
+        static_cast<uint64_t>(static_cast<const std::byte*>(hit) - window.data()) - probe_offset;
     DecodedRecord decoded;
     if (std::memcmp(window.data() + at + format::kSegmentIdOffset, id_bytes, 8) != 0 ||
         DecodeRecord(window.subspan(at), record_bytes_max_, &decoded) != DecodeOutcome::kRecord ||

@@ -60,8 +60,7 @@ std::span<const std::byte> FileWindowSource::From(uint64_t offset) {
       size_bytes_ = window_end_;  // A file shrinking under a live reader is read as what remains.
     }
   }
-  return std::span<const std::byte>(buffer_.get() + (offset - window_start_),
-                                    window_end_ - offset);
+  return std::span<const std::byte>(buffer_.get() + (offset - window_start_), window_end_ - offset);
 }
 
 }  // namespace ringdb::journal

@@ -77,7 +77,7 @@ class SegmentWriter {
   uint64_t segment_bytes_ = 0;  // Bytes written to the current segment (excludes the buffer).
   uint64_t segment_capacity_bytes_ = 0;  // Of the current segment; 0 before the first one.
   uint64_t next_segment_bytes_ = 0;      // Planned capacity of the next segment.
-  uint64_t last_sequence_ = 0;  // Last sequence appended (buffered or written).
+  uint64_t last_sequence_ = 0;           // Last sequence appended (buffered or written).
   uint64_t group_first_sequence_ = 0;
   uint32_t last_checksum_ = 0;
   bool needs_file_ = false;

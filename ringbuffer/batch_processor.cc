@@ -1,9 +1,9 @@
 // BatchProcessor: the Disruptor's batch loop over a pull-style Consumer.
 #include "ringdb/batch_processor.h"
 
-#include <spdlog/spdlog.h>
-
 #include <exception>
+
+#include <spdlog/spdlog.h>
 
 #include "ringbuffer/ring_core.h"
 #include "util/assert.h"

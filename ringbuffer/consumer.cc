@@ -12,7 +12,8 @@ Result<uint64_t> Consumer::WaitFor(uint64_t next) {
   return core_->ring->WaitFor(*core_, next, internal::kNoDeadline);
 }
 
-Result<uint64_t> Consumer::WaitUntil(uint64_t next, std::chrono::steady_clock::time_point deadline) {
+Result<uint64_t> Consumer::WaitUntil(uint64_t next,
+                                     std::chrono::steady_clock::time_point deadline) {
   return core_->ring->WaitFor(*core_, next, deadline);
 }
 

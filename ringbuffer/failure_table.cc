@@ -52,8 +52,6 @@ Status FailureTable::Outcome(uint64_t sequence) const {
                          " is no longer retained: a later failure reused its entry");
 }
 
-uint64_t FailureTable::bytes_reserved() const noexcept {
-  return (mask_ + 1) * sizeof(Entry);
-}
+uint64_t FailureTable::bytes_reserved() const noexcept { return (mask_ + 1) * sizeof(Entry); }
 
 }  // namespace ringdb::internal

@@ -23,8 +23,8 @@ void FutexWait(std::atomic<uint32_t>* word, uint32_t expected,
     limit = &relative;
   }
   // The kernel reads the word itself; the atomic's object representation is the plain uint32_t.
-  const long result = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word),
-                              FUTEX_WAIT_PRIVATE, expected, limit, nullptr, 0);
+  const long result = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE,
+                              expected, limit, nullptr, 0);
   // EAGAIN: the word changed first; EINTR: a signal; ETIMEDOUT: the timeout. The caller re-checks
   // in each case. Any other error is a programmer error (a bad address or operation).
   RINGDB_ASSERT(result == 0 || errno == EAGAIN || errno == EINTR || errno == ETIMEDOUT);

@@ -6,7 +6,9 @@
 namespace ringdb::internal {
 
 MultiProducerSequencer::MultiProducerSequencer(RingCore& ring, uint64_t slot_count)
-    : ring_(ring), slot_count_(slot_count), mask_(slot_count - 1),
+    : ring_(ring),
+      slot_count_(slot_count),
+      mask_(slot_count - 1),
       published_(std::make_unique<std::atomic<uint64_t>[]>(slot_count)) {
   RINGDB_ASSERT(slot_count > 0);
   RINGDB_ASSERT((slot_count & mask_) == 0);

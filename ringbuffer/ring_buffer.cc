@@ -29,8 +29,9 @@ Result<Consumer*> RingBuffer::AddConsumer(std::string_view name, std::span<Consu
 
 Result<ClaimedBatch> RingBuffer::ClaimThroughRing(uint32_t n, ClaimWait wait,
                                                   std::chrono::steady_clock::time_point deadline) {
-  return core_->Claim(n, wait == ClaimWait::kTry ? internal::ClaimMode::kTry : internal::ClaimMode::kWait,
-                      deadline);
+  return core_->Claim(
+      n, wait == ClaimWait::kTry ? internal::ClaimMode::kTry : internal::ClaimMode::kWait,
+      deadline);
 }
 
 Status RingBuffer::AbortClaimLostToClose(uint64_t first, uint32_t n) {

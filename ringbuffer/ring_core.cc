@@ -1,11 +1,11 @@
 #include "ringbuffer/ring_core.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "ringbuffer/multi_producer_sequencer.h"
 #include "ringbuffer/single_producer_sequencer.h"
@@ -14,10 +14,13 @@
 namespace ringdb::internal {
 namespace {
 
-void FreeSlots(std::byte* slots) { ::operator delete(slots, std::align_val_t{kCacheLineSizeBytes}); }
+void FreeSlots(std::byte* slots) {
+  ::operator delete (slots, std::align_val_t{kCacheLineSizeBytes});
+}
 
 std::byte* AllocateSlots(uint64_t bytes) {
-  auto* slots = static_cast<std::byte*>(::operator new(bytes, std::align_val_t{kCacheLineSizeBytes}));
+  auto* slots =
+      static_cast<std::byte*>(::operator new (bytes, std::align_val_t{kCacheLineSizeBytes}));
   // Touching every page now keeps page faults off the claim path.
   std::memset(slots, 0, bytes);
   return slots;
@@ -142,7 +145,8 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
   if (single_ != nullptr) {
     switch (single_->state().TryClaimInline(count, &first)) {
       case InlineClaim::kClaimed:
-        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count, &single_->state());
+        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
+                            &single_->state());
       case InlineClaim::kLostToClose:
         return AbortClaimLostToClose(first, count);
       case InlineClaim::kSlowPath:

@@ -6,9 +6,9 @@
 // an AsymmetricFence, then reads the claim sequence F and stores it as `final_sequence_`. A
 // claimer stores its claim, issues the light side, then loads `closing_`. The pair is a StoreLoad
 // barrier on both sides, so either Close sees the claim (F covers it) or the claimer sees the
-// flag and turns its claim into an abort at once. Consumers therefore drain exactly up to F: every sequence up to F gets published or
-// aborted (a batch published after Close becomes an abort; an unpublished ClaimedBatch aborts in
-// its destructor), and nothing after F is handed to a caller.
+// flag and turns its claim into an abort at once. Consumers therefore drain exactly up to F: every
+// sequence up to F gets published or aborted (a batch published after Close becomes an abort; an
+// unpublished ClaimedBatch aborts in its destructor), and nothing after F is handed to a caller.
 #pragma once
 
 #include <array>
@@ -96,7 +96,9 @@ class RingCore {
   }
   bool FreezeSlow();
 
-  uint64_t ConsumerCount() const noexcept { return consumer_count_.load(std::memory_order_acquire); }
+  uint64_t ConsumerCount() const noexcept {
+    return consumer_count_.load(std::memory_order_acquire);
+  }
 
   const uint64_t slot_count_;
   const uint64_t mask_;

@@ -1,12 +1,12 @@
 // RingOptions::Validate: every rejected value names its field; nothing is clamped.
-#include <string>
-
 #include "ringdb/ring_options.h"
+
+#include <string>
 
 namespace ringdb {
 
-Status ValidateRingGeometry(uint64_t slot_count, uint32_t chunk_count,
-                            std::string_view slot_field, std::string_view chunk_field) {
+Status ValidateRingGeometry(uint64_t slot_count, uint32_t chunk_count, std::string_view slot_field,
+                            std::string_view chunk_field) {
   if (slot_count == 0 || (slot_count & (slot_count - 1)) != 0) {
     return Status::InvalidArgument(std::string(slot_field) + " must be a power of two, not " +
                                    std::to_string(slot_count));
@@ -45,7 +45,8 @@ Status RingOptions::Validate() const {
     return Status::InvalidArgument("park_fence is not a ParkFence");
   }
   if (spin_count > kRingSpinCountMax) {
-    return Status::InvalidArgument("spin_count must be at most " + std::to_string(kRingSpinCountMax));
+    return Status::InvalidArgument("spin_count must be at most " +
+                                   std::to_string(kRingSpinCountMax));
   }
   if (yield_count > kRingYieldCountMax) {
     return Status::InvalidArgument("yield_count must be at most " +

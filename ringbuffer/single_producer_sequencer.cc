@@ -37,7 +37,8 @@ void SingleProducerSequencer::PublishClosedClaim(uint64_t first, uint64_t last) 
     Publish(first, last);
     return;
   }
-  state_.deferred_first = first;  // Earlier batches are still held; the last of them publishes this.
+  // Earlier batches are still held; the last of them publishes this.
+  state_.deferred_first = first;
   state_.deferred_last = last;
 }
 

@@ -22,23 +22,28 @@ namespace ringdb::internal {
 
 class SingleProducerSequencer final : public Sequencer {
  public:
-  SingleProducerSequencer(RingCore& ring, uint64_t slot_count) : ring_(ring), slot_count_(slot_count) {
+  SingleProducerSequencer(RingCore& ring, uint64_t slot_count)
+      : ring_(ring), slot_count_(slot_count) {
     state_.ring = &ring;
     state_.slot_count = slot_count;
   }
   Status Claim(uint32_t count, ClaimMode mode, Deadline deadline, uint64_t* first) override;
   void Publish(uint64_t first, uint64_t last) override {
-    RINGDB_ASSERT(first == state_.next_publish && "kSingle batches must be published in claim order");
+    RINGDB_ASSERT(first == state_.next_publish &&
+                  "kSingle batches must be published in claim order");
     RINGDB_ASSERT(last >= first);
     if (state_.deferred_first == last + 1) {
-      last = state_.deferred_last;  // The deferred abort directly follows: publish it with this batch.
+      // The deferred abort directly follows: publish it with this batch.
+      last = state_.deferred_last;
       state_.deferred_first = 0;
     }
     state_.next_publish = last + 1;
     state_.cursor.store(last, std::memory_order_release);
   }
   void PublishClosedClaim(uint64_t first, uint64_t last) override;
-  uint64_t claimed() const noexcept override { return state_.claimed.load(std::memory_order_seq_cst); }
+  uint64_t claimed() const noexcept override {
+    return state_.claimed.load(std::memory_order_seq_cst);
+  }
   uint64_t HighestPublished(uint64_t /*known*/) const noexcept override {
     return state_.cursor.load(std::memory_order_acquire);
   }

@@ -131,7 +131,9 @@ struct Waiter {
       if (now >= deadline) {
         return ready();
       }
-      std::this_thread::sleep_for(deadline == kNoDeadline ? pause : std::min<std::chrono::nanoseconds>(pause, deadline - now));
+      std::this_thread::sleep_for(deadline == kNoDeadline
+                                      ? pause
+                                      : std::min<std::chrono::nanoseconds>(pause, deadline - now));
       pause = std::min(pause * 2, kPauseMax);
     }
   }

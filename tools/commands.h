@@ -19,8 +19,7 @@ int Put(const CommonArgs& args, const std::string& key, const std::string& value
 int Delete(const CommonArgs& args, const std::string& key);
 int Stats(const CommonArgs& args);
 
-int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequence,
-                bool values);
+int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequence, bool values);
 int JournalVerify(const CommonArgs& args);
 
 int Recover(const CommonArgs& args, const std::string& mode);

@@ -52,11 +52,9 @@ int Scan(const CommonArgs& args, const std::string& prefix, const std::string& f
   for (iterator->SeekToFirst(); iterator->Valid() && (limit == 0 || shown < limit);
        iterator->Next()) {
     if (args.json) {
-      std::printf("%s\n", JsonObject()
-                              .Add("key", iterator->key())
-                              .Add("value", iterator->value())
-                              .str()
-                              .c_str());
+      std::printf(
+          "%s\n",
+          JsonObject().Add("key", iterator->key()).Add("value", iterator->value()).str().c_str());
     } else {
       std::printf("%s = %s\n", Escape(iterator->key(), false).c_str(),
                   Escape(iterator->value(), false).c_str());
@@ -138,13 +136,14 @@ int Stats(const CommonArgs& args) {
   std::printf("%s: %s\n", args.path.c_str(),
               info.live ? "a live engine holds it (read beside it, without a lock)"
                         : "no engine holds it (read without a lock, nothing written)");
-  std::printf("state: through sequence %llu = RocksDB's flushed marker %llu + %llu transaction(s) "
-              "re-executed from the journal (%llu more failed their preconditions, as they did "
-              "when applied)\n",
-              static_cast<unsigned long long>(info.sequence),
-              static_cast<unsigned long long>(info.marker_sequence),
-              static_cast<unsigned long long>(info.transactions_replayed),
-              static_cast<unsigned long long>(info.transactions_conflicted));
+  std::printf(
+      "state: through sequence %llu = RocksDB's flushed marker %llu + %llu transaction(s) "
+      "re-executed from the journal (%llu more failed their preconditions, as they did "
+      "when applied)\n",
+      static_cast<unsigned long long>(info.sequence),
+      static_cast<unsigned long long>(info.marker_sequence),
+      static_cast<unsigned long long>(info.transactions_replayed),
+      static_cast<unsigned long long>(info.transactions_conflicted));
   std::printf("journal read: %zu segment(s), sequences %llu..%llu%s\n", info.segments.size(),
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
               info.torn_tail ? (", ending in an unfinished group at " + info.torn_tail_segment +
@@ -170,12 +169,9 @@ int BackupReadOnly(const CommonArgs& args, const std::string& target) {
   }
   const uint64_t sequence = database->sequence();
   if (args.json) {
-    std::printf("%s\n", JsonObject()
-                            .Add("backup", target)
-                            .Add("sequence", sequence)
-                            .Add("ok", true)
-                            .str()
-                            .c_str());
+    std::printf(
+        "%s\n",
+        JsonObject().Add("backup", target).Add("sequence", sequence).Add("ok", true).str().c_str());
   } else {
     std::printf("backup written to %s, through sequence %llu (open it with: ringdb recover %s)\n",
                 target.c_str(), static_cast<unsigned long long>(sequence), target.c_str());

@@ -7,10 +7,10 @@
 
 #include <rocksdb/db.h>
 
-#include "engine/column_families.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/applier.h"
+#include "engine/column_families.h"
 #include "engine/options_file.h"
+#include "engine/rocksdb_logger.h"
 #include "engine/txn_codec.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -23,11 +23,16 @@ namespace {
 
 const char* OpName(txn::OpType type) {
   switch (type) {
-    case txn::OpType::kPut: return "put";
-    case txn::OpType::kDelete: return "delete";
-    case txn::OpType::kExpectEqual: return "expect-equal";
-    case txn::OpType::kExpectAbsent: return "expect-absent";
-    case txn::OpType::kExpectPresent: return "expect-present";
+    case txn::OpType::kPut:
+      return "put";
+    case txn::OpType::kDelete:
+      return "delete";
+    case txn::OpType::kExpectEqual:
+      return "expect-equal";
+    case txn::OpType::kExpectAbsent:
+      return "expect-absent";
+    case txn::OpType::kExpectPresent:
+      return "expect-present";
   }
   return "unknown";
 }
@@ -75,7 +80,9 @@ void PrintRecord(const journal::Record& record, bool values, bool json) {
   while (opened.ok() && decoder.Next(&op)) {
     if (json) {
       JsonObject entry;
-      entry.Add("op", OpName(op.type)).Add("key", op.key).Add("value_bytes", uint64_t{op.value.size()});
+      entry.Add("op", OpName(op.type))
+          .Add("key", op.key)
+          .Add("value_bytes", uint64_t{op.value.size()});
       if (values) {
         entry.Add("value", op.value);
       }
@@ -104,15 +111,14 @@ void PrintRecord(const journal::Record& record, bool values, bool json) {
     std::printf("#%llu  %.*s @%llu  %zu bytes%s%s\n",
                 static_cast<unsigned long long>(record.first_sequence),
                 static_cast<int>(record.segment.size()), record.segment.data(),
-                static_cast<unsigned long long>(record.offset), record.payload.size(),
-                ops.c_str(), decoded.ok() ? "" : ("\n    undecodable: " + decoded.ToString()).c_str());
+                static_cast<unsigned long long>(record.offset), record.payload.size(), ops.c_str(),
+                decoded.ok() ? "" : ("\n    undecodable: " + decoded.ToString()).c_str());
   }
 }
 
 }  // namespace
 
-int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequence,
-                bool values) {
+int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequence, bool values) {
   std::unique_ptr<journal::JournalReader> reader;
   Status status = OpenReader(args.path, &reader);
   if (!status.ok()) {
@@ -120,13 +126,16 @@ int JournalDump(const CommonArgs& args, uint64_t from_sequence, uint64_t to_sequ
   }
   journal::RecoveryReport report;
   const uint64_t after = from_sequence > 0 ? from_sequence - 1 : 0;
-  status = reader->Read(after, [&](const journal::Record& record) {
-    if (to_sequence != 0 && record.first_sequence > to_sequence) {
-      return Status::Aborted("past --to-seq");
-    }
-    PrintRecord(record, values, args.json);
-    return Status::OK();
-  }, &report);
+  status = reader->Read(
+      after,
+      [&](const journal::Record& record) {
+        if (to_sequence != 0 && record.first_sequence > to_sequence) {
+          return Status::Aborted("past --to-seq");
+        }
+        PrintRecord(record, values, args.json);
+        return Status::OK();
+      },
+      &report);
   if (!status.ok() && !status.IsAborted()) {
     return Fail("journal dump", status);
   }
@@ -204,13 +213,16 @@ Status GatherInfo(const std::string& path, InfoFacts* facts, std::string* what) 
     return status;
   }
   *what = "info: reading the journal";
-  status = reader->Read(0, [&](const journal::Record& record) {
-    InfoFacts::Range& range = facts->segments[std::string(record.segment)];
-    range.first = range.records == 0 ? record.first_sequence : range.first;
-    range.last = record.first_sequence + record.count - 1;
-    ++range.records;
-    return Status::OK();
-  }, &facts->report);
+  status = reader->Read(
+      0,
+      [&](const journal::Record& record) {
+        InfoFacts::Range& range = facts->segments[std::string(record.segment)];
+        range.first = range.records == 0 ? record.first_sequence : range.first;
+        range.last = record.first_sequence + record.count - 1;
+        ++range.records;
+        return Status::OK();
+      },
+      &facts->report);
   facts->db_bytes = DirectoryBytes(path + "/db");
   return status;
 }
@@ -225,21 +237,21 @@ void PrintInfoJson(const std::string& path, const InfoFacts& facts) {
                                                 .Add("records", range.records)
                                                 .str();
   }
-  std::printf("%s\n", JsonObject()
-                          .Add("path", path)
-                          .Add("version", RINGDB_VERSION_STRING)
-                          .AddRaw("options", facts.options_status.ok()
-                                                 ? "\"" + Escape(FormatOptionsNamed(facts.options,
-                                                                                    ""),
-                                                                 true) + "\""
-                                                 : "null")
-                          .Add("journal_first_sequence", facts.report.first_sequence)
-                          .Add("journal_last_sequence", facts.report.last_sequence)
-                          .Add("applied_marker", facts.marker)
-                          .Add("rocksdb_bytes", facts.db_bytes)
-                          .AddRaw("segments", list + "]")
-                          .str()
-                          .c_str());
+  std::printf(
+      "%s\n",
+      JsonObject()
+          .Add("path", path)
+          .Add("version", RINGDB_VERSION_STRING)
+          .AddRaw("options", facts.options_status.ok()
+                                 ? "\"" + Escape(FormatOptionsNamed(facts.options, ""), true) + "\""
+                                 : "null")
+          .Add("journal_first_sequence", facts.report.first_sequence)
+          .Add("journal_last_sequence", facts.report.last_sequence)
+          .Add("applied_marker", facts.marker)
+          .Add("rocksdb_bytes", facts.db_bytes)
+          .AddRaw("segments", list + "]")
+          .str()
+          .c_str());
 }
 
 void PrintInfoText(const std::string& path, const InfoFacts& facts) {
@@ -255,14 +267,14 @@ void PrintInfoText(const std::string& path, const InfoFacts& facts) {
                 FormatOptionsNamed(options, "  ").c_str());
   }
   const journal::RecoveryReport& report = facts.report;
-  std::printf("journal: sequences %llu..%llu; applied marker in RocksDB: %llu (replay on open: %llu "
-              "transactions)\n",
-              static_cast<unsigned long long>(report.first_sequence),
-              static_cast<unsigned long long>(report.last_sequence),
-              static_cast<unsigned long long>(facts.marker),
-              static_cast<unsigned long long>(report.last_sequence > facts.marker
-                                                  ? report.last_sequence - facts.marker
-                                                  : 0));
+  std::printf(
+      "journal: sequences %llu..%llu; applied marker in RocksDB: %llu (replay on open: %llu "
+      "transactions)\n",
+      static_cast<unsigned long long>(report.first_sequence),
+      static_cast<unsigned long long>(report.last_sequence),
+      static_cast<unsigned long long>(facts.marker),
+      static_cast<unsigned long long>(
+          report.last_sequence > facts.marker ? report.last_sequence - facts.marker : 0));
   for (const auto& [name, range] : facts.segments) {
     std::printf("  segment %s: sequences %llu..%llu (%llu records)\n", name.c_str(),
                 static_cast<unsigned long long>(range.first),

@@ -7,12 +7,12 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/applier.h"
 #include "engine/apply_rules.h"
 #include "engine/column_families.h"
-#include "engine/rocksdb_logger.h"
-#include "engine/applier.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "engine/rocksdb_logger.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -140,8 +140,8 @@ namespace {
 // state, so it needs the whole history, which only a retention set before they were written keeps.
 Status HistoryRetired(const journal::RecoveryReport& scan) {
   return Status::NotFound(
-      "the journal starts at sequence " + std::to_string(scan.first_sequence) + ": transactions 1.." +
-      std::to_string(scan.first_sequence - 1) +
+      "the journal starts at sequence " + std::to_string(scan.first_sequence) +
+      ": transactions 1.." + std::to_string(scan.first_sequence - 1) +
       " were checkpointed into RocksDB and their segments retired, so a replay from an empty state "
       "cannot rebuild them. To replay this database's history, open it with "
       "Options::journal_retention_transactions of at least " +
@@ -208,8 +208,8 @@ class ReplayTarget {
     }
     if (status.ok()) {
       const rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions(), handles_);
-      status = flushed.ok() ? Status::OK() : Status::IOError("flushing " + into_ + "/db: " +
-                                                            flushed.ToString());
+      status = flushed.ok() ? Status::OK()
+                            : Status::IOError("flushing " + into_ + "/db: " + flushed.ToString());
     }
     if (status.ok()) {
       status = WriteOptionsFile(into_, options_, record_bytes_max_);
@@ -251,11 +251,11 @@ void PrintReplayed(const CommonArgs& args, const std::string& into, uint64_t rep
                             .c_str());
     return;
   }
-  std::printf("replayed %llu transactions (%llu failed their preconditions, as they did live) "
-              "through sequence %llu into %s in %.2f s; it is a ringdb database: ringdb scan %s\n",
-              static_cast<unsigned long long>(replayed),
-              static_cast<unsigned long long>(conflicted),
-              static_cast<unsigned long long>(through), into.c_str(), seconds, into.c_str());
+  std::printf(
+      "replayed %llu transactions (%llu failed their preconditions, as they did live) "
+      "through sequence %llu into %s in %.2f s; it is a ringdb database: ringdb scan %s\n",
+      static_cast<unsigned long long>(replayed), static_cast<unsigned long long>(conflicted),
+      static_cast<unsigned long long>(through), into.c_str(), seconds, into.c_str());
 }
 
 }  // namespace
@@ -296,16 +296,19 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
                                      : scan.last_sequence);
   const auto started = std::chrono::steady_clock::now();
   journal::RecoveryReport report;
-  status = reader->Read(0, [&](const journal::Record& record) {
-    if (to_sequence != 0 && record.first_sequence > to_sequence) {
-      return Status::Aborted("reached --to-seq");
-    }
-    bool failed_precondition = false;
-    const Status added = target.Add(record, &failed_precondition);
-    conflicted += failed_precondition ? 1 : 0;
-    progress.Update(++replayed);
-    return added;
-  }, &report);
+  status = reader->Read(
+      0,
+      [&](const journal::Record& record) {
+        if (to_sequence != 0 && record.first_sequence > to_sequence) {
+          return Status::Aborted("reached --to-seq");
+        }
+        bool failed_precondition = false;
+        const Status added = target.Add(record, &failed_precondition);
+        conflicted += failed_precondition ? 1 : 0;
+        progress.Update(++replayed);
+        return added;
+      },
+      &report);
   if (status.ok() || status.IsAborted()) {
     status = target.Finish();
   }

@@ -20,15 +20,15 @@
 
 #include <rocksdb/db.h>
 
+#include "engine/applier.h"
 #include "engine/apply_rules.h"
 #include "engine/column_families.h"
-#include "engine/rocksdb_logger.h"
-#include "ringdb/logger.h"
-#include "engine/applier.h"
-#include "engine/journal_options_for.h"
 #include "engine/database_lock.h"
+#include "engine/journal_options_for.h"
 #include "engine/options_file.h"
+#include "engine/rocksdb_logger.h"
 #include "journal/journal.h"
+#include "ringdb/logger.h"
 #include "tools/commands.h"
 #include "tools/salvage.h"
 #include "tools/tool_common.h"
@@ -153,8 +153,8 @@ Status SalvageDatabase(const std::string& path, const journal::JournalOptions& j
     status = Flush(&database);
   }
   if (status.ok()) {
-    status = RebuildJournal(path, journal_options, &salvaged->kept, &salvaged->last,
-                            &salvaged->counts);
+    status =
+        RebuildJournal(path, journal_options, &salvaged->kept, &salvaged->last, &salvaged->counts);
   }
   if (status.ok()) {
     status = Applier::WriteMarker(database.db.get(), database.handles[1], salvaged->last);

@@ -4,13 +4,13 @@
 // a path that is not a ringdb database); 4 corruption found; 5 the database is locked by a live
 // engine. Errors go to stderr and name what was wrong; with --json each is one JSON object,
 // {"error": "...", "code": <exit code>}, still on stderr.
-#include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "bench/engine/engine_bench.h"
 #include "bench/engine/workloads.h"
@@ -119,26 +119,26 @@ struct Commands {
 
 // info, get, scan, put, delete and stats: the database's contents and state.
 void AddDataCommands(CLI::App* app, Commands* c) {
-  CLI::App* info = AddPathCommand(app, "info", "options, journal sequences and segments, "
+  CLI::App* info = AddPathCommand(app, "info",
+                                  "options, journal sequences and segments, "
                                   "applied marker, RocksDB size (safe beside a live engine)",
                                   &c->args);
   info->callback([c] { c->code = ringdb::tool::Info(c->args); });
 
-  CLI::App* get = AddPathCommand(app, "get", "print the value of a key (safe beside a live engine)",
-                                 &c->args);
+  CLI::App* get =
+      AddPathCommand(app, "get", "print the value of a key (safe beside a live engine)", &c->args);
   get->add_option("key", c->key)->required();
   get->callback([c] { c->code = ringdb::tool::Get(c->args, c->key); });
 
-  CLI::App* scan = AddPathCommand(app, "scan",
-                                  "list keys and values in order (safe beside a live engine)",
-                                  &c->args);
+  CLI::App* scan = AddPathCommand(
+      app, "scan", "list keys and values in order (safe beside a live engine)", &c->args);
   scan->add_option("--prefix", c->prefix, "only keys starting with this");
   scan->add_option("--from", c->from, "start at this key");
   scan->add_option("--limit", c->limit, "at most this many (0: all)");
   scan->callback([c] { c->code = ringdb::tool::Scan(c->args, c->prefix, c->from, c->limit); });
 
-  CLI::App* put = AddPathCommand(app, "put", "write a key through the engine (journaled)",
-                                 &c->args);
+  CLI::App* put =
+      AddPathCommand(app, "put", "write a key through the engine (journaled)", &c->args);
   put->add_option("key", c->key)->required();
   put->add_option("value", c->value)->required();
   put->callback([c] { c->code = ringdb::tool::Put(c->args, c->key, c->value); });
@@ -149,7 +149,8 @@ void AddDataCommands(CLI::App* app, Commands* c) {
 
   CLI::App* stats = AddPathCommand(app, "stats",
                                    "what a read-only view says: sequences, journal, RocksDB "
-                                   "(safe beside a live engine)", &c->args);
+                                   "(safe beside a live engine)",
+                                   &c->args);
   stats->callback([c] { c->code = ringdb::tool::Stats(c->args); });
 }
 
@@ -158,30 +159,29 @@ void AddJournalCommands(CLI::App* app, Commands* c) {
   CLI::App* journal =
       app->add_subcommand("journal", "read the journal (safe beside a live engine)");
   journal->require_subcommand(1);
-  CLI::App* dump = AddPathCommand(journal, "dump", "print every record and its operations",
-                                  &c->args);
+  CLI::App* dump =
+      AddPathCommand(journal, "dump", "print every record and its operations", &c->args);
   dump->add_option("--from-seq", c->from_sequence, "first sequence to print");
   dump->add_option("--to-seq", c->to_sequence, "last sequence to print");
   dump->add_flag("--values", c->values, "print values too (escaped)");
   dump->callback([c] {
     c->code = ringdb::tool::JournalDump(c->args, c->from_sequence, c->to_sequence, c->values);
   });
-  CLI::App* verify = AddPathCommand(journal, "verify",
-                                    "check every checksum and the chain; exit 4 on corruption",
-                                    &c->args);
+  CLI::App* verify = AddPathCommand(
+      journal, "verify", "check every checksum and the chain; exit 4 on corruption", &c->args);
   verify->callback([c] { c->code = ringdb::tool::JournalVerify(c->args); });
 }
 
 // recover, replay and backup.
 void AddRecoveryCommands(CLI::App* app, Commands* c) {
-  CLI::App* recover = AddPathCommand(app, "recover", "open with a recovery mode and report",
-                                     &c->args);
+  CLI::App* recover =
+      AddPathCommand(app, "recover", "open with a recovery mode and report", &c->args);
   recover->add_option("--mode", c->mode,
                       "absolute | tolerate-torn-tail | point-in-time | skip-corrupted");
   recover->callback([c] { c->code = ringdb::tool::Recover(c->args, c->mode); });
 
-  CLI::App* replay = AddPathCommand(app, "replay",
-                                    "rebuild a fresh RocksDB directory from the journal", &c->args);
+  CLI::App* replay =
+      AddPathCommand(app, "replay", "rebuild a fresh RocksDB directory from the journal", &c->args);
   replay->add_option("--into", c->into, "the new RocksDB directory (must not exist)")->required();
   replay->add_option("--to-seq", c->to_sequence, "stop after this sequence (point in time)");
   replay->callback([c] { c->code = ringdb::tool::Replay(c->args, c->into, c->to_sequence); });
@@ -197,8 +197,9 @@ void AddBenchCommand(CLI::App* app, Commands* c) {
   bench->add_flag("--quick", c->bench.quick, "about a minute instead of ten");
   bench->add_flag("--json", c->bench.json, "JSON lines");
   bench->add_option("--dir", c->bench.dir, "where to create the benchmark directories");
-  bench->add_option("--load", c->bench.load,
-                    "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
+  bench
+      ->add_option("--load", c->bench.load,
+                   "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
       ->check(CLI::Range(0, ringdb::bench::kBenchLoadMax));
   bench->callback([c] { c->code = ringdb::bench::RunEngineBench(c->bench); });
 }

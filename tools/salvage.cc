@@ -1,10 +1,10 @@
 #include "tools/salvage.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <memory>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "journal/journal.h"
 #include "journal/journal_reader.h"

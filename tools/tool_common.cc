@@ -1,12 +1,12 @@
 #include "tools/tool_common.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <utility>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
@@ -17,12 +17,18 @@ namespace ringdb::tool {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case Status::Code::kOk: return kExitOk;
-    case Status::Code::kNotFound: return kExitNotFound;
-    case Status::Code::kInvalidArgument: return kExitUsage;
-    case Status::Code::kCorruption: return kExitCorruption;
-    case Status::Code::kBusy: return kExitBusy;
-    default: return kExitFailed;
+    case Status::Code::kOk:
+      return kExitOk;
+    case Status::Code::kNotFound:
+      return kExitNotFound;
+    case Status::Code::kInvalidArgument:
+      return kExitUsage;
+    case Status::Code::kCorruption:
+      return kExitCorruption;
+    case Status::Code::kBusy:
+      return kExitBusy;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -47,7 +53,7 @@ std::shared_ptr<spdlog::logger> ToolLogger() {
         "ringdb", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     const char* verbose = std::getenv("RINGDB_VERBOSE");
     created->set_level(verbose != nullptr && verbose[0] == '1' ? spdlog::level::info
-                                                                : spdlog::level::warn);
+                                                               : spdlog::level::warn);
     return created;
   }();
   return logger;
@@ -55,11 +61,16 @@ std::shared_ptr<spdlog::logger> ToolLogger() {
 
 const char* WaitStrategyName(WaitStrategy strategy) {
   switch (strategy) {
-    case WaitStrategy::kSpinThenPark: return "spin-then-park";
-    case WaitStrategy::kBusySpin: return "busy-spin";
-    case WaitStrategy::kYielding: return "yielding";
-    case WaitStrategy::kSleeping: return "sleeping";
-    case WaitStrategy::kBlocking: return "blocking";
+    case WaitStrategy::kSpinThenPark:
+      return "spin-then-park";
+    case WaitStrategy::kBusySpin:
+      return "busy-spin";
+    case WaitStrategy::kYielding:
+      return "yielding";
+    case WaitStrategy::kSleeping:
+      return "sleeping";
+    case WaitStrategy::kBlocking:
+      return "blocking";
   }
   return "invalid";
 }

@@ -17,11 +17,11 @@ namespace ringdb::internal {
 
 }  // namespace ringdb::internal
 
-#define RINGDB_ASSERT(condition)                                           \
-  do {                                                                     \
-    if (__builtin_expect(!(condition), 0)) {                               \
-      ::ringdb::internal::AssertFailed(#condition, __FILE__, __LINE__);    \
-    }                                                                      \
+#define RINGDB_ASSERT(condition)                                        \
+  do {                                                                  \
+    if (__builtin_expect(!(condition), 0)) {                            \
+      ::ringdb::internal::AssertFailed(#condition, __FILE__, __LINE__); \
+    }                                                                   \
   } while (0)
 
 #ifdef NDEBUG

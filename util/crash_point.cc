@@ -43,8 +43,8 @@ bool ArmFromEnvironment() {
     return false;
   }
   const char* colon = std::strchr(spec, ':');
-  const std::string_view name(spec, colon != nullptr ? static_cast<size_t>(colon - spec)
-                                                     : std::strlen(spec));
+  const std::string_view name(
+      spec, colon != nullptr ? static_cast<size_t>(colon - spec) : std::strlen(spec));
   if (!IsCrashPointName(name)) {
     Refuse(spec, "names no crash point");
   }

@@ -46,8 +46,8 @@
 namespace ringdb::internal {
 
 inline constexpr std::string_view kCrashPointNames[] = {
-    "journal.before_sync",      "journal.after_sync", "journal.segment_before_dir_sync",
-    "apply.after_write",        "checkpoint.before_retire", "recovery.replay",
+    "journal.before_sync", "journal.after_sync",       "journal.segment_before_dir_sync",
+    "apply.after_write",   "checkpoint.before_retire", "recovery.replay",
 };
 
 constexpr bool IsCrashPointName(std::string_view name) {

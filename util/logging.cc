@@ -1,7 +1,7 @@
-#include "ringdb/logger.h"
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "ringdb/logger.h"
 
 namespace ringdb {
 

@@ -35,14 +35,15 @@ void Print(const Line& line, bool json) {
           line.bench.c_str(), line.value, line.unit.c_str(), line.baseline.c_str(),
           line.baseline_value, line.value / line.baseline_value);
     } else {
-      std::printf("{\"bench\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"baseline\": null, "
-                  "\"baseline_value\": null, \"ratio\": null}\n",
-                  line.bench.c_str(), line.value, line.unit.c_str());
+      std::printf(
+          "{\"bench\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"baseline\": null, "
+          "\"baseline_value\": null, \"ratio\": null}\n",
+          line.bench.c_str(), line.value, line.unit.c_str());
     }
   } else if (has_baseline) {
-    std::printf("%-34s %12.1f %-8s vs %-24s %12.1f  ratio %7.3f  (target %s)\n",
-                line.bench.c_str(), line.value, line.unit.c_str(), line.baseline.c_str(),
-                line.baseline_value, line.value / line.baseline_value, line.target.c_str());
+    std::printf("%-34s %12.1f %-8s vs %-24s %12.1f  ratio %7.3f  (target %s)\n", line.bench.c_str(),
+                line.value, line.unit.c_str(), line.baseline.c_str(), line.baseline_value,
+                line.value / line.baseline_value, line.target.c_str());
   } else {
     std::printf("%-34s %12.3f %-8s (target %s)\n", line.bench.c_str(), line.value,
                 line.unit.c_str(), line.target.c_str());

@@ -69,8 +69,8 @@ class Zipfian {
     if (uz < 1.0 + std::pow(0.5, kTheta)) {
       return 1;
     }
-    const auto rank = static_cast<uint64_t>(static_cast<double>(n_) *
-                                            std::pow(eta_ * u - eta_ + 1.0, alpha_));
+    const auto rank =
+        static_cast<uint64_t>(static_cast<double>(n_) * std::pow(eta_ * u - eta_ + 1.0, alpha_));
     return std::min(rank, n_ - 1);
   }
 
@@ -122,7 +122,7 @@ struct Line {
   std::string unit;
   std::string baseline;  // Empty for value-only lines.
   double baseline_value = 0;
-  std::string target;    // The line's target, for the readable output.
+  std::string target;  // The line's target, for the readable output.
 };
 void Print(const Line& line, bool json);
 

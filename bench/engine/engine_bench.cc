@@ -59,18 +59,16 @@ void RunLoadLines(Dirs* dirs, int load, double seconds, uint64_t ycsb_keys, bool
     const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
       return RocksDbWriters(d, 1, 1, true, false, seconds);
     });
-    const Figures ours = InFresh(dirs, "w1", [&](const std::string& d) {
-      return RingdbWriters(d, 1, 1, seconds);
-    });
-    Print({"w1.latency_p50" + suffix, ours.p50_us, "us", "rocksdb.sync1.p50" + suffix,
-           rocks.p50_us, "<= 1.25"},
+    const Figures ours =
+        InFresh(dirs, "w1", [&](const std::string& d) { return RingdbWriters(d, 1, 1, seconds); });
+    Print({"w1.latency_p50" + suffix, ours.p50_us, "us", "rocksdb.sync1.p50" + suffix, rocks.p50_us,
+           "<= 1.25"},
           json);
-    Print({"w1.latency_p99" + suffix, ours.p99_us, "us", "rocksdb.sync1.p99" + suffix,
-           rocks.p99_us, "<= 1.5"},
+    Print({"w1.latency_p99" + suffix, ours.p99_us, "us", "rocksdb.sync1.p99" + suffix, rocks.p99_us,
+           "<= 1.5"},
           json);
-    const PipelinedFigures w3 = InFresh(dirs, "w3", [&](const std::string& d) {
-      return RingdbPipelined(d, 4096, seconds);
-    });
+    const PipelinedFigures w3 = InFresh(
+        dirs, "w3", [&](const std::string& d) { return RingdbPipelined(d, 4096, seconds); });
     Print({"w3.pipelined" + suffix, w3.figures.per_second, "txn/s", "rocksdb.sync1" + suffix,
            rocks.per_second, ">= 40"},
           json);
@@ -80,9 +78,8 @@ void RunLoadLines(Dirs* dirs, int load, double seconds, uint64_t ycsb_keys, bool
     const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
       return RocksDbWriters(d, threads, 1, true, false, seconds);
     });
-    const Figures ours = InFresh(dirs, "w2", [&](const std::string& d) {
-      return RingdbWriters(d, threads, 1, seconds);
-    });
+    const Figures ours = InFresh(
+        dirs, "w2", [&](const std::string& d) { return RingdbWriters(d, threads, 1, seconds); });
     const std::string name = "sync" + std::to_string(threads) + suffix;
     Print({"w2." + name, ours.per_second, "txn/s", "rocksdb." + name, rocks.per_second, ">= 2.0"},
           json);
@@ -92,9 +89,8 @@ void RunLoadLines(Dirs* dirs, int load, double seconds, uint64_t ycsb_keys, bool
     const Figures rocks = InFresh(dirs, "rocksdb", [&](const std::string& d) {
       return RocksDbYcsbA(d, 16, ycsb_keys, seconds);
     });
-    const Figures ours = InFresh(dirs, "w5", [&](const std::string& d) {
-      return RingdbYcsbA(d, 16, ycsb_keys, seconds);
-    });
+    const Figures ours = InFresh(
+        dirs, "w5", [&](const std::string& d) { return RingdbYcsbA(d, 16, ycsb_keys, seconds); });
     Print({"w5.ycsb_a16" + suffix, ours.per_second, "ops/s", "rocksdb.ycsb_a16" + suffix,
            rocks.per_second, ">= 2.0"},
           json);
@@ -139,12 +135,10 @@ void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
   Dirs& dirs = *dirs_pointer;
 
   // W1: one writer, submit and wait; the disk's own limit for a record of the same size.
-  const Figures loop = InFresh(&dirs, "loop", [&](const std::string& d) {
-    return FdatasyncLoop(d, 200, seconds);
-  });
-  const Figures w1 = InFresh(&dirs, "w1", [&](const std::string& d) {
-    return RingdbWriters(d, 1, 1, seconds);
-  });
+  const Figures loop =
+      InFresh(&dirs, "loop", [&](const std::string& d) { return FdatasyncLoop(d, 200, seconds); });
+  const Figures w1 =
+      InFresh(&dirs, "w1", [&](const std::string& d) { return RingdbWriters(d, 1, 1, seconds); });
   Print({"w1.latency_p50", w1.p50_us, "us", "fdatasync_loop.p50", loop.p50_us, "<= 1.25"},
         config.json);
 
@@ -153,21 +147,19 @@ void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
     const Figures rocks = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
       return RocksDbWriters(d, threads, 1, true, false, seconds);
     });
-    const Figures ours = InFresh(&dirs, "w2", [&](const std::string& d) {
-      return RingdbWriters(d, threads, 1, seconds);
-    });
+    const Figures ours = InFresh(
+        &dirs, "w2", [&](const std::string& d) { return RingdbWriters(d, threads, 1, seconds); });
     const std::string suffix = std::to_string(threads);
-    Print({"w2.sync" + suffix, ours.per_second, "txn/s", "rocksdb.sync" + suffix,
-           rocks.per_second, ">= 2.0"},
+    Print({"w2.sync" + suffix, ours.per_second, "txn/s", "rocksdb.sync" + suffix, rocks.per_second,
+           ">= 2.0"},
           config.json);
   }
   // W2 with 10 puts per transaction, reported beside the targeted lines.
   const Figures rocks10 = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
     return RocksDbWriters(d, 16, 10, true, false, seconds);
   });
-  const Figures ours10 = InFresh(&dirs, "w2", [&](const std::string& d) {
-    return RingdbWriters(d, 16, 10, seconds);
-  });
+  const Figures ours10 =
+      InFresh(&dirs, "w2", [&](const std::string& d) { return RingdbWriters(d, 16, 10, seconds); });
   Print({"w2.sync16_10puts", ours10.per_second, "txn/s", "rocksdb.sync16_10puts",
          rocks10.per_second, "(extra)"},
         config.json);
@@ -179,9 +171,8 @@ void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
   const Figures rocks_nowal1 = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
     return RocksDbWriters(d, 1, 1, false, true, seconds);
   });
-  const PipelinedFigures w3 = InFresh(&dirs, "w3", [&](const std::string& d) {
-    return RingdbPipelined(d, 4096, seconds);
-  });
+  const PipelinedFigures w3 =
+      InFresh(&dirs, "w3", [&](const std::string& d) { return RingdbPipelined(d, 4096, seconds); });
   Print({"w3.pipelined", w3.figures.per_second, "txn/s", "rocksdb.sync1", rocks_sync1.per_second,
          ">= 50"},
         config.json);
@@ -193,18 +184,16 @@ void RunIdleLines(Dirs* dirs_pointer, const BenchConfig& config, double seconds,
   const double rocks_open = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
     return RocksDbReopenMs(d, reopen_transactions);
   });
-  const double ours_open = InFresh(&dirs, "w4", [&](const std::string& d) {
-    return RingdbReopenMs(d, reopen_transactions);
-  });
+  const double ours_open = InFresh(
+      &dirs, "w4", [&](const std::string& d) { return RingdbReopenMs(d, reopen_transactions); });
   Print({"w4.open", ours_open, "ms", "rocksdb.wal_recovery", rocks_open, "<= 1.0"}, config.json);
 
   // W5: YCSB-A, 16 threads.
   const Figures rocks_ycsb = InFresh(&dirs, "rocksdb", [&](const std::string& d) {
     return RocksDbYcsbA(d, 16, ycsb_keys, seconds);
   });
-  const Figures ours_ycsb = InFresh(&dirs, "w5", [&](const std::string& d) {
-    return RingdbYcsbA(d, 16, ycsb_keys, seconds);
-  });
+  const Figures ours_ycsb = InFresh(
+      &dirs, "w5", [&](const std::string& d) { return RingdbYcsbA(d, 16, ycsb_keys, seconds); });
   Print({"w5.ycsb_a16", ours_ycsb.per_second, "ops/s", "rocksdb.ycsb_a16", rocks_ycsb.per_second,
          ">= 2.0"},
         config.json);

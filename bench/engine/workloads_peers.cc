@@ -124,12 +124,12 @@ Figures RocksDbYcsbA(const std::string& dir, int threads, uint64_t keys, double 
   durable.sync = true;
   const Zipfian zipfian(keys);
   return RunTimed(threads, seconds, [&](int thread) {
-    return [&, random = Random(static_cast<uint64_t>(thread) + 100),
-            value = std::string()]() mutable {
-      const std::string key = "user" + std::to_string(zipfian.Next(&random));
-      return (random.Next() & 1) != 0 ? db->Get(rocksdb::ReadOptions(), key, &value).ok()
-                                       : db->Put(durable, key, kValue).ok();
-    };
+    return
+        [&, random = Random(static_cast<uint64_t>(thread) + 100), value = std::string()]() mutable {
+          const std::string key = "user" + std::to_string(zipfian.Next(&random));
+          return (random.Next() & 1) != 0 ? db->Get(rocksdb::ReadOptions(), key, &value).ok()
+                                          : db->Put(durable, key, kValue).ok();
+        };
   });
 }
 

@@ -1,5 +1,4 @@
 // ringdb's side of each workload, through the public API only.
-#include <rocksdb/options.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,6 +6,8 @@
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include <rocksdb/options.h>
 
 #include "bench/engine/bench_util.h"
 #include "bench/engine/timed_run.h"
@@ -102,8 +103,8 @@ PipelinedFigures RingdbPipelined(const std::string& dir, int outstanding, double
   // The budget: what the process held before the engine, the ring, RocksDB's write buffers (two
   // column families, up to two memtables each, of the size ringdb configures) and its default
   // block cache (32 MiB).
-  const double ring_mib = static_cast<double>(options.ring_slot_count * options.ring_chunk_count *
-                                              32) / (1 << 20);
+  const double ring_mib =
+      static_cast<double>(options.ring_slot_count * options.ring_chunk_count * 32) / (1 << 20);
   const double write_buffer_mib = static_cast<double>(kDefaultRocksDbWriteBufferBytes) / (1 << 20);
   const double budget_mib = resident_before_mib + ring_mib + 2 * 2 * write_buffer_mib + 32;
   PipelinedFigures figures;

@@ -3,13 +3,13 @@
 // Producers number items from 1; waits on a full or empty queue spin, as those libraries intend.
 #pragma once
 
-#include <atomic_queue/atomic_queue.h>
-#include <concurrentqueue/concurrentqueue.h>
-
 #include <array>
-#include <boost/lockfree/spsc_queue.hpp>
 #include <memory>
 #include <thread>
+
+#include <atomic_queue/atomic_queue.h>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <concurrentqueue/concurrentqueue.h>
 
 #include "ring/harness.h"
 

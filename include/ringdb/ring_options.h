@@ -95,10 +95,14 @@ enum class RingSizeLevel : uint8_t {
 };
 constexpr uint64_t SlotCountOf(RingSizeLevel level) noexcept {
   switch (level) {
-    case RingSizeLevel::kTiny: return 256;
-    case RingSizeLevel::kSmall: return 4096;
-    case RingSizeLevel::kMedium: return 65536;
-    case RingSizeLevel::kLarge: return 1048576;
+    case RingSizeLevel::kTiny:
+      return 256;
+    case RingSizeLevel::kSmall:
+      return 4096;
+    case RingSizeLevel::kMedium:
+      return 65536;
+    case RingSizeLevel::kLarge:
+      return 1048576;
   }
   return 4096;
 }
@@ -106,8 +110,8 @@ constexpr uint64_t SlotCountOf(RingSizeLevel level) noexcept {
 // The ring's geometry checks, shared with options that map onto a ring (the engine's Options),
 // each message naming the caller's own field: slot_count a power of two in [1, kRingSlotCountMax],
 // chunk_count in [1, kRingChunkCountMax], slot_count * chunk_count * 32 at most kRingBytesMax.
-Status ValidateRingGeometry(uint64_t slot_count, uint32_t chunk_count,
-                            std::string_view slot_field, std::string_view chunk_field);
+Status ValidateRingGeometry(uint64_t slot_count, uint32_t chunk_count, std::string_view slot_field,
+                            std::string_view chunk_field);
 
 struct RingOptions {
   // Number of slots. Must be a power of two (so a sequence maps to a slot with a mask), from 1 to

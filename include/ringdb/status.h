@@ -49,7 +49,8 @@ class [[nodiscard]] Status {
   };
 
   Status() noexcept = default;
-  Status(const Status& other) : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
+  Status(const Status& other)
+      : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
   Status& operator=(const Status& other) {
     if (this != &other) {
       state_ = other.state_ ? std::make_unique<State>(*other.state_) : nullptr;

@@ -1,16 +1,16 @@
 // Goal: the applier judges preconditions against the serial state, including transactions staged
 // earlier in the same group; a conflict writes nothing; the marker lands with the data. Method: a
 // real RocksDB in a temporary directory, transactions built with WriteBatch.
-#include "engine/column_families.h"
 #include "engine/applier.h"
-#include "engine/staged_keys.h"
-#include "engine/txn_format.h"
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <memory>
 
+#include <gtest/gtest.h>
+
+#include "engine/column_families.h"
+#include "engine/staged_keys.h"
+#include "engine/txn_format.h"
 #include "ringdb/write_batch.h"
 #include "test_util/temp_dir.h"
 

@@ -5,8 +5,6 @@
 // hold the journaler at its first write into a new segment (the segment is then listed but holds
 // nothing) while a backup runs, and that records directory syncs; each backup is opened and read
 // back in full.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +13,8 @@
 #include <set>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/env.h"
 #include "test_util/engine_fixture.h"

@@ -2,10 +2,10 @@
 // unpublished claims, a timed Claim and a timed Submit return TimedOut with nothing claimed or
 // published, and the engine goes on as if they had not been tried. Method: a four-slot ring
 // filled by two claims; every wait is bounded by the deadline under test, none by a sleep.
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "test_util/engine_fixture.h"
 

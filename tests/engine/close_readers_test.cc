@@ -3,13 +3,13 @@
 // are gone; a timed Close returns TimedOut naming them and leaves the engine readable, and a later
 // Close finishes. Method: a logger that records its lines; Close on a second thread; readers
 // released only once the warning is seen (each wait bounded, none timed by a sleep).
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "engine/log_capture.h"
 #include "test_util/engine_fixture.h"
@@ -41,7 +41,8 @@ class CloseReadersTest : public EngineTest {
       closed_.store(true);
       capture_.Wake();
     });
-    reported_ = capture_.WaitFor("waits for", [this] { return closed_.load(); }, kReportLimit);
+    reported_ = capture_.WaitFor(
+        "waits for", [this] { return closed_.load(); }, kReportLimit);
   }
 
   // A test that stopped early has dropped its readers by now, so a Close still running ends.

@@ -30,12 +30,6 @@
 // engine_compound_fault_test (tests/engine/CMakeLists.txt lists them); the others run one by one.
 // RINGDB_COMPOUND_FAULT_CYCLES sets the cycles per case (default 3, one per kind of power loss;
 // 1 under ThreadSanitizer); RINGDB_TEST_SEED replays a run's choices (thread timing varies).
-#include <gtest/gtest.h>
-#include <rocksdb/env.h>
-#include <rocksdb/options.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -49,9 +43,15 @@
 #include <thread>
 #include <vector>
 
-#include "test_util/fault_injection_env.h"
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+#include <rocksdb/options.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/power_loss_fs.h"
 #include "test_util/seed.h"
 #include "test_util/verified_workload.h"

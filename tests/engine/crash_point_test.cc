@@ -14,10 +14,10 @@
 // For recovery.replay a child writes with checkpoints off and dies at apply.after_write, two
 // children in a row die mid-replay while opening the directory, then the parent opens it.
 // RINGDB_TEST_SEED replays a run.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "test_util/child_process.h"
 #include "test_util/digest.h"
@@ -153,11 +153,11 @@ void CheckRecovered(const std::string& dir, const Options& options, bool replay_
   checked->replay_compared = true;
 }
 
-void PrintFigures(const std::string& spec, uint64_t cycle, const Checked& checked,
-                  uint64_t seed) {
+void PrintFigures(const std::string& spec, uint64_t cycle, const Checked& checked, uint64_t seed) {
   std::printf(
       "crash point %s, cycle %llu: %llu present verified (acknowledged or settled), %llu absent "
-      "verified, in flight %llu whole / %llu absent, 0 violations, %llu replayed on reopen, %llu keys, replay of the journal %s, "
+      "verified, in flight %llu whole / %llu absent, 0 violations, %llu replayed on reopen, %llu "
+      "keys, replay of the journal %s, "
       "seed %llu\n",
       spec.c_str(), static_cast<unsigned long long>(cycle),
       static_cast<unsigned long long>(checked.verified.present_verified),
@@ -215,8 +215,8 @@ TEST(CrashPointReplayTest, RecoveryCrashesTwiceMidReplay) {
   // Checkpoints are off and RocksDB's WAL is off, so nothing written reaches RocksDB's files:
   // every journaled transaction, and so every acknowledged one, is replayed on the next open.
   const uint64_t apply_hit = 300 + random() % 700;
-  RunChildToCrash({"write", std::to_string(kReplayCase), dir.path(), "0"},
-                  "apply.after_write", apply_hit, stderr_path, &ledger);
+  RunChildToCrash({"write", std::to_string(kReplayCase), dir.path(), "0"}, "apply.after_write",
+                  apply_hit, stderr_path, &ledger);
   ASSERT_FALSE(HasFatalFailure()) << "seed " << seed;
   const uint64_t replayable = ledger.present.size();
   ASSERT_GT(replayable, 0u);

@@ -5,13 +5,14 @@
 // its token resolves (OK or Conflict), through a pipe. The parent kills it with SIGKILL at a
 // random moment, reopens the directory and checks every key against what was reported.
 // RINGDB_CRASH_CYCLES sets the number of cycles (default 5); RINGDB_TEST_SEED replays a run.
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_util/child_process.h"
 #include "test_util/engine_fixture.h"
@@ -102,14 +103,15 @@ TEST(CrashTest, KillNineNeverLosesAnAcknowledgedTransaction) {
     total.in_flight_whole += result.in_flight_whole;
     total.in_flight_absent += result.in_flight_absent;
   }
-  std::printf("crash: %d cycles, %llu present verified (acknowledged or settled), %llu absent "
-              "verified (conflicted or settled), in flight: %llu whole / %llu absent, "
-              "0 violations, seed %llu\n",
-              cycles, static_cast<unsigned long long>(total.present_verified),
-              static_cast<unsigned long long>(total.absent_verified),
-              static_cast<unsigned long long>(total.in_flight_whole),
-              static_cast<unsigned long long>(total.in_flight_absent),
-              static_cast<unsigned long long>(seed));
+  std::printf(
+      "crash: %d cycles, %llu present verified (acknowledged or settled), %llu absent "
+      "verified (conflicted or settled), in flight: %llu whole / %llu absent, "
+      "0 violations, seed %llu\n",
+      cycles, static_cast<unsigned long long>(total.present_verified),
+      static_cast<unsigned long long>(total.absent_verified),
+      static_cast<unsigned long long>(total.in_flight_whole),
+      static_cast<unsigned long long>(total.in_flight_absent),
+      static_cast<unsigned long long>(seed));
 }
 
 // Another process: refused with Busy while the holder lives; after the holder is killed with
@@ -124,7 +126,8 @@ TEST(CrashTest, AnotherProcessIsRefusedUntilTheHolderIsKilled) {
     kill(child.pid, SIGKILL);
     const int wait_status = WaitForChild(&child);
     FAIL() << "the holder did not open and write: " << DescribeWaitStatus(wait_status)
-           << "; its stderr:\n" << ReadWholeFile(child.stderr_path);
+           << "; its stderr:\n"
+           << ReadWholeFile(child.stderr_path);
   }
   std::unique_ptr<Engine> contender;
   const Status refused = Engine::Open(SmallOptions(), dir.path(), &contender);

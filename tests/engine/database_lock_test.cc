@@ -3,10 +3,11 @@
 // lock through LockDatabase on the POSIX Env, fork a child that holds it, kill the child.
 #include "engine/database_lock.h"
 
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include "test_util/temp_dir.h"
 

@@ -1,12 +1,11 @@
 // Goal: an Open where all is well writes nothing to the host's stderr, yet the info lines stay
 // available. Method: the default logger's level; a user's logger at info level sees the open
 // summary.
-#include <gtest/gtest.h>
-
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include "engine/log_capture.h"
 #include "test_util/engine_fixture.h"

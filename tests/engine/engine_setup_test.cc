@@ -2,11 +2,6 @@
 // gdb tell them apart and gone after Close, and the RocksDB options it chooses (16 MiB memtables
 // unless the user passes options of their own). Method: read /proc/self/task and RocksDB's
 // OPTIONS file.
-#include <gtest/gtest.h>
-#include <rocksdb/convenience.h>
-#include <rocksdb/options.h>
-#include <rocksdb/utilities/options_util.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +9,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include "test_util/engine_fixture.h"
 

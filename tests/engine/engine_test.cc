@@ -1,14 +1,14 @@
 // Goal: the engine's promises through its public API: atomic, consistent (preconditions), durable
 // across close and reopen, read-your-writes, snapshot isolation, and a clear Status for every bad
 // input. Method: a real engine in a temporary directory per test.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "engine/journal_options_for.h"
 #include "journal/journal.h"
@@ -368,7 +368,8 @@ TEST_F(EngineTest, OpenRefusesAJournalThatEndsBeforeTheAppliedMarker) {
   std::unique_ptr<Engine> engine;
   const Status status = Engine::Open(SmallOptions(), dir_.path(), &engine);
   EXPECT_TRUE(status.IsCorruption()) << status.ToString();
-  EXPECT_NE(status.message().find("before sequence 5"), std::string_view::npos) << status.ToString();
+  EXPECT_NE(status.message().find("before sequence 5"), std::string_view::npos)
+      << status.ToString();
   EXPECT_EQ(engine, nullptr);
   EXPECT_TRUE(Engine::Open(SmallOptions(), dir_.path(), &engine).IsCorruption())
       << "a failed Open releases the lock";
@@ -552,7 +553,8 @@ TEST_F(EngineTest, BackupDuringWritesOpensAndHoldsEveryEarlierAcknowledgement) {
     ASSERT_TRUE(opened.ok()) << opened.ToString();
     std::string value;
     for (int i = 0; i < before; ++i) {
-      ASSERT_TRUE(copy->Get("w/" + std::to_string(i), &value).ok()) << "round " << round << " key " << i;
+      ASSERT_TRUE(copy->Get("w/" + std::to_string(i), &value).ok())
+          << "round " << round << " key " << i;
     }
     copy.reset();
     std::filesystem::remove_all(target);

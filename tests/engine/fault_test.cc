@@ -3,12 +3,12 @@
 // reopening each failed transaction is whole or absent. Method: SQLite's loop: for every n across
 // a small workload, fail the n-th sync (or write), once and then always, through the
 // fault-injecting Env that holds the journal.
-#include <gtest/gtest.h>
-
 #include <set>
 
-#include "test_util/fault_injection_env.h"
+#include <gtest/gtest.h>
+
 #include "test_util/engine_fixture.h"
+#include "test_util/fault_injection_env.h"
 
 namespace ringdb {
 namespace {

@@ -8,11 +8,12 @@
 // allocating only the blocks its records fill; HEAD and the OPTIONS file are a block each. A
 // single pre-written segment (64 MiB before this test existed) or a fully allocated first
 // segment would break the bound, which is what it guards.
-#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/ringdb.h"
 #include "test_util/temp_dir.h"

@@ -5,11 +5,11 @@
 // a wait that cannot fill simply reaches its deadline.
 #include "engine/group_gatherer.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <memory>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/ring_buffer.h"
 

@@ -8,9 +8,9 @@ namespace ringdb {
 namespace {
 
 TEST(HistogramTest, EveryValueFallsInsideItsBucket) {
-  for (uint64_t value : {uint64_t{0}, uint64_t{1}, uint64_t{7}, uint64_t{8}, uint64_t{9},
-                         uint64_t{100}, uint64_t{1} << 20, (uint64_t{1} << 40) + 12345,
-                         UINT64_MAX}) {
+  for (uint64_t value :
+       {uint64_t{0}, uint64_t{1}, uint64_t{7}, uint64_t{8}, uint64_t{9}, uint64_t{100},
+        uint64_t{1} << 20, (uint64_t{1} << 40) + 12345, UINT64_MAX}) {
     const size_t index = Histogram::BucketOf(value);
     ASSERT_LT(index, static_cast<size_t>(Histogram::kBucketCount));
     EXPECT_LE(Histogram::BucketLow(index), value) << value;

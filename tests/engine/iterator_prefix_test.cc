@@ -2,12 +2,11 @@
 // keys after the prefix, and is right at the edges: a prefix no key has, a prefix of 0xff bytes,
 // a key equal to the prefix, bounds inside the prefix. Method: RocksDB's statistics count the
 // iterator's steps (Next and Prev of RocksDB's iterator) while ringdb's iterator seeks.
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 
@@ -122,8 +121,7 @@ TEST_F(IteratorPrefixTest, APrefixOfAllOnesHasNoSuccessorAndStillWorks) {
 TEST_F(IteratorPrefixTest, BoundsInsideThePrefixStillApply) {
   uint64_t steps = 0;
   EXPECT_EQ(Backwards({.upper_bound = "b/5", .prefix = "b/"}, &steps).front(), "b/4");
-  EXPECT_EQ(Backwards({.lower_bound = "b/7", .prefix = "b/"}, &steps),
-            (Keys{"b/9", "b/8", "b/7"}));
+  EXPECT_EQ(Backwards({.lower_bound = "b/7", .prefix = "b/"}, &steps), (Keys{"b/9", "b/8", "b/7"}));
   EXPECT_EQ(Forwards({.lower_bound = "b/7", .upper_bound = "zz", .prefix = "b/"}),
             (Keys{"b/7", "b/8", "b/9"}));
   EXPECT_EQ(Backwards({}, &steps).front(), "\xff\xff\xff") << "no prefix: the last key";

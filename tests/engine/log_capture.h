@@ -1,9 +1,6 @@
 // A spdlog logger whose lines a test can read and wait for.
 #pragma once
 
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -11,6 +8,9 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 namespace ringdb {
 

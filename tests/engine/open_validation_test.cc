@@ -2,8 +2,6 @@
 // anything: the OPTIONS file keeps its bytes and the journal its files, so that later commands,
 // which reuse OPTIONS, still see the database as it was. Method: an existing database, Opens with
 // refused options, the directory's bytes compared before and after.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <rocksdb/options.h>
 
 #include "test_util/engine_fixture.h"

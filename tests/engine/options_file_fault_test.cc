@@ -3,11 +3,11 @@
 // failing at each step (and power cuts of every kind after it), and check that the file then
 // parses as exactly the first or the second version, never a mix, an empty file or a lost one,
 // and that a failing write says so.
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "engine/options_file.h"
 #include "test_util/fault_injection_env.h"

@@ -1,13 +1,14 @@
 // Goal: Options::Validate accepts the defaults and rejects each bad value with a message naming
 // the field. Method: one bad field at a time.
-#include <gtest/gtest.h>
+#include "ringdb/options.h"
 
 #include <functional>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
-#include "ringdb/options.h"
 #include "ringdb/ring_options.h"
 
 namespace ringdb {
@@ -143,8 +144,8 @@ TEST(OptionsFileTest, FormatThenParseRoundTrips) {
 // a sign, a space, a NUL or an overflow would otherwise be read as some other number.
 TEST(OptionsFileTest, MalformedOrTooLargeValuesAreRefusedNotCut) {
   const char* const bad[] = {
-      "ring_chunk_count = 4294967300\n",        // wraps to 4 in a uint32_t
-      "wait_strategy = 256\n",                  // wraps to 0 in a uint8_t
+      "ring_chunk_count = 4294967300\n",           // wraps to 4 in a uint32_t
+      "wait_strategy = 256\n",                     // wraps to 0 in a uint8_t
       "ring_slot_count = 18446744073709551616\n",  // one past UINT64_MAX
       "ring_slot_count = -1\n",
       "ring_slot_count = +16\n",
@@ -160,7 +161,8 @@ TEST(OptionsFileTest, MalformedOrTooLargeValuesAreRefusedNotCut) {
     uint32_t record_bytes_max = 0;
     const Status status = ParseOptions(text, &options, &record_bytes_max);
     EXPECT_TRUE(status.IsInvalidArgument()) << text << status.ToString();
-    const std::string_view name = std::string_view(text).substr(0, std::string_view(text).find(' '));
+    const std::string_view name =
+        std::string_view(text).substr(0, std::string_view(text).find(' '));
     EXPECT_NE(status.message().find(name), std::string_view::npos) << status.ToString();
   }
   Options options;
@@ -174,7 +176,8 @@ TEST(OptionsFileTest, MalformedOrTooLargeValuesAreRefusedNotCut) {
 TEST(OptionsFileTest, UnknownNamesCommentsAndBlankLinesAreIgnored) {
   Options options;
   const Status status = ParseOptions(
-      "# comment\n\nfuture_option = whatever\nkey_bytes_max = 00100\nno equals sign here", &options);
+      "# comment\n\nfuture_option = whatever\nkey_bytes_max = 00100\nno equals sign here",
+      &options);
   EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();  // The last line is malformed.
   EXPECT_EQ(options.key_bytes_max, 100u);
   EXPECT_TRUE(ParseOptions("# comment\n\nfuture_option = whatever\n", &options).ok());

@@ -18,10 +18,6 @@
 // state (same digest): the recovered state is a replay of the journal, not of luck.
 // RINGDB_POWER_LOSS_CYCLES sets the number of cycles; RINGDB_TEST_SEED replays a run's choices
 // (thread timing still varies).
-#include <gtest/gtest.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <deque>
@@ -30,12 +26,15 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
-#include "test_util/fault_injection_env.h"
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/power_loss_fs.h"
 #include "test_util/seed.h"
 #include "test_util/verified_workload.h"
@@ -54,10 +53,14 @@ constexpr Mode kModes[] = {Mode::kDropUnsynced, Mode::kKeepRandomPrefix,
 
 const char* ModeName(Mode mode) {
   switch (mode) {
-    case Mode::kDropUnsynced: return "drop-unsynced";
-    case Mode::kKeepRandomPrefix: return "keep-random-prefix";
-    case Mode::kLoseUnsyncedEntries: return "lose-unsynced-entries";
-    case Mode::kProcessCrash: return "process-crash";
+    case Mode::kDropUnsynced:
+      return "drop-unsynced";
+    case Mode::kKeepRandomPrefix:
+      return "keep-random-prefix";
+    case Mode::kLoseUnsyncedEntries:
+      return "lose-unsynced-entries";
+    case Mode::kProcessCrash:
+      return "process-crash";
   }
   return "?";
 }
@@ -69,7 +72,8 @@ class Machine {
   Machine(FaultInjectionEnv* journal_env, const std::string& side_dir)
       : journal_env_(journal_env),
         fs_(std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(), side_dir)),
-        rocksdb_env_(std::make_unique<NoPauseAfterCutEnv>(rocksdb::NewCompositeEnv(fs_), fs_.get())) {}
+        rocksdb_env_(
+            std::make_unique<NoPauseAfterCutEnv>(rocksdb::NewCompositeEnv(fs_), fs_.get())) {}
 
   Options OptionsFor(const std::shared_ptr<spdlog::logger>& logger) const {
     Options options = SmallOptions();
@@ -185,8 +189,8 @@ struct Totals {
 
 std::shared_ptr<spdlog::logger> QuietLogger() {
   // Errors only: each cut makes the dying engine warn of its failed flush, syncs and retirement.
-  auto logger = std::make_shared<spdlog::logger>(
-      "ringdb-power-loss", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("ringdb-power-loss",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(spdlog::level::err);
   return logger;
 }
@@ -236,8 +240,8 @@ void PowerLossTest::RunCycle(uint64_t round, Mode mode) {
     Machine machine(&journal_env_, side_dir);
     ASSERT_NO_FATAL_FAILURE(OpenOn(&machine, &engine));
     const VerifyResult result = workload::Verify(engine.get(), &ledger_);
-    ASSERT_EQ(result.violations, 0u) << "seed " << seed_ << ", cycle " << cycle_ << ", after "
-                                     << loss_report_;
+    ASSERT_EQ(result.violations, 0u)
+        << "seed " << seed_ << ", cycle " << cycle_ << ", after " << loss_report_;
     totals_.last = result;
     totals_.in_flight_whole += result.in_flight_whole;
     totals_.in_flight_absent += result.in_flight_absent;

@@ -5,13 +5,13 @@
 // engine's own reads; a crashed image (the directory copied while the engine lives, its last
 // record torn) is read, then recovered by Engine::Open on a second copy and compared; a writer
 // and a checkpointing engine race a reader that checks an invariant every transaction keeps.
-#include <gtest/gtest.h>
+#include "ringdb/read_only_database.h"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,10 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "journal/journal_options.h"
 #include "journal/journal_reader.h"
 #include "journal/record_format.h"
-#include "ringdb/read_only_database.h"
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/seed.h"
@@ -150,7 +151,8 @@ TEST_F(ReadOnlyDatabaseTest, SeesWritesNotYetFlushedThroughTheJournal) {
 
   // Bounds, prefix and both directions, against the engine's own iterator.
   for (const IteratorOptions& options :
-       {IteratorOptions{.prefix = "key/"}, IteratorOptions{.lower_bound = "key/5", .upper_bound = "key/9"},
+       {IteratorOptions{.prefix = "key/"},
+        IteratorOptions{.lower_bound = "key/5", .upper_bound = "key/9"},
         IteratorOptions{.lower_bound = "key/95"}, IteratorOptions{.upper_bound = "key/1"}}) {
     auto mine = view->NewIterator(options);
     auto theirs = engine_->NewIterator(options);
@@ -271,7 +273,8 @@ TEST_F(ReadOnlyDatabaseTest, ACrashedDatabaseWithATornTailIsReadToItsValidPrefix
   // The image a kill -9 leaves now: RocksDB as last flushed (nothing since Open), the journal
   // with every transaction. The engine is idle: every write above was acknowledged.
   TempDir crashed;
-  fs::copy(dir_.path(), crashed.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(dir_.path(), crashed.path(),
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   ASSERT_TRUE(engine_->Close().ok());
   engine_.reset();
   // Tear the last record: one byte of its payload flipped, nothing valid after it.
@@ -282,18 +285,25 @@ TEST_F(ReadOnlyDatabaseTest, ACrashedDatabaseWithATornTailIsReadToItsValidPrefix
     journal_options.record_bytes_max = options.transaction_bytes_max;
     journal_options.create_if_missing = false;
     std::unique_ptr<journal::JournalReader> reader;
-    ASSERT_TRUE(journal::JournalReader::Open(journal_options, crashed.path() + "/journal", &reader).ok());
-    ASSERT_TRUE(reader->Read(0, [&](const journal::Record& record) {
-      last_segment = std::string(record.segment);
-      last_offset = record.offset;
-      return Status::OK();
-    }, nullptr).ok());
+    ASSERT_TRUE(
+        journal::JournalReader::Open(journal_options, crashed.path() + "/journal", &reader).ok());
+    ASSERT_TRUE(reader
+                    ->Read(
+                        0,
+                        [&](const journal::Record& record) {
+                          last_segment = std::string(record.segment);
+                          last_offset = record.offset;
+                          return Status::OK();
+                        },
+                        nullptr)
+                    .ok());
   }
   ASSERT_FALSE(last_segment.empty());
   {
     std::fstream file(crashed.path() + "/journal/" + last_segment,
                       std::ios::in | std::ios::out | std::ios::binary);
-    const auto at = static_cast<std::streamoff>(last_offset + journal::format::kRecordHeaderBytes + 2);
+    const auto at =
+        static_cast<std::streamoff>(last_offset + journal::format::kRecordHeaderBytes + 2);
     file.seekg(at);
     char byte = 0;
     file.read(&byte, 1);
@@ -302,7 +312,8 @@ TEST_F(ReadOnlyDatabaseTest, ACrashedDatabaseWithATornTailIsReadToItsValidPrefix
     file.write(&byte, 1);
   }
   TempDir recovered;
-  fs::copy(crashed.path(), recovered.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(crashed.path(), recovered.path(),
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   const auto before = FilesOf(crashed.path());
   StateDigest seen;
   {
@@ -332,7 +343,8 @@ TEST_F(ReadOnlyDatabaseTest, NoDatabaseAndBadArgumentsAreRefusedClearly) {
   std::unique_ptr<ReadOnlyDatabase> database;
   Status status = ReadOnlyDatabase::Open(SmallOptions(), dir_.path() + "/nothing", &database);
   EXPECT_TRUE(status.IsNotFound()) << status.ToString();
-  EXPECT_NE(status.ToString().find("no ringdb database at"), std::string::npos) << status.ToString();
+  EXPECT_NE(status.ToString().find("no ringdb database at"), std::string::npos)
+      << status.ToString();
   EXPECT_FALSE(fs::exists(dir_.path() + "/nothing")) << "nothing is created";
   EXPECT_TRUE(ReadOnlyDatabase::Open(SmallOptions(), "", &database).IsInvalidArgument());
   EXPECT_TRUE(ReadOnlyDatabase::Open(SmallOptions(), dir_.path(), nullptr).IsInvalidArgument());
@@ -437,7 +449,8 @@ TEST_F(ReadOnlyRetryTest, AJournalThatKeepsMissingSegmentsIsBusyBesideALiveEngin
 TEST_F(ReadOnlyRetryTest, WithoutALiveEngineAMissingSegmentIsCorruptionAfterBoundedReads) {
   Populate();
   TempDir image;  // What a crash leaves: the engine's files, nobody holding the lock.
-  fs::copy(dir_.path(), image.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(dir_.path(), image.path(),
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   HidingEnv env([](int) { return true; });
   Options options = options_;
   options.env = &env;
@@ -490,7 +503,7 @@ TEST_F(ReadOnlyDatabaseTest, ConcurrentWritesAndRetirementNeverShowAnInconsisten
   std::mt19937_64 random(seed);
   Options options = SmallOptions();
   options.checkpoint_journal_bytes = uint64_t{1} << 20;  // The least: a checkpoint every MiB.
-  options.journal_prewritten_segments = 2;                // Retired segments are recycled.
+  options.journal_prewritten_segments = 2;               // Retired segments are recycled.
   OpenEngine(options);
   constexpr uint64_t kSlots = 32;
   std::atomic<uint64_t> acknowledged{0};
@@ -559,14 +572,16 @@ TEST_F(ReadOnlyDatabaseTest, ConcurrentWritesAndRetirementNeverShowAnInconsisten
   writer.join();
   view.reset();
   const EngineStats stats = engine_->Stats();
-  std::printf("%llu views (%llu needed a second read, %llu Busy), up to %llu transactions "
-              "re-executed; %llu transactions, %llu checkpoints\n",
-              static_cast<unsigned long long>(views), static_cast<unsigned long long>(retried),
-              static_cast<unsigned long long>(busy), static_cast<unsigned long long>(replayed_max),
-              static_cast<unsigned long long>(acknowledged.load()),
-              static_cast<unsigned long long>(stats.checkpoints));
+  std::printf(
+      "%llu views (%llu needed a second read, %llu Busy), up to %llu transactions "
+      "re-executed; %llu transactions, %llu checkpoints\n",
+      static_cast<unsigned long long>(views), static_cast<unsigned long long>(retried),
+      static_cast<unsigned long long>(busy), static_cast<unsigned long long>(replayed_max),
+      static_cast<unsigned long long>(acknowledged.load()),
+      static_cast<unsigned long long>(stats.checkpoints));
   EXPECT_GE(views, kViews) << "the deadline passed first";
-  EXPECT_GE(stats.checkpoints, kCheckpoints) << "the test must race retirement, not an idle journal";
+  EXPECT_GE(stats.checkpoints, kCheckpoints)
+      << "the test must race retirement, not an idle journal";
 }
 
 }  // namespace

@@ -3,13 +3,13 @@
 // records after the damage are acknowledged and nowhere else), and bit rot in the last group of a
 // cleanly closed journal is corruption to `journal verify`, not a torn tail.
 // Method: a real database in a temporary directory, damaged through std::filesystem.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "engine/journal_options_for.h"
 #include "journal/journal_reader.h"

@@ -2,12 +2,12 @@
 // preconditions (some fail) from several threads; the digest of the live state must equal the
 // digest after replaying a copy of the same journal into an empty database, twice.
 // RINGDB_TEST_SEED replays a run; the seed is printed.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"

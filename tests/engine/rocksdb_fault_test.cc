@@ -22,10 +22,6 @@
 // RocksDB's default file system, whose files keep every byte written before the failure.
 // Every wait is bounded: tokens by WaitFor, Close and the rest by a watchdog that aborts the run
 // naming the step that hung. RINGDB_TEST_SEED replays a run's choices (thread timing varies).
-#include <gtest/gtest.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -42,11 +38,14 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
-#include "test_util/fault_injection_env.h"
 #include "test_util/engine_fixture.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/power_loss_fs.h"
 #include "test_util/seed.h"
 #include "test_util/verified_workload.h"
@@ -101,8 +100,8 @@ class Watchdog {
     while (!done_) {
       wake_.wait_until(lock, deadline_);
       if (!done_ && std::chrono::steady_clock::now() >= deadline_) {
-        std::fprintf(stderr, "hung: '%s' did not finish within %lld s (seed %llu)\n",
-                     step_.c_str(), static_cast<long long>(kStepDeadline.count()),
+        std::fprintf(stderr, "hung: '%s' did not finish within %lld s (seed %llu)\n", step_.c_str(),
+                     static_cast<long long>(kStepDeadline.count()),
                      static_cast<unsigned long long>(seed_));
         std::abort();
       }
@@ -137,8 +136,8 @@ Options EngineOptions(FaultInjectionEnv* journal_env, rocksdb::Env* rocksdb_env,
   options.journal_segment_bytes_max = 1 << 20;
   options.env = journal_env;
   // Critical only: every case makes the engine log its fault and the failed flushes.
-  auto logger = std::make_shared<spdlog::logger>(
-      "ringdb-rocksdb-fault", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("ringdb-rocksdb-fault",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(spdlog::level::critical);
   options.logger = std::move(logger);
   auto rocksdb_options = std::make_shared<rocksdb::Options>();
@@ -163,9 +162,12 @@ struct Fault {
   uint64_t n = 0;
   std::string Describe() const {
     switch (kind) {
-      case Kind::kNone: return "no fault";
-      case Kind::kAtOperation: return "fail from RocksDB file operation " + std::to_string(n + 1);
-      case Kind::kAfterAcknowledged: return "fail after " + std::to_string(n) + " acknowledged";
+      case Kind::kNone:
+        return "no fault";
+      case Kind::kAtOperation:
+        return "fail from RocksDB file operation " + std::to_string(n + 1);
+      case Kind::kAfterAcknowledged:
+        return "fail after " + std::to_string(n) + " acknowledged";
     }
     return "?";
   }
@@ -200,8 +202,8 @@ bool Stopped(const RunState& run) {
 
 void Settle(RunState* run, uint64_t id, const Status& status, ProducerLog* log) {
   if (status.IsTimedOut()) {
-    ADD_FAILURE() << "hung: transaction " << id << " unresolved after "
-                  << kTokenDeadline.count() << " s";
+    ADD_FAILURE() << "hung: transaction " << id << " unresolved after " << kTokenDeadline.count()
+                  << " s";
     run->hung.store(true);
     ++log->unexpected;
     return;
@@ -237,8 +239,8 @@ void Settle(RunState* run, uint64_t id, const Status& status, ProducerLog* log) 
     ADD_FAILURE() << "transaction " << id << " failed before the fault: " << status.ToString();
     ++log->unexpected;
   } else if (run->full_disk && status.ToString().find("No space") == std::string::npos) {
-    ADD_FAILURE() << "transaction " << id << " failed on a full disk without saying so: "
-                  << status.ToString();
+    ADD_FAILURE() << "transaction " << id
+                  << " failed on a full disk without saying so: " << status.ToString();
     ++log->unexpected;
   }
 }
@@ -307,8 +309,8 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
                                    std::optional<uint64_t> recovery_fault_at) {
   const std::string what = fault.Describe() + " (case " + std::to_string(round) +
                            (small_memtables_ ? ", small" : ", large") + " memtables" +
-                           (full_disk_ ? ", full disk" : "") + ", seed " +
-                           std::to_string(seed_) + ")";
+                           (full_disk_ ? ", full disk" : "") + ", seed " + std::to_string(seed_) +
+                           ")";
   SCOPED_TRACE(what);
   ++totals_.cases;
   TempDir dir;
@@ -316,8 +318,8 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
   Ledger ledger;
   uint64_t operations = 0;
   {
-    auto fs = std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(),
-                                                    dir.path() + "-side");
+    auto fs =
+        std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(), dir.path() + "-side");
     NoPauseAfterCutEnv rocksdb_env(rocksdb::NewCompositeEnv(fs), fs.get());
     std::unique_ptr<Engine> engine;
     watchdog_.Step("open: " + what);
@@ -423,29 +425,29 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
   if (recovery_fault_at.has_value()) {
     // The process died with the failing disk and restarts on a disk that fails again during
     // recovery: Open fails, or opens and holds the journal's state, and returns either way.
-    auto fs = std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(),
-                                                    dir.path() + "-side");
+    auto fs =
+        std::make_shared<PowerLossFileSystem>(rocksdb::FileSystem::Default(), dir.path() + "-side");
     NoPauseAfterCutEnv rocksdb_env(rocksdb::NewCompositeEnv(fs), fs.get());
     fs->SetFullDisk(full_disk_);
     fs->CutPowerAt(*recovery_fault_at);
-    watchdog_.Step("open on a failing disk at operation " +
-                   std::to_string(*recovery_fault_at + 1) + ": " + what);
+    watchdog_.Step("open on a failing disk at operation " + std::to_string(*recovery_fault_at + 1) +
+                   ": " + what);
     std::unique_ptr<Engine> engine;
-    const Status status = Engine::Open(
-        EngineOptions(&journal_env, &rocksdb_env, small_memtables_), dir.path(), &engine);
+    const Status status = Engine::Open(EngineOptions(&journal_env, &rocksdb_env, small_memtables_),
+                                       dir.path(), &engine);
     if (status.ok()) {
       ++totals_.recoveries_opened;
       Ledger live = ledger;
       const VerifyResult result = workload::Verify(engine.get(), &live);
-      EXPECT_EQ(result.violations, 0u) << "opened on a disk failing at operation "
-                                       << *recovery_fault_at + 1;
+      EXPECT_EQ(result.violations, 0u)
+          << "opened on a disk failing at operation " << *recovery_fault_at + 1;
       totals_.violations += result.violations;
       watchdog_.Step("close after opening on a failing disk: " + what);
       engine->Close().PermitUnchecked();  // Fails when the disk did during Open or Close.
     } else {
       ++totals_.recoveries_failed;
-      EXPECT_TRUE(fs->power_cut()) << "Open failed on a disk that had not failed: "
-                                   << status.ToString();
+      EXPECT_TRUE(fs->power_cut())
+          << "Open failed on a disk that had not failed: " << status.ToString();
       EXPECT_TRUE(status.IsIOError()) << status.ToString();
     }
   }
@@ -453,8 +455,7 @@ uint64_t RocksDbFaultTest::RunCase(uint64_t round, Fault fault,
   // The process died with the failing disk; the machine comes back with a healthy one.
   watchdog_.Step("reopen: " + what);
   std::unique_ptr<Engine> engine;
-  const Options options =
-      EngineOptions(&journal_env, rocksdb::Env::Default(), small_memtables_);
+  const Options options = EngineOptions(&journal_env, rocksdb::Env::Default(), small_memtables_);
   const Status status = Engine::Open(options, dir.path(), &engine);
   EXPECT_TRUE(status.ok()) << status.ToString();
   if (!status.ok()) {
@@ -534,8 +535,7 @@ TEST_F(RocksDbFaultTest, AcknowledgedSurviveFailedAreWholeOrAbsentAndNothingHang
       static_cast<unsigned long long>(totals_.recoveries_failed),
       static_cast<unsigned long long>(totals_.checkpoints),
       static_cast<unsigned long long>(totals_.refused_by_fs),
-      static_cast<unsigned long long>(totals_.replayed),
-      static_cast<unsigned long long>(seed_));
+      static_cast<unsigned long long>(totals_.replayed), static_cast<unsigned long long>(seed_));
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ TEST(RocksDbStatusTest, KeepsTheKindAndNamesTheOperation) {
 }
 
 TEST(RocksDbStatusTest, AFullDiskSaysSoWhicheverWayRocksDbReportsIt) {
-  const rocksdb::Status by_subcode = rocksdb::Status::NoSpace("While appending to file: 000012.sst");
+  const rocksdb::Status by_subcode =
+      rocksdb::Status::NoSpace("While appending to file: 000012.sst");
   const rocksdb::Status by_text =
       rocksdb::Status::IOError("While appending to file: 000012.sst: No space left on device");
   for (const rocksdb::Status& full : {by_subcode, by_text}) {

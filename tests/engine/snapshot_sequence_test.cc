@@ -5,13 +5,13 @@
 // (ExpectPresent, Put), so the applier must commit the group staged so far before each one.
 // No transaction conflicts, so each takes exactly one journal sequence: a snapshot at sequence s
 // must see the counters sum to s - base, base being the sequence once the counters exist.
-#include <gtest/gtest.h>
-
 #include <array>
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_util/engine_fixture.h"
 
@@ -94,8 +94,7 @@ TEST_F(SnapshotSequenceTest, SnapshotSequenceMatchesExactlyWhatItSees) {
       ++snapshot_mismatches;
       if (first_failure.empty()) {
         first_failure = "snapshot at sequence " + std::to_string(sequence) + " sees " +
-                        std::to_string(seen) + " transactions after base " +
-                        std::to_string(base);
+                        std::to_string(seen) + " transactions after base " + std::to_string(base);
       }
     }
     // Data already read must be covered by the committed sequence reported after it.

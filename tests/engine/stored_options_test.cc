@@ -3,9 +3,9 @@
 // options that reopen it; kSkipCorrupted is refused by Validate with the salvage command; the
 // defaults write a value of exactly value_bytes_max. Method: real engines in temporary
 // directories.
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "engine/log_capture.h"
 #include "test_util/engine_fixture.h"
@@ -110,8 +110,7 @@ TEST(OptionsUserFacingTest, DefaultsWriteAValueOfExactlyValueBytesMax) {
   const Status written = engine->Write(batch);
   ASSERT_TRUE(written.ok()) << written.ToString();
 
-  Result<ClaimedTransaction> claim =
-      engine->Claim(engine->SlotsFor(1, key.size() + value.size()));
+  Result<ClaimedTransaction> claim = engine->Claim(engine->SlotsFor(1, key.size() + value.size()));
   ASSERT_TRUE(claim.ok()) << claim.status().ToString();
   const std::string in_place_key(options.key_bytes_max, 'p');
   Result<ValueBuffer> buffer = claim->PutInPlace(in_place_key, options.value_bytes_max);

@@ -1,13 +1,14 @@
 // Goal: the transaction encoding round-trips, and the decoder rejects every malformed input
 // without reading past its span. Method: encode with WriteBatch, decode; then cut, flip and
 // inflate the bytes and check each case is reported as Corruption.
-#include <gtest/gtest.h>
+#include "engine/txn_codec.h"
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "engine/txn_codec.h"
+#include <gtest/gtest.h>
+
 #include "ringdb/write_batch.h"
 
 namespace ringdb {
@@ -32,7 +33,7 @@ TEST(TxnCodecTest, WriteBatchRoundTrips) {
   ASSERT_TRUE(txn::Decoder::Open(Bytes(batch.encoded()), &decoder).ok());
   EXPECT_EQ(decoder.encoded_bytes(), batch.encoded().size());
   const std::vector<std::tuple<txn::OpType, std::string, std::string>> expected = {
-      {txn::OpType::kPut, "alpha", "one"},       {txn::OpType::kDelete, "beta", ""},
+      {txn::OpType::kPut, "alpha", "one"},           {txn::OpType::kDelete, "beta", ""},
       {txn::OpType::kExpectEqual, "gamma", "three"}, {txn::OpType::kExpectAbsent, "delta", ""},
       {txn::OpType::kExpectPresent, "epsilon", ""},  {txn::OpType::kPut, "zeta", ""}};
   txn::Op op{};

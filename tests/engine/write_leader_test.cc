@@ -7,14 +7,14 @@
 // fails the precondition); a pipelined thread submits blind puts with many tokens outstanding; two
 // threads burn CPU beside them so that the stages change hands at many points. At the end every
 // counter holds its writer's last value, before and after a reopen.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_util/engine_fixture.h"
 #include "test_util/seed.h"
@@ -88,7 +88,8 @@ TEST_F(EngineTest, LeadersAndStageThreadsKeepOneSerialOrder) {
     for (int writer = 0; writer < kWriters; ++writer) {
       std::string value;
       ASSERT_TRUE(engine_->Get(CounterKey(writer), &value).ok());
-      EXPECT_EQ(value, std::to_string(kWritesPerWriter)) << "writer " << writer << ", pass " << pass;
+      EXPECT_EQ(value, std::to_string(kWritesPerWriter))
+          << "writer " << writer << ", pass " << pass;
     }
     std::string blind;
     EXPECT_TRUE(engine_->Get("blind-" + std::to_string(kPipelined - 1), &blind).ok());

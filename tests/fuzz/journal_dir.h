@@ -11,8 +11,8 @@
 // it claims to be. The options are small, so that a few KiB make several segments.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>

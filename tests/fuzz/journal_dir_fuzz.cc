@@ -18,8 +18,6 @@
 //   - salvage (tools/salvage.h) succeeds, keeps records whose sequences increase strictly, and
 //     writes a new journal that opens under absolute consistency and replays exactly those
 //     records, renumbered from 1 without holes.
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -29,10 +27,12 @@
 #include <string>
 #include <vector>
 
-#include "test_util/fault_injection_env.h"
+#include <spdlog/spdlog.h>
+
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "journal_dir.h"
+#include "test_util/fault_injection_env.h"
 #include "tools/salvage.h"
 #include "util/assert.h"
 
@@ -182,7 +182,8 @@ void OpenAll(const std::vector<fuzz::DirFile>& files, RecoveryMode mode, bool pr
   RINGDB_ASSERT(reopened.ok());
   RINGDB_ASSERT(journal->last_sequence() == sequence);
   Collected after_commit;
-  RINGDB_ASSERT(journal->Replay(sequence - 1, Collector(&after_commit, options.record_bytes_max)).ok());
+  RINGDB_ASSERT(
+      journal->Replay(sequence - 1, Collector(&after_commit, options.record_bytes_max)).ok());
   RINGDB_ASSERT(after_commit.records == 1 && after_commit.first_sequence == sequence);
 }
 

@@ -7,8 +7,6 @@
 // retired), and the damage recovery must tell apart (a torn tail, a flipped bit, a torn segment
 // header, a point-in-time leftover, a damaged segment header); one, sequences going backwards,
 // is built record by record. The options seeds are OPTIONS files and raw field bytes.
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -17,13 +15,15 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/options_file.h"
-#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
 #include "journal/record_format.h"
 #include "journal_dir.h"
-#include "tests/journal/segment_builder.h"
 #include "ringdb/options.h"
+#include "test_util/fault_injection_env.h"
+#include "tests/journal/segment_builder.h"
 #include "util/assert.h"
 
 namespace {
@@ -68,14 +68,13 @@ void EncodeFile(const std::string& name, std::vector<std::byte> bytes, std::stri
     }
   }
   RINGDB_ASSERT(bytes.size() <= 65535);
-  const uint8_t header[fuzz::kFileHeaderBytes] = {
-      kind,
-      id,
-      static_cast<uint8_t>(first_sequence & 0xff),
-      static_cast<uint8_t>(first_sequence >> 8),
-      static_cast<uint8_t>(bytes.size() & 0xff),
-      static_cast<uint8_t>(bytes.size() >> 8),
-      padding_kib};
+  const uint8_t header[fuzz::kFileHeaderBytes] = {kind,
+                                                  id,
+                                                  static_cast<uint8_t>(first_sequence & 0xff),
+                                                  static_cast<uint8_t>(first_sequence >> 8),
+                                                  static_cast<uint8_t>(bytes.size() & 0xff),
+                                                  static_cast<uint8_t>(bytes.size() >> 8),
+                                                  padding_kib};
   out->append(reinterpret_cast<const char*>(header), sizeof(header));
   out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }

@@ -1,10 +1,10 @@
 // Goal: the hot path allocates nothing: Add (from a payload in pieces) and Commit into an existing
 // segment make no heap allocation once the journal is open. Method: this binary replaces the
 // global operator new with one that counts, per thread, while a flag is set.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <new>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal_test_util.h"

@@ -2,11 +2,11 @@
 // and every later Add and Commit fail with IOError until the journal is reopened; ENOSPC says so;
 // short writes are completed; a crash after the failure recovers from what is on disk.
 // Method: the FaultInjectionEnv's armed faults and its write/sync counters.
-#include <gtest/gtest.h>
-
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal_test_util.h"

@@ -5,12 +5,12 @@
 // durable_sequence must only grow, and groups must form (fewer Commits than transactions).
 // Method: a mutex-guarded queue as the ring, condition variables for waiting (no sleeps), the
 // in-memory FaultInjectionEnv, and a reopen + replay at the end. Labelled concurrency (TSan).
-#include <gtest/gtest.h>
-
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal_test_util.h"

@@ -3,9 +3,9 @@
 // validation, the directory lock. Method: the in-memory FaultInjectionEnv with small segments.
 #include "journal/journal.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "journal/record_format.h"
 #include "journal/segment_name.h"
@@ -215,9 +215,9 @@ TEST_F(JournalTest, RecycledSegmentFullOfOldRecordsReopensCleanUnderAbsoluteCons
   Write(3, 100, 1);
   const SegmentDescription current = journal_->Info().segments.back();
   const std::vector<std::byte> bytes = *env_.ReadAll(kDir + "/" + current.name);
-  ASSERT_TRUE(std::any_of(
-      bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes), bytes.end(),
-      [](std::byte b) { return b != std::byte{0}; }))
+  ASSERT_TRUE(
+      std::any_of(bytes.begin() + static_cast<long>(current.size_bytes + format::kEndMarkerBytes),
+                  bytes.end(), [](std::byte b) { return b != std::byte{0}; }))
       << "the new segment is not the recycled file";
   options_.recovery_mode = RecoveryMode::kAbsoluteConsistency;
   RecoveryReport report;

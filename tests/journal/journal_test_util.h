@@ -2,9 +2,6 @@
 // random source that prints its seed, and a temporary directory removed at the end.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -12,10 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "test_util/temp_dir.h"
-#include "test_util/fault_injection_env.h"
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
+#include "test_util/fault_injection_env.h"
+#include "test_util/temp_dir.h"
 
 namespace ringdb::journal::testing {
 

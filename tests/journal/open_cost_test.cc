@@ -13,9 +13,9 @@
 // - A no-sync journal never retires the segment holding its last synced sequences for a newer
 //   segment that nothing has synced: a power loss right after still opens without salvage.
 // Method: the in-memory FaultInjectionEnv under a wrapper that counts device reads.
-#include <gtest/gtest.h>
-
 #include <atomic>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"
@@ -240,7 +240,8 @@ TEST_P(PointInTimeCutTest, ACutThatDidNotReachTheDiskIsCutAgain) {
   ExpectReplay(9);
 }
 
-INSTANTIATE_TEST_SUITE_P(FailingSync, PointInTimeCutTest, ::testing::Values(uint64_t{2}, uint64_t{3}));
+INSTANTIATE_TEST_SUITE_P(FailingSync, PointInTimeCutTest,
+                         ::testing::Values(uint64_t{2}, uint64_t{3}));
 
 TEST_F(OpenCostTest, ANoSyncJournalSyncsEachSegmentItClosesAndItsOpenReadsTheDevice) {
   options_.sync_mode = SyncMode::kNoSyncNotDurable;

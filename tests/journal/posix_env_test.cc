@@ -1,11 +1,11 @@
 // Goal: the POSIX Env and the journal on a real file system: a round trip through files under a
 // temporary directory, positional overwrite, directory listing, the lock refusing a second holder,
 // and errno names in error messages.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <memory>
 #include <new>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal_test_util.h"

@@ -3,10 +3,10 @@
 // mismatches anywhere, impossible fields, and unknown types with and without the ignore bit.
 #include "journal/record_codec.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "journal/coding.h"
 #include "journal/crc32c.h"

@@ -4,9 +4,9 @@
 // Method: journals written on the in-memory FaultInjectionEnv, crashed through its CutPower /
 // SimulateCrash, and reopened; the concurrent reader is interleaved deterministically by an Env
 // wrapper that runs the writer's steps between two of the reader's calls.
-#include <gtest/gtest.h>
-
 #include <functional>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"

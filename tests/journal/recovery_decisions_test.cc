@@ -8,10 +8,10 @@
 //   close recorded, the newest segment cut short (even to 0 bytes), or missing.
 // Method: journals written on the in-memory FaultInjectionEnv, damaged through its test helpers,
 // and reopened.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"

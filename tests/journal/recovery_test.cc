@@ -5,11 +5,11 @@
 // random crashes keep every record whose Commit returned OK.
 // Method: a journal is written on the in-memory FaultInjectionEnv, its files are snapshotted, and
 // each case restores the snapshot into a fresh Env, damages it, and opens it.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <map>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
@@ -264,8 +264,7 @@ TEST_F(MiddleSegmentTest, PointInTimeQuarantinesFromAMiddleSegmentWithoutHeader)
   ASSERT_FALSE(opened.report.quarantined_segments.empty());
   EXPECT_EQ(opened.report.quarantined_segments.front(), middle_);
   EXPECT_EQ(opened.report.quarantined_segments.size(), files_.size() - 1);
-  EXPECT_EQ(opened.replayed.sequences.size(),
-            ParseSegmentName(middle_)->first_sequence - 1);
+  EXPECT_EQ(opened.replayed.sequences.size(), ParseSegmentName(middle_)->first_sequence - 1);
   ExpectPrefix(opened.replayed, 100);
 }
 
@@ -419,12 +418,13 @@ TEST(RecoveryTest, ZeroedRecordBeforeLaterGroupsIsCorruptionAndSalvageSkipsIt) {
     std::unique_ptr<JournalReader> reader;
     ASSERT_TRUE(JournalReader::Open(options, kDir, &reader).ok());
     ASSERT_TRUE(reader
-                    ->Read(0,
-                           [&](const Record& record) {
-                             if (record.first_sequence == 9) zeroed_offset = record.offset;
-                             return Status::OK();
-                           },
-                           nullptr)
+                    ->Read(
+                        0,
+                        [&](const Record& record) {
+                          if (record.first_sequence == 9) zeroed_offset = record.offset;
+                          return Status::OK();
+                        },
+                        nullptr)
                     .ok());
   }
   ASSERT_GT(zeroed_offset, 0u);

@@ -2,13 +2,13 @@
 // readable, and the other recovery modes judge the same damage as before. Method: a journal of
 // 50 records over four small segments on the in-memory FaultInjectionEnv; one segment's header
 // record is damaged, then the directory is read in each mode.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <iterator>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_reader.h"

@@ -9,13 +9,13 @@
 //   when it is created (HEAD records the newest's), one cut shorter is corruption, and a power
 //   loss at any point loses no acknowledged record.
 // Method: the in-memory FaultInjectionEnv; file sizes read back through it.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <random>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "journal/journal.h"
 #include "journal/journal_head.h"
@@ -239,7 +239,7 @@ TEST_F(SegmentGrowthTest, RetiredFilesSmallerThanTheNextSegmentAreDeletedNotRecy
 TEST_F(SegmentGrowthTest, AGrownNewestSegmentCutShorterIsCorruption) {
   options_.prewritten_segments = 0;
   OpenJournal();
-  Write(400, 4);  // 4, 8, 16, 32 KiB segments: the newest is a grown one.
+  Write(400, 4);     // 4, 8, 16, 32 KiB segments: the newest is a grown one.
   journal_.reset();  // A crash, not a clean close: the cut must still be found.
   const std::string newest = Named(false).back();
   const uint64_t size = FileBytes(newest);

@@ -3,10 +3,10 @@
 // whose sequence would fit. Method: segments built by hand with the codec.
 #include "journal/segment_reader.h"
 
-#include <gtest/gtest.h>
-
 #include <functional>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "journal/record_format.h"
 #include "segment_builder.h"
@@ -161,8 +161,8 @@ TEST(SegmentReaderTest, FirstRecordThatIsNotAWellFormedHeaderIsNoHeader) {
     EXPECT_EQ(reader.end_reason(), "segment header payload is malformed");
     EXPECT_FALSE(reader.Resync()) << "no record of this segment follows";
   }
-  for (const SegmentEnd end : {SegmentEnd::kNotEnded, SegmentEnd::kEndOfFile,
-                               SegmentEnd::kZeroFill, SegmentEnd::kStale}) {
+  for (const SegmentEnd end :
+       {SegmentEnd::kNotEnded, SegmentEnd::kEndOfFile, SegmentEnd::kZeroFill, SegmentEnd::kStale}) {
     EXPECT_STRNE(SegmentEndName(end), "invalid");
   }
 }

@@ -7,18 +7,18 @@
 // records straddle every refill boundary. Seeded; the seed is printed.
 #include "journal/segment_source.h"
 
-#include <gtest/gtest.h>
-
 #include <random>
 #include <string>
 #include <vector>
 
-#include "test_util/fault_injection_env.h"
+#include <gtest/gtest.h>
+
 #include "journal/journal.h"
 #include "journal/record_format.h"
 #include "journal/segment_reader.h"
 #include "journal_test_util.h"
 #include "segment_builder.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/seed.h"
 
 namespace ringdb::journal {
@@ -49,11 +49,10 @@ std::vector<std::string> Walk(SegmentReader* reader) {
     transcript.push_back(std::string("stop ") + SegmentEndName(reader->end()) + " at " +
                          std::to_string(reader->end_offset()) + ": " + reader->end_reason());
     const LaterRecords later = reader->FindLaterRecords();
-    transcript.push_back("later " + std::to_string(later.found) + " " +
-                         std::to_string(later.first_offset) + " " +
-                         std::to_string(later.first_sequence) + " " +
-                         std::to_string(later.all_in_stopped_group) + " " +
-                         std::to_string(later.last_end_offset));
+    transcript.push_back(
+        "later " + std::to_string(later.found) + " " + std::to_string(later.first_offset) + " " +
+        std::to_string(later.first_sequence) + " " + std::to_string(later.all_in_stopped_group) +
+        " " + std::to_string(later.last_end_offset));
     if (!reader->Resync()) {
       break;
     }
@@ -142,7 +141,8 @@ TEST(SegmentSourceTest, WindowedWalkMatchesTheWholeSegmentInMemory) {
 // Fails every read from the nth on.
 class FailingReadsEnv : public EnvWrapper {
  public:
-  FailingReadsEnv(Env* target, int failing_from) : EnvWrapper(target), failing_from_(failing_from) {}
+  FailingReadsEnv(Env* target, int failing_from)
+      : EnvWrapper(target), failing_from_(failing_from) {}
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
     Result<std::unique_ptr<ReadableFile>> file = target()->OpenReadable(path);
     if (!file.ok()) {
@@ -223,8 +223,8 @@ TEST(SegmentSourceTest, AReadErrorDuringOpenFailsOpenAndChangesNothing) {
     if (opened.ok()) {
       break;
     }
-    EXPECT_TRUE(opened.IsIOError()) << "failing from read " << failing_from << ": "
-                                    << opened.ToString();
+    EXPECT_TRUE(opened.IsIOError())
+        << "failing from read " << failing_from << ": " << opened.ToString();
     ++failed_opens;
   }
   EXPECT_GE(failed_opens, 1);

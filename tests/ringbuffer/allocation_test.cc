@@ -2,12 +2,12 @@
 // allocates, on either sequencer, with one thread or with the consumer on its own thread.
 // Method: this binary replaces the global operator new with one that counts, per thread, while a
 // thread-local switch is on; the measured loops run only after a warm-up.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 

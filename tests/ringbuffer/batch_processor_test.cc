@@ -3,10 +3,10 @@
 // ring is closed and drained. Method: a journal -> applier pipeline of two processors.
 #include "ringdb/batch_processor.h"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 
@@ -94,9 +94,8 @@ TEST(BatchProcessorTest, EmptyHandlerIsRejectedAndHaltStops) {
   auto ring = test::MakeRing(test::SmallOptions(8));
   EXPECT_TRUE(BatchProcessor::Start(*ring, "none", nullptr).status().IsInvalidArgument());
   auto idle = BatchProcessor::Start(
-      *ring, "idle", [](uint64_t, std::span<const std::byte>, const SlotMeta&, bool) {
-        return Status::OK();
-      });
+      *ring, "idle",
+      [](uint64_t, std::span<const std::byte>, const SlotMeta&, bool) { return Status::OK(); });
   ASSERT_TRUE(idle.ok());
   (*idle)->Halt();
   (*idle)->Join();

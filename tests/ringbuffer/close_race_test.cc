@@ -5,14 +5,15 @@
 // resolves OK, the consumer receives exactly the items of those batches, in order, and then
 // WaitFor reports the drained ring as Aborted; the producer's claims end with Aborted.
 // Method: many short rounds; in each the closer thread closes after a random number of its own
-// loop turns (no sleeps) after the producer's second claim, so Close lands at a different point of the producer's loop each time.
-#include <gtest/gtest.h>
-
+// loop turns (no sleeps) after the producer's second claim, so Close lands at a different point of
+// the producer's loop each time.
 #include <atomic>
 #include <optional>
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 
@@ -49,7 +50,8 @@ void ProduceUntilClosed(RingBuffer& ring, uint64_t seed, ProducerLog* log) {
       // queue a second abort behind the held batch.
       for (int retry = 0; retry < 3 && log->last_claim.IsAborted(); ++retry) {
         Result<ClaimedBatch> again = ring.Claim(1);
-        log->last_claim = again.ok() ? Status::Unknown("a claim succeeded after Close") : again.status();
+        log->last_claim =
+            again.ok() ? Status::Unknown("a claim succeeded after Close") : again.status();
       }
       if (held.has_value()) {
         publish(*held, held_values);
@@ -121,7 +123,8 @@ TEST(CloseRaceTest, SingleProducerInlinePathLosesNothingToClose) {
     ring->Close();
     producer.join();
     consumer_thread.join();
-    ASSERT_TRUE(log.last_claim.IsAborted()) << "round " << round << ": " << log.last_claim.ToString();
+    ASSERT_TRUE(log.last_claim.IsAborted())
+        << "round " << round << ": " << log.last_claim.ToString();
     ASSERT_EQ(received, log.published_values) << "round " << round;
     for (const Token& token : log.tokens) {
       ASSERT_TRUE(token.Wait().ok()) << "round " << round << ": " << token.Wait().ToString();

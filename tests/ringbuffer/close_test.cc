@@ -2,11 +2,11 @@
 // drain what was claimed before Close and then get Aborted, a batch published after Close arrives
 // as an abort with a failed token. Method: the outcome of each scenario is the same whatever the
 // interleaving (no sleeps decide it); threads block in Claim/WaitFor, and the test closes.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 
@@ -19,16 +19,15 @@ class CloseTest : public ::testing::TestWithParam<WaitStrategy> {
     RingOptions options = test::SmallOptions(4, type);
     options.wait_strategy = GetParam();
     options.spin_count = 50;
-    options.yield_count = 0;  // kSpinThenPark parks right after the spin: these tests are about parking.
+    // kSpinThenPark parks right after the spin: these tests are about parking.
+    options.yield_count = 0;
     return test::MakeRing(options);
   }
 };
 
 INSTANTIATE_TEST_SUITE_P(Strategies, CloseTest,
-                         ::testing::Values(WaitStrategy::kSpinThenPark,
-                                           WaitStrategy::kBlocking,
-                                           WaitStrategy::kYielding,
-                                           WaitStrategy::kSleeping));
+                         ::testing::Values(WaitStrategy::kSpinThenPark, WaitStrategy::kBlocking,
+                                           WaitStrategy::kYielding, WaitStrategy::kSleeping));
 
 TEST_P(CloseTest, CloseWakesBlockedProducersWithAborted) {
   auto ring = MakeRing(ProducerType::kMulti);

@@ -23,7 +23,7 @@ TEST(FailureTableTest, FirstFailureWins) {
   EXPECT_EQ(table.Outcome(6).message(), "first");
   EXPECT_TRUE(table.Outcome(5).ok());
   EXPECT_TRUE(table.Outcome(7).ok());
-  EXPECT_TRUE(table.Outcome(2).ok());  // Same entry, earlier, never failed, nothing overwritten.
+  EXPECT_TRUE(table.Outcome(2).ok());   // Same entry, earlier, never failed, nothing overwritten.
   EXPECT_TRUE(table.Outcome(10).ok());  // Same entry, later, not failed.
 }
 
@@ -32,7 +32,7 @@ TEST(FailureTableTest, OverwrittenFailureBecomesUnknownNeverOk) {
   table.Record(2, Status::Conflict("two"));
   table.Record(10, Status::Conflict("ten"));  // Same entry (2 mod 4): 2's outcome is lost.
   EXPECT_TRUE(table.Outcome(2).IsUnknown()) << table.Outcome(2).ToString();
-  EXPECT_TRUE(table.Outcome(6).ok());   // Between the lost failure and the held one: known OK.
+  EXPECT_TRUE(table.Outcome(6).ok());  // Between the lost failure and the held one: known OK.
   EXPECT_TRUE(table.Outcome(10).IsConflict());
   EXPECT_TRUE(table.Outcome(14).ok());
   table.Record(18, Status::Conflict("eighteen"));

@@ -8,8 +8,6 @@
 // ThreadSanitizer with the concurrency tests, which checks the memory ordering of the protocol.
 #include "ringbuffer/parking_lot.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +16,8 @@
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ringbuffer/asymmetric_fence.h"
 #include "ringbuffer/wait_strategy.h"
@@ -107,9 +107,9 @@ TEST(ParkingLotTest, DeadlineEndsAParkThatIsNeverReady) {
   const AsymmetricFence fence(false);
   ParkingLot lot;
   uint32_t checks = 0;
-  const bool ready = lot.Park([&] { return ++checks > 1000000; },
-                              std::chrono::steady_clock::now() + std::chrono::milliseconds(5),
-                              fence);
+  const bool ready =
+      lot.Park([&] { return ++checks > 1000000; },
+               std::chrono::steady_clock::now() + std::chrono::milliseconds(5), fence);
   EXPECT_FALSE(ready);
   EXPECT_GE(checks, 1u);
   EXPECT_EQ(lot.parked_count(), 0u);

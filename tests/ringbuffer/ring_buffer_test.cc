@@ -3,10 +3,10 @@
 // inline by the test.
 #include "ringdb/ring_buffer.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 

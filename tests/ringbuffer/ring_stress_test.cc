@@ -4,13 +4,13 @@
 // random batch sizes into a 16-slot ring (constant wrap-around and full rings), consumers A -> B
 // and A -> C (two terminals) check every slot, C fails some batches. Runs for
 // RINGDB_STRESS_SECONDS (default 1 s per case); the seed is printed and read from RINGDB_TEST_SEED.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ring_test_util.h"
 
@@ -53,7 +53,8 @@ struct ConsumerCheck {
   bool ok = true;
 };
 
-void ConsumeAndCheck(Consumer* consumer, uint32_t producer_count, bool fails, ConsumerCheck* check) {
+void ConsumeAndCheck(Consumer* consumer, uint32_t producer_count, bool fails,
+                     ConsumerCheck* check) {
   check->last_item.assign(producer_count, 0);
   uint64_t next = 1;
   for (;;) {  // Ends when the ring is closed and drained.
@@ -70,7 +71,8 @@ void ConsumeAndCheck(Consumer* consumer, uint32_t producer_count, bool fails, Co
       Payload payload;
       std::memcpy(&payload, consumer->slot(sequence).data(), sizeof(payload));
       const std::byte filler = consumer->slot(sequence)[sizeof(Payload)];
-      bool good = payload.producer < producer_count && payload.batch_size == meta.batch_slot_count &&
+      bool good = payload.producer < producer_count &&
+                  payload.batch_size == meta.batch_slot_count &&
                   payload.checksum == Checksum(payload.producer, payload.item) &&
                   filler == static_cast<std::byte>(payload.item & 0xff);
       good = good && payload.item == check->last_item[payload.producer] + 1;
@@ -195,18 +197,16 @@ TEST_P(RingStressTest, EveryItemOnceInOrderWithPayloadIntact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Configurations, RingStressTest,
-    ::testing::Values(StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3},
-                      StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3,
-                                   ParkFence::kMembarrier, RingOptions().yield_count,
-                                   RingOptions().spin_count},
-                      StressConfig{ProducerType::kMulti, WaitStrategy::kBlocking, 2},
-                      StressConfig{ProducerType::kMulti, WaitStrategy::kYielding, 2},
-                      StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3,
-                                   ParkFence::kFence},
-                      StressConfig{ProducerType::kSingle, WaitStrategy::kSpinThenPark, 1},
-                      StressConfig{ProducerType::kSingle, WaitStrategy::kBlocking, 1,
-                                   ParkFence::kFence},
-                      StressConfig{ProducerType::kSingle, WaitStrategy::kSleeping, 1}));
+    ::testing::Values(
+        StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3},
+        StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3, ParkFence::kMembarrier,
+                     RingOptions().yield_count, RingOptions().spin_count},
+        StressConfig{ProducerType::kMulti, WaitStrategy::kBlocking, 2},
+        StressConfig{ProducerType::kMulti, WaitStrategy::kYielding, 2},
+        StressConfig{ProducerType::kMulti, WaitStrategy::kSpinThenPark, 3, ParkFence::kFence},
+        StressConfig{ProducerType::kSingle, WaitStrategy::kSpinThenPark, 1},
+        StressConfig{ProducerType::kSingle, WaitStrategy::kBlocking, 1, ParkFence::kFence},
+        StressConfig{ProducerType::kSingle, WaitStrategy::kSleeping, 1}));
 
 }  // namespace
 }  // namespace ringdb

@@ -1,14 +1,14 @@
 // Helpers shared by the ring's tests.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/ring_buffer.h"
 

@@ -1,10 +1,10 @@
 // Shared helpers for tests that open a real engine in a temporary directory.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/ringdb.h"
 #include "test_util/temp_dir.h"

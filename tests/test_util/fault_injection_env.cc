@@ -37,7 +37,7 @@ struct FaultInjectionEnv::State {
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<Node>> entries;          // Visible directory entries.
   std::map<std::string, std::shared_ptr<Node>> durable_entries;  // As of the last SyncDir.
-  std::set<std::string> dirs;          // Visible directories.
+  std::set<std::string> dirs;                                    // Visible directories.
   std::set<std::string> durable_dirs;  // As of the last SyncDir of each one's parent.
   std::set<std::string> locks;
   uint64_t generation = 0;  // Bumped by a crash; older files go dead.
@@ -51,9 +51,7 @@ struct FaultInjectionEnv::State {
   uint64_t syncs = 0;
   uint64_t dir_syncs = 0;
 
-  bool InScope(const std::string& path) const {
-    return path.ends_with(fault_scope);
-  }
+  bool InScope(const std::string& path) const { return path.ends_with(fault_scope); }
   // True when the armed fault fires on this call.
   static bool Fires(Fault* fault) {
     if (fault->firing) {

@@ -148,7 +148,7 @@ struct PowerLossFileSystem::State {
   const std::string side_dir;
   uint64_t side_count = 0;
   std::map<std::string, std::shared_ptr<File>> files;  // By current path.
-  std::vector<Change> changes;                          // Oldest first.
+  std::vector<Change> changes;                         // Oldest first.
   Counters counters;
 };
 
@@ -476,11 +476,9 @@ IOStatus PowerLossFileSystem::ReopenWritableFile(const std::string& path,
   return OpenWritable(path, options, true /*reopen*/, result, debug);
 }
 
-IOStatus PowerLossFileSystem::ReuseWritableFile(const std::string& path,
-                                                const std::string& /*old_path*/,
-                                                const FileOptions& /*options*/,
-                                                std::unique_ptr<rocksdb::FSWritableFile>* /*result*/,
-                                                IODebugContext* /*debug*/) {
+IOStatus PowerLossFileSystem::ReuseWritableFile(
+    const std::string& path, const std::string& /*old_path*/, const FileOptions& /*options*/,
+    std::unique_ptr<rocksdb::FSWritableFile>* /*result*/, IODebugContext* /*debug*/) {
   return IOStatus::NotSupported("power-loss fs: log recycling is not modelled: " + path);
 }
 
@@ -502,8 +500,7 @@ IOStatus PowerLossFileSystem::NewDirectory(const std::string& path, const IOOpti
   std::unique_ptr<rocksdb::FSDirectory> directory;
   IOStatus status = target()->NewDirectory(path, options, &directory, debug);
   if (status.ok()) {
-    *result = std::make_unique<PowerLossDirectory>(std::move(directory), state_,
-                                                   Normalized(path));
+    *result = std::make_unique<PowerLossDirectory>(std::move(directory), state_, Normalized(path));
   }
   return status;
 }
@@ -548,9 +545,8 @@ IOStatus PowerLossFileSystem::RenameFile(const std::string& source, const std::s
     state_->files.erase(found);
   }
   // Made durable by a fsync of the target's directory (ringdb's RocksDB renames within one).
-  state_->changes.push_back(
-      {State::Change::Kind::kRename, Parent(target_path), Normalized(target_path),
-       Normalized(source), kept});
+  state_->changes.push_back({State::Change::Kind::kRename, Parent(target_path),
+                             Normalized(target_path), Normalized(source), kept});
   return status;
 }
 
@@ -592,8 +588,7 @@ IOStatus PowerLossFileSystem::CreateDir(const std::string& path, const IOOptions
   return target()->CreateDir(path, options, debug);
 }
 
-IOStatus PowerLossFileSystem::CreateDirIfMissing(const std::string& path,
-                                                 const IOOptions& options,
+IOStatus PowerLossFileSystem::CreateDirIfMissing(const std::string& path, const IOOptions& options,
                                                  IODebugContext* debug) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->Refused(false)) {

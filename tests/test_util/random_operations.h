@@ -15,11 +15,21 @@ inline void AddRandomOperations(std::mt19937_64* random, uint64_t key_space, Wri
   for (int op = 0; op < operations; ++op) {
     const std::string key = "k" + std::to_string((*random)() % key_space);
     switch ((*random)() % 6) {
-      case 0: batch->Delete(key); break;
-      case 1: batch->ExpectAbsent(key); break;
-      case 2: batch->ExpectPresent(key); break;
-      case 3: batch->ExpectEqual(key, "v" + std::to_string((*random)() % 4)); break;
-      default: batch->Put(key, "v" + std::to_string((*random)() % 4)); break;
+      case 0:
+        batch->Delete(key);
+        break;
+      case 1:
+        batch->ExpectAbsent(key);
+        break;
+      case 2:
+        batch->ExpectPresent(key);
+        break;
+      case 3:
+        batch->ExpectEqual(key, "v" + std::to_string((*random)() % 4));
+        break;
+      default:
+        batch->Put(key, "v" + std::to_string((*random)() % 4));
+        break;
     }
   }
 }

@@ -15,7 +15,6 @@
 // RunWriters drives the workload in a child process and reports to the parent through a pipe.
 #pragma once
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -24,6 +23,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "ringdb/ringdb.h"
 
@@ -53,9 +54,12 @@ inline Kind KindOf(uint64_t id) {
 // dependent one follows a plain or a doomed one, never another dependent one).
 inline bool Applies(uint64_t id) {
   switch (KindOf(id)) {
-    case Kind::kPlain: return true;
-    case Kind::kDoomed: return false;
-    case Kind::kDependent: return KindOf(id - 1) == Kind::kPlain;
+    case Kind::kPlain:
+      return true;
+    case Kind::kDoomed:
+      return false;
+    case Kind::kDependent:
+      return KindOf(id - 1) == Kind::kPlain;
   }
   return false;
 }
@@ -67,7 +71,8 @@ inline bool OutcomeFits(uint64_t id, bool applied) {
     return true;
   }
   ADD_FAILURE() << "transaction " << id
-                << (applied ? " was acknowledged but cannot apply" : " conflicted but should apply");
+                << (applied ? " was acknowledged but cannot apply"
+                            : " conflicted but should apply");
   return false;
 }
 
@@ -87,9 +92,15 @@ inline std::string ValueOf(uint64_t id, int index) {
 inline WriteBatch BatchOf(uint64_t id) {
   WriteBatch batch;
   switch (KindOf(id)) {
-    case Kind::kPlain: batch.ExpectAbsent(KeyOf(id, 0)); break;
-    case Kind::kDoomed: batch.ExpectPresent("never/written"); break;
-    case Kind::kDependent: batch.ExpectPresent(KeyOf(id - 1, 0)); break;
+    case Kind::kPlain:
+      batch.ExpectAbsent(KeyOf(id, 0));
+      break;
+    case Kind::kDoomed:
+      batch.ExpectPresent("never/written");
+      break;
+    case Kind::kDependent:
+      batch.ExpectPresent(KeyOf(id - 1, 0));
+      break;
   }
   for (int index = 0; index < KeysOf(id); ++index) {
     batch.Put(KeyOf(id, index), ValueOf(id, index));
@@ -143,9 +154,15 @@ inline void RunWriters(Engine* engine, uint64_t round, int fd, uint64_t writers,
 // Adds a report to the ledger; true when it acknowledges a transaction (OK).
 inline bool RecordReport(const Report& report, Ledger* ledger) {
   switch (report.outcome) {
-    case Outcome::kSubmitting: ledger->submitted.insert(report.id); return false;
-    case Outcome::kOk: ledger->present.insert(report.id); return true;
-    case Outcome::kConflict: ledger->absent.insert(report.id); return false;
+    case Outcome::kSubmitting:
+      ledger->submitted.insert(report.id);
+      return false;
+    case Outcome::kOk:
+      ledger->present.insert(report.id);
+      return true;
+    case Outcome::kConflict:
+      ledger->absent.insert(report.id);
+      return false;
   }
   return false;
 }

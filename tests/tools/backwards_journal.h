@@ -10,12 +10,12 @@
 // old/<sequence> or new/<index>. Written through any Env: the in-memory one or the disk.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "journal/record_format.h"
 #include "journal/segment_builder.h"

@@ -1,9 +1,9 @@
 // Goal: a Conflict names the key whose precondition failed, printable (other bytes as \xNN) and
 // bounded in length, as the command and a service's log show it. Method: transactions whose
 // preconditions fail, through a real engine.
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "test_util/engine_fixture.h"
 

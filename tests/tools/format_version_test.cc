@@ -5,12 +5,11 @@
 // could then never replay.
 // Method: a real database; the newer transaction is appended with the journal's own writer (a
 // valid, checksummed record), the way a newer binary would have written it.
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
@@ -113,8 +112,7 @@ class FormatVersionTest : public EngineTest {
       EXPECT_TRUE(beside.IsNotSupported()) << beside.ToString();
     }
 
-    const ToolRun replay =
-        Ringdb("replay " + dir_.path() + " --into " + dir_.path() + "/replayed");
+    const ToolRun replay = Ringdb("replay " + dir_.path() + " --into " + dir_.path() + "/replayed");
     EXPECT_NE(replay.exit_code, 0) << replay.output;
     EXPECT_NE(replay.output.find(what), std::string::npos) << replay.output;
     EXPECT_NE(replay.output.find("journal record at "), std::string::npos) << replay.output;
@@ -142,9 +140,8 @@ TEST_F(FormatVersionTest, AnUnknownOperationTypeStopsRecoveryAndTheView) {
 }
 
 TEST_F(FormatVersionTest, ReservedBitsStopRecoveryAndTheView) {
-  Prepare(EditedTransaction("newer", [](std::string* bytes) {
-    (*bytes)[txn::kHeaderBytes + txn::kOpReservedAt] = 1;
-  }));
+  Prepare(EditedTransaction(
+      "newer", [](std::string* bytes) { (*bytes)[txn::kHeaderBytes + txn::kOpReservedAt] = 1; }));
   ExpectRefused("sets reserved bits");
 }
 

@@ -14,9 +14,6 @@
 // without it those cases are skipped, saying so. The same two layouts also run on the
 // fault-injecting layers, whatever the privileges: the journal on FaultInjectionEnv with a space
 // limit, RocksDB on PowerLossFileSystem with SetFullDisk, each case in one child process.
-#include <gtest/gtest.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,12 +28,15 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
-#include "test_util/fault_injection_env.h"
 #include "test_util/child_process.h"
 #include "test_util/engine_fixture.h"
+#include "test_util/fault_injection_env.h"
 #include "test_util/power_loss_fs.h"
 #include "test_util/temp_dir.h"
 #include "tool_run.h"
@@ -111,8 +111,8 @@ Options OptionsFor(const Storage& storage) {
   if (storage.journal_env != nullptr) {
     options.env = storage.journal_env;
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "ringdb-full-disk", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("ringdb-full-disk",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(spdlog::level::warn);
   options.logger = std::move(logger);
   if (storage.rocksdb_env != nullptr || storage.small_memtables) {
@@ -276,7 +276,8 @@ void ChildMain(int report_fd, const std::vector<std::string>& arguments) {
     const Options options = OptionsFor({nullptr, nullptr, arguments.at(2) == "1"});
     const uint64_t acknowledged = std::stoull(arguments.at(3));
     if (role == "fill") {
-      FillUntilFull(options, path, [](uint64_t) {}, [] {}, &checks);
+      FillUntilFull(
+          options, path, [](uint64_t) {}, [] {}, &checks);
     } else if (role == "open-full") {
       OpenWhileFull(options, path, acknowledged, &checks);
     } else {
@@ -307,8 +308,7 @@ std::string RunStep(const std::vector<std::string>& arguments, const std::string
   std::printf("step '%s' (%s):\n%s", step.c_str(), DescribeWaitStatus(wait_status).c_str(),
               report.c_str());
   EXPECT_TRUE(wait_status != -1 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
-      << "step '" << step << "' " << DescribeWaitStatus(wait_status)
-      << "; its stderr ends with:\n"
+      << "step '" << step << "' " << DescribeWaitStatus(wait_status) << "; its stderr ends with:\n"
       << stderr_text.substr(stderr_text.size() > 3000 ? stderr_text.size() - 3000 : 0);
   std::istringstream lines(report);
   for (std::string line; std::getline(lines, line);) {
@@ -381,10 +381,12 @@ void ExpectToolsExit(const std::string& path, const std::string& scratch) {
     const ToolRun run = Ringdb(command);
     std::printf("ringdb %s: exit %d\n", command.c_str(), run.exit_code);
     EXPECT_TRUE(run.exit_code >= 0 && run.exit_code <= 5)
-        << "ringdb " << command << " exited " << run.exit_code << ":\n" << run.output;
+        << "ringdb " << command << " exited " << run.exit_code << ":\n"
+        << run.output;
     if (run.exit_code != 0) {
       EXPECT_NE(run.output.find("ringdb: "), std::string::npos)
-          << "ringdb " << command << " failed without a message:\n" << run.output;
+          << "ringdb " << command << " failed without a message:\n"
+          << run.output;
     }
   }
 }

@@ -3,8 +3,6 @@
 // that only reads leaves a closed database byte-identical, read-only directory or not.
 // Method: an engine in this test process holds the directory while the built binary runs; the
 // directory's files are compared byte for byte before and after.
-#include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +15,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
@@ -225,8 +225,8 @@ TEST_F(ReadOnlyToolTest, ReadingCommandsLeaveAClosedDatabaseByteIdentical) {
   for (const bool read_only : {false, true}) {
     if (read_only) {
       for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
-        fs::permissions(entry.path(), fs::perms::owner_write | fs::perms::group_write |
-                                          fs::perms::others_write,
+        fs::permissions(entry.path(),
+                        fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
                         fs::perm_options::remove);
       }
       fs::permissions(dir_.path(), fs::perms::owner_write, fs::perm_options::remove);
@@ -234,14 +234,10 @@ TEST_F(ReadOnlyToolTest, ReadingCommandsLeaveAClosedDatabaseByteIdentical) {
     const auto before = FilesOf(dir_.path());
     const std::string target = dir_.path() + "-backup";
     const std::string commands[] = {
-        "get " + dir_.path() + " key/5",
-        "scan " + dir_.path(),
-        "stats " + dir_.path(),
-        "stats " + dir_.path() + " --json",
-        "info " + dir_.path(),
-        "journal dump " + dir_.path(),
-        "journal verify " + dir_.path(),
-        "backup " + dir_.path() + " " + target,
+        "get " + dir_.path() + " key/5", "scan " + dir_.path(),
+        "stats " + dir_.path(),          "stats " + dir_.path() + " --json",
+        "info " + dir_.path(),           "journal dump " + dir_.path(),
+        "journal verify " + dir_.path(), "backup " + dir_.path() + " " + target,
     };
     for (const std::string& command : commands) {
       ToolRun run = Ringdb(command);

@@ -3,13 +3,13 @@
 // each `$ ` line with /bin/sh in a fresh directory with the built `ringdb` first on PATH, and
 // compare its stdout and stderr with the lines below it. A `...` line stands for any number of
 // lines; a line starting with a prefix in kVariablePrefixes is compared with its numbers masked.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_util/temp_dir.h"
 #include "tool_run.h"
@@ -117,8 +117,9 @@ TEST(ReadmeExamplesTest, TheCommandSectionRunsAsWritten) {
     const std::vector<std::string> actual = SplitLines(run.output);
     EXPECT_EQ(run.exit_code, 0) << "$ " << example.command << "\n" << run.output;
     EXPECT_TRUE(LinesMatch(example.expected, 0, actual, 0))
-        << "$ " << example.command << "\nthe README shows:\n" << Joined(example.expected)
-        << "it printed:\n" << Joined(actual);
+        << "$ " << example.command << "\nthe README shows:\n"
+        << Joined(example.expected) << "it printed:\n"
+        << Joined(actual);
   }
 }
 

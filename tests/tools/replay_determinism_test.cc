@@ -4,13 +4,13 @@
 // absent when its preconditions failed. `ringdb replay` runs twice into fresh directories; both
 // must hold exactly the live state (one digest), report the live number of conflicts, and agree
 // with the live outcome of every transaction. RINGDB_TEST_SEED replays a run.
-#include <gtest/gtest.h>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include "engine/column_families.h"
@@ -128,8 +128,7 @@ TEST_F(ReplayDeterminismTest, ReplayCommandReachesTheLiveStateAndOutcomes) {
       EXPECT_EQ(db.Digest(), live);
       for (int thread = 0; thread < kThreads; ++thread) {
         for (int i = 0; i < kTransactionsPerThread; ++i) {
-          const bool live_outcome =
-              committed[static_cast<size_t>(thread)][static_cast<size_t>(i)];
+          const bool live_outcome = committed[static_cast<size_t>(thread)][static_cast<size_t>(i)];
           if (db.Has(OwnKey(thread, i)) != live_outcome) {
             ++mismatches;
             ADD_FAILURE() << "transaction " << OwnKey(thread, i) << " committed "

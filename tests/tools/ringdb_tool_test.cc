@@ -2,13 +2,12 @@
 // (a flipped byte in a middle segment, a torn tail), point-in-time replay, backup and recover, a
 // live engine beside read-only commands, and bad arguments. Method: run the built binary and
 // check its exit code and output.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include "engine/column_families.h"
@@ -160,7 +159,8 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
   ASSERT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into + "/db", families, &handles, &raw).ok());
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into + "/db", families, &handles, &raw)
+          .ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   int keys = 0;
   std::unique_ptr<rocksdb::Iterator> iterator(db->NewIterator(rocksdb::ReadOptions(), handles[0]));
@@ -275,8 +275,7 @@ TEST_F(RingdbToolTest, InfoNamesTheEnumeratedOptions) {
       << info.output;
   ToolRun json = Ringdb("info " + dir_.path() + " --json");
   EXPECT_EQ(json.exit_code, 0) << json.output;
-  EXPECT_NE(json.output.find("sync_mode = no-sync-NOT-DURABLE"), std::string::npos)
-      << json.output;
+  EXPECT_NE(json.output.find("sync_mode = no-sync-NOT-DURABLE"), std::string::npos) << json.output;
 }
 
 TEST_F(RingdbToolTest, WithJsonErrorsAreJsonOnStderr) {
@@ -284,8 +283,7 @@ TEST_F(RingdbToolTest, WithJsonErrorsAreJsonOnStderr) {
   // Only stderr reaches the pipe: stdout goes to /dev/null.
   ToolRun get = Ringdb("get " + missing + " k --json 2>&1 >/dev/null");
   EXPECT_EQ(get.exit_code, 3) << get.output;
-  EXPECT_TRUE(get.output.starts_with("{\"error\": \"get: opening " + missing))
-      << get.output;
+  EXPECT_TRUE(get.output.starts_with("{\"error\": \"get: opening " + missing)) << get.output;
   EXPECT_TRUE(get.output.ends_with(", \"code\": 3}\n")) << get.output;
   EXPECT_FALSE(std::filesystem::exists(missing)) << "a reading command created the database";
   ToolRun usage = Ringdb("scan --json 2>&1 >/dev/null");

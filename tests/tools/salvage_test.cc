@@ -4,16 +4,16 @@
 // backwards (backwards_journal.h) on the in-memory FaultInjectionEnv.
 #include "tools/salvage.h"
 
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
 #include "backwards_journal.h"
 #include "engine/txn_codec.h"
-#include "test_util/fault_injection_env.h"
 #include "journal/journal.h"
+#include "test_util/fault_injection_env.h"
 
 namespace ringdb::tool {
 namespace {

@@ -5,13 +5,13 @@
 // consistency with strictly increasing sequences. Method: run the built binary on real
 // directories: an engine's empty database whose journal is replaced by crafted segments
 // (backwards_journal.h) or by the files a fuzz input decodes to (tests/fuzz/journal_dir.h).
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "backwards_journal.h"
 #include "fuzz/journal_dir.h"

@@ -1,9 +1,9 @@
 // Goal: Result<T> holds either a value or a failed Status, never an OK status without a value.
 #include "ringdb/result.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace ringdb {
 namespace {

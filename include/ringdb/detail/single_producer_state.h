@@ -49,9 +49,9 @@ void WakeParkedAfterPublish(RingCore* ring);
 void StoreLoadFenceOutOfLine() noexcept;
 
 enum class InlineClaim : uint8_t {
-  kClaimed,        // *first is set; the batch is the caller's.
-  kSlowPath,       // Nothing claimed: no room known, count 0, or the first claim.
-  kLostToClose,    // Claimed [*first, *first + count), but Close ran: it must be aborted.
+  kClaimed,      // *first is set; the batch is the caller's.
+  kSlowPath,     // Nothing claimed: no room known, count 0, or the first claim.
+  kLostToClose,  // Claimed [*first, *first + count), but Close ran: it must be aborted.
 };
 
 struct alignas(64) SingleProducerState {
@@ -117,8 +117,7 @@ struct alignas(64) SingleProducerState {
   // The publish of [first, first + count) when it is next in claim order, no abort is deferred
   // and the ring is open; false means "take the library path" (nothing was published then).
   bool TryPublishInline(uint64_t first, uint32_t count) noexcept {
-    if (first != next_publish || deferred_first != 0 ||
-        closing->load(std::memory_order_acquire)) {
+    if (first != next_publish || deferred_first != 0 || closing->load(std::memory_order_acquire)) {
       return false;
     }
     const uint64_t last = first + count - 1;

@@ -1,9 +1,9 @@
 // Opens a database, commits a transaction, reads it back: proof that the installed headers,
 // library and CMake package are complete.
-#include <ringdb/ringdb.h>
-
 #include <cstdio>
 #include <string>
+
+#include <ringdb/ringdb.h>
 
 int main(int argc, char** argv) {
   if (argc != 2) {
