@@ -8,7 +8,7 @@ RINGDB_PACKAGES=(
   librocksdb-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   libboost-dev libconcurrentqueue-dev libatomic-queue-dev
-  clang libclang-rt-dev
+  clang libclang-rt-dev clang-format
 )
 
 ringdb_missing_packages() {

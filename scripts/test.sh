@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds ringdb into build/, and runs every
-# test with ctest. Then builds with ThreadSanitizer into build-tsan/ and runs the tests labelled
-# "concurrency" or "crash" there, and with AddressSanitizer + UBSan into build-asan/ (every test).
-# Then builds the libFuzzer targets with clang into build-fuzz/ and runs each for
-# RINGDB_FUZZ_SECONDS, and measures line coverage of the journal and of the engine's recovery code
-# (scripts/coverage.sh, build-cov/), failing under its threshold.
+# The README's test command: installs what is missing, checks that every C++ file is formatted
+# (scripts/format.sh), builds ringdb into build/, and runs every test with ctest. Then builds with
+# ThreadSanitizer into build-tsan/ and runs the tests labelled "concurrency" or "crash" there,
+# and with AddressSanitizer + UBSan into build-asan/ (every test). Then builds the libFuzzer
+# targets with clang into build-fuzz/ and runs each for RINGDB_FUZZ_SECONDS, and measures line
+# coverage of the journal and of the engine's recovery code (scripts/coverage.sh, build-cov/),
+# failing under its threshold.
 #
 # RINGDB_TEST_SANITIZERS=0 skips the sanitizer builds, RINGDB_TEST_FUZZ=0 the fuzzers and
 # RINGDB_TEST_COVERAGE=0 the coverage stage (a quick local run).
@@ -15,6 +16,8 @@ source "$RINGDB_ROOT/scripts/deps.sh"
 
 ringdb_install_dependencies
 jobs=$(nproc 2>/dev/null || echo 2)
+
+"$RINGDB_ROOT/scripts/format.sh"
 
 ringdb_build "$RINGDB_ROOT/build"
 # The kill -9 crash test runs 200 cycles here (RINGDB_CRASH_CYCLES), 3 under TSan, 5 under ASan.
