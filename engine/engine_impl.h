@@ -65,9 +65,10 @@ class EngineImpl final : public Engine {
   void ReleaseSnapshot(const Snapshot* snapshot) override;
 
   Status Backup(const std::string& dir) override;
-  // Backup's second half: the journal's segments (committed bytes only), OPTIONS, fsyncs of
-  // the backup's directories and of the parents of those it created (`created`).
-  Status CopyJournal(const std::string& dir, const std::vector<std::string>& created);
+  // Backup's halves: RocksDB's checkpoint into dir/db, then the journal's segments (committed
+  // bytes only) and OPTIONS.
+  Status CheckpointRocksDb(const std::string& dir);
+  Status CopyJournal(Env* env, const std::string& dir);
   EngineInfo Info() const override;
   EngineStats Stats() const override;
   const RecoveryInfo& recovery() const override { return recovery_; }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/apply_rules.h"
+#include "engine/backup_files.h"
 #include "engine/column_families.h"
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
@@ -111,6 +112,11 @@ Status EngineImpl::OpenAll() {
 
 Status EngineImpl::PrepareDirectories() {
   namespace fs = std::filesystem;
+  if (Status status = backup::CheckNotIncomplete(
+          options_.env != nullptr ? options_.env : Env::Default(), path_);
+      !status.ok()) {
+    return status;
+  }
   std::error_code error;
   const bool exists = fs::exists(fs::path(path_) / "db" / "CURRENT", error);
   if (exists && options_.error_if_exists) {

@@ -1,18 +1,13 @@
 // ReadOnlyDatabase::Backup: a consistent copy of the view (the journal's segments up to the view's
 // end, verified, and RocksDB rebuilt from the view), which Engine::Open opens with nothing to do.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <system_error>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
 #include "engine/applier.h"
+#include "engine/backup_files.h"
 #include "engine/column_families.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
@@ -23,59 +18,12 @@
 
 namespace ringdb::read_only {
 
-namespace {
-
 namespace fs = std::filesystem;
-
-// Copies the first `length` bytes of a segment (its records up to the view's end), then the zero
-// end marker that ends every group, and syncs the copy.
-Status CopySegmentPrefix(const std::string& source, const std::string& target, uint64_t length) {
-  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    // Gone: retired since the view was read; the caller reads the view again.
-    const std::string reason = std::strerror(errno);
-    return errno == ENOENT ? Status::NotFound("backup: " + source + " is gone (retired)")
-                           : Status::IOError("backup: cannot open " + source + ": " + reason);
-  }
-  const int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (out < 0) {
-    const int saved = errno;
-    ::close(in);
-    return Status::IOError("backup: cannot create " + target + ": " + std::strerror(saved));
-  }
-  std::vector<char> buffer(1 << 20);
-  Status status;
-  for (uint64_t offset = 0; offset < length && status.ok();) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - offset));
-    const ssize_t got = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
-    if (got == 0) {
-      // Shorter than the view read it: truncated or replaced since. Read the view again.
-      status = Status::Corruption("backup: " + source + " ends at byte " + std::to_string(offset) +
-                                  ", before the view's end " + std::to_string(length));
-    } else if (got < 0 || ::write(out, buffer.data(), static_cast<size_t>(got)) != got) {
-      status = Status::IOError("backup: copying " + source + " at byte " + std::to_string(offset));
-    }
-    offset += got > 0 ? static_cast<uint64_t>(got) : 0;
-  }
-  const std::vector<char> end_marker(journal::format::kEndMarkerBytes, 0);
-  if (status.ok() && ::write(out, end_marker.data(), end_marker.size()) !=
-                         static_cast<ssize_t>(end_marker.size())) {
-    status = Status::IOError("backup: writing the end of " + target);
-  }
-  if (status.ok() && ::fsync(out) != 0) {
-    status = Status::IOError("backup: fsync " + target + ": " + std::strerror(errno));
-  }
-  ::close(in);
-  ::close(out);
-  return status;
-}
-
-}  // namespace
 
 Status ReadOnlyDatabaseImpl::CopyJournal(const View& view, const std::string& target) {
   for (const journal::ScannedSegment& segment : view.segments) {
-    const Status status = CopySegmentPrefix(path_ + "/journal/" + segment.name,
-                                            target + "/" + segment.name, segment.end_offset);
+    const Status status = backup::CopySegmentPrefix(
+        env_, path_ + "/journal/" + segment.name, target + "/" + segment.name, segment.end_offset);
     if (!status.ok()) {
       return status;
     }
@@ -84,7 +32,7 @@ Status ReadOnlyDatabaseImpl::CopyJournal(const View& view, const std::string& ta
   // A segment retired and overwritten while it was copied fails here.
   journal::JournalOptions options = journal_options_;
   options.recovery_mode = RecoveryMode::kAbsoluteConsistency;
-  options.env = Env::Default();
+  options.env = env_;
   std::unique_ptr<journal::JournalReader> reader;
   Status status = journal::JournalReader::Open(options, target, &reader);
   journal::RecoveryReport report;
@@ -167,14 +115,15 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
              : Status::IOError("backup: writing RocksDB at " + target + ": " + status.ToString());
 }
 
-Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
-  if (dir.empty()) {
-    return Status::InvalidArgument("backup: the target directory is empty");
-  }
+rocksdb::FileSystem* ReadOnlyDatabaseImpl::RocksDbFileSystem() const {
+  rocksdb::Env* const env = options_.rocksdb_options && options_.rocksdb_options->env != nullptr
+                                ? options_.rocksdb_options->env
+                                : rocksdb::Env::Default();
+  return env->GetFileSystem().get();
+}
+
+Status ReadOnlyDatabaseImpl::CheckTargetOutside(const std::string& dir) const {
   std::error_code error;
-  if (fs::exists(dir, error) && !fs::is_empty(dir, error)) {
-    return Status::InvalidArgument("backup: " + dir + " exists and is not empty");
-  }
   const fs::path source = fs::weakly_canonical(path_, error);
   const fs::path target = fs::weakly_canonical(dir, error);
   if (!error) {
@@ -183,52 +132,33 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
     if (source_end == source.end()) {
       return Status::InvalidArgument("backup: the target " + dir + " is inside the database " +
                                      path_ +
-                                     ", which a backup leaves untouched: choose a "
-                                     "directory outside it");
+                                     ", which a backup leaves untouched: choose a directory "
+                                     "outside it");
     }
   }
-  std::unique_lock<std::shared_mutex> lock(mutex_);
-  if (Status open = CheckReadable(); !open.ok()) {
-    return open;
-  }
-  // Directories made here, deepest first: removed on failure, synced into their parents.
-  std::vector<fs::path> created;
-  for (fs::path path = fs::absolute(dir, error).lexically_normal();
-       !error && !path.empty() && !fs::exists(path, error); path = path.parent_path()) {
-    created.push_back(path);
-    if (path == path.root_path()) {
-      break;
-    }
-  }
-  fs::create_directories(fs::path(dir) / "journal", error);
-  if (error) {
-    return Status::IOError("backup: cannot create " + dir + "/journal: " + error.message());
-  }
-  const auto clear = [&] {
-    std::error_code ignored;
-    for (const auto& entry : fs::directory_iterator(dir, ignored)) {
-      fs::remove_all(entry.path(), ignored);
-    }
-  };
+  return Status::OK();
+}
+
+// Copies the view's journal into dir/journal, reading the view again when the live engine
+// retired a segment under the copy (each failed attempt's files are removed first).
+Status ReadOnlyDatabaseImpl::CopyJournalRetrying(const std::string& dir) {
   Status status;
   for (uint32_t attempt = 1; attempt <= kReadAttempts; ++attempt) {
-    fs::create_directories(fs::path(dir) / "journal", error);
-    status = error
-                 ? Status::IOError("backup: cannot create " + dir + "/journal: " + error.message())
-                 : CopyJournal(*view_, dir + "/journal");
+    backup::Abandon(env_, dir);
+    status = env_->CreateDir(dir + "/journal");
     if (status.ok()) {
-      break;
+      status = CopyJournal(*view_, dir + "/journal");
     }
-    clear();
+    if (status.ok()) {
+      return status;
+    }
     const bool retryable = status.IsCorruption() || status.IsNotFound();
     if (!retryable || attempt == kReadAttempts) {
       return retryable && LockHeld(path_)
-                 ? Status::Busy("backup of " + path_ +
-                                ": the live engine retired journal "
-                                "segments under " +
-                                std::to_string(kReadAttempts) +
+                 ? Status::Busy("backup of " + path_ + ": the live engine retired journal " +
+                                "segments under " + std::to_string(kReadAttempts) +
                                 " copies in a row (last: " + status.ToString() +
-                                "); try again, or back up from inside the service "
+                                "); try again, or back up from inside the service " +
                                 "(Engine::Backup)")
                  : status;
     }
@@ -237,25 +167,43 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
       return refreshed;
     }
   }
-  // Made here, so that RocksDB does not log a missing directory as an error before making it.
-  fs::create_directories(fs::path(dir) / "db", error);
-  status = error ? Status::IOError("backup: cannot create " + dir + "/db: " + error.message())
-                 : WriteRocksDb(*view_, dir + "/db");
+  return status;
+}
+
+Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
+  if (Status outside = CheckTargetOutside(dir); !outside.ok()) {
+    return outside;
+  }
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (Status open = CheckReadable(); !open.ok()) {
+    return open;
+  }
+  if (Status begun = backup::Begin(env_, dir); !begun.ok()) {
+    return begun;
+  }
+  Status status = CopyJournalRetrying(dir);
+  rocksdb::FileSystem* const fs = RocksDbFileSystem();
   if (status.ok()) {
-    status = WriteOptionsFile(dir, options_,
-                              std::max(record_bytes_max_floor_, journal_options_.record_bytes_max));
+    // Made here, so that RocksDB does not log a missing directory as an error before making it.
+    status = backup::PrepareRocksDbParent(fs, dir + "/db");
   }
-  std::vector<std::string> synced = {dir + "/journal", dir};
-  for (const fs::path& made : created) {
-    synced.push_back(made.parent_path().string());
+  if (status.ok()) {
+    status = WriteRocksDb(*view_, dir + "/db");
   }
-  for (const std::string& directory : synced) {
-    if (status.ok()) {
-      status = Env::Default()->SyncDir(directory);
-    }
+  if (status.ok()) {
+    status = backup::SyncRocksDbParent(fs, dir);
+  }
+  if (status.ok()) {
+    status = WriteOptionsFile(
+        dir, options_, std::max(record_bytes_max_floor_, journal_options_.record_bytes_max), env_);
+  }
+  if (status.ok()) {
+    status = backup::Finish(env_, dir);
   }
   if (!status.ok()) {
-    clear();
+    backup::Abandon(env_, dir);
+    backup::AbandonRocksDb(fs, dir + "/db");
+    return backup::Failed(status, dir);
   }
   return status;
 }

@@ -39,6 +39,7 @@
 
 #include "engine/applier.h"
 #include "engine/apply_rules.h"
+#include "engine/backup_files.h"
 #include "engine/column_families.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
@@ -206,6 +207,9 @@ ViewIterator::~ViewIterator() {
 }
 
 Status ReadOnlyDatabaseImpl::OpenAll() {
+  if (Status status = backup::CheckNotIncomplete(env_, path_); !status.ok()) {
+    return status;
+  }
   std::error_code error;
   if (!fs::is_directory(fs::path(path_) / "db", error) ||
       !fs::exists(fs::path(path_) / "db" / "CURRENT", error) ||

@@ -97,8 +97,13 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   Status Stage(View* view, std::span<const std::byte> transaction, uint64_t sequence);
   // Caller holds mutex_ (either way) and the database is open.
   Status GetLocked(std::string_view key, std::string* value) const;
+  // Backup's parts (read_only_backup.cc).
+  Status CheckTargetOutside(const std::string& dir) const;
+  Status CopyJournalRetrying(const std::string& dir);
   Status CopyJournal(const View& view, const std::string& target);
   Status WriteRocksDb(const View& view, const std::string& target);
+  // The file system the backup's RocksDB is written through (that of options_.rocksdb_options).
+  rocksdb::FileSystem* RocksDbFileSystem() const;
   Status CheckOpen() const {
     return db_ != nullptr ? Status::OK()
                           : Status::Aborted("the read-only database at " + path_ + " is closed");

@@ -296,6 +296,12 @@ class PosixEnv final : public Env {
     }
     return Status::OK();
   }
+  Status DeleteDir(const std::string& path) override {
+    if (::rmdir(path.c_str()) != 0) {
+      return ErrnoStatus("rmdir", path, errno);
+    }
+    return Status::OK();
+  }
   Status RenameFile(const std::string& source, const std::string& target) override {
     if (::rename(source.c_str(), target.c_str()) != 0) {
       return ErrnoStatus("rename", source + " -> " + target, errno);

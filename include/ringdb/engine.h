@@ -256,6 +256,10 @@ class Engine {
   // Writes a consistent copy of the database into `dir` (which must not exist or be empty) while
   // writes go on: a RocksDB checkpoint plus every journal segment, so that opening `dir` replays
   // the journal past the checkpoint's marker. Journal retirement waits while a backup runs.
+  // Until the copy is whole and durable, `dir` holds a file BACKUP-INCOMPLETE, and Engine::Open
+  // and ReadOnlyDatabase::Open refuse it with Corruption: after a failure or a power cut at any
+  // step, `dir` is either no database, refused, or the whole backup. After a failure the partial
+  // copy is removed and the marker stays; a later Backup into the same `dir` starts afresh.
   virtual Status Backup(const std::string& dir) = 0;
 
   virtual EngineInfo Info() const = 0;

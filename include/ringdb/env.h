@@ -4,7 +4,7 @@
 //
 // The interface is deliberately small: positional reads and writes (a journal overwrites pre-zeroed
 // segments, so an append-only file type would not do), data sync and full sync, truncate, and the
-// few directory operations a write-ahead log needs (list, rename, delete, directory sync, lock).
+// few directory operations a database needs (create, list, rename, delete, directory sync, lock).
 //
 // Errors are returned as Status::IOError whose message names the operation, the path and the errno
 // by name, e.g. "write 000...3.journal: ENOSPC (No space left on device)". Callers that must tell
@@ -104,6 +104,8 @@ class Env {
   // The names (not paths) of the entries of a directory, without "." and "..", unordered.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   virtual Status DeleteFile(const std::string& path) = 0;
+  // Removes an empty directory; an IOError when it holds anything.
+  virtual Status DeleteDir(const std::string& path) = 0;
   // Atomically replaces target if it exists.
   virtual Status RenameFile(const std::string& source, const std::string& target) = 0;
   // Makes the directory's entries (creations, renames, deletions) durable.
@@ -138,6 +140,7 @@ class EnvWrapper : public Env {
     return target_->ListDir(path);
   }
   Status DeleteFile(const std::string& path) override { return target_->DeleteFile(path); }
+  Status DeleteDir(const std::string& path) override { return target_->DeleteDir(path); }
   Status RenameFile(const std::string& source, const std::string& target) override {
     return target_->RenameFile(source, target);
   }

@@ -124,7 +124,9 @@ class ReadOnlyDatabase {
   // key (it costs a pass over the data, where Engine::Backup links RocksDB's files). Should the
   // engine retire a segment while it is copied, Backup refreshes the view and copies again, up to
   // kReadAttempts times, then returns Busy; inside the service, Engine::Backup needs no retry.
-  // On failure it removes what it wrote into `dir`. A `dir` inside the database is refused.
+  // Until the copy is whole and durable, `dir` holds BACKUP-INCOMPLETE, which every open refuses
+  // (see Engine::Backup); on failure it removes what it wrote into `dir` but that marker. A `dir`
+  // inside the database is refused.
   virtual Status Backup(const std::string& dir) = 0;
 
   // Releases RocksDB and removes the secondary's temporary directory. Busy, closing nothing,

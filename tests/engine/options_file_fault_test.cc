@@ -11,6 +11,7 @@
 
 #include "engine/options_file.h"
 #include "test_util/fault_injection_env.h"
+#include "test_util/power_cut_env.h"
 
 namespace ringdb {
 namespace {
@@ -73,97 +74,6 @@ TEST_F(OptionsFileFaultTest, AFailedWriteOrSyncKeepsTheOldVersionAndSaysSo) {
     ASSERT_TRUE(WriteOptionsFile(kDb, Version(1024), 0, &env_).ok());
   }
 }
-
-// Cuts the power of a FaultInjectionEnv just before its n-th call that changes a file or a
-// directory (opening for writing, a write, a sync, a close, a rename, a delete, a directory
-// sync), so that a sweep over n reaches every step of a write.
-class PowerCutEnv final : public Env {
- public:
-  PowerCutEnv(FaultInjectionEnv* base, uint64_t cut_at) : base_(base), countdown_(cut_at) {}
-  bool cut() const { return cut_; }
-
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
-    Tick();
-    Result<std::unique_ptr<WritableFile>> file = base_->OpenWritable(path, mode);
-    if (!file.ok()) {
-      return file.status();
-    }
-    return std::unique_ptr<WritableFile>(std::make_unique<File>(this, std::move(*file)));
-  }
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
-    return base_->OpenReadable(path);
-  }
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
-    return base_->OpenReadableFromDevice(path);
-  }
-  Status CreateDir(const std::string& path) override {
-    Tick();
-    return base_->CreateDir(path);
-  }
-  Result<std::vector<std::string>> ListDir(const std::string& path) override {
-    return base_->ListDir(path);
-  }
-  Status DeleteFile(const std::string& path) override {
-    Tick();
-    return base_->DeleteFile(path);
-  }
-  Status RenameFile(const std::string& source, const std::string& target) override {
-    Tick();
-    return base_->RenameFile(source, target);
-  }
-  Status SyncDir(const std::string& path) override {
-    Tick();
-    return base_->SyncDir(path);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
-  }
-
- private:
-  class File final : public WritableFile {
-   public:
-    File(PowerCutEnv* env, std::unique_ptr<WritableFile> base)
-        : env_(env), base_(std::move(base)) {}
-    Result<uint64_t> WriteAt(uint64_t offset, std::span<const std::byte> data) override {
-      env_->Tick();
-      return base_->WriteAt(offset, data);
-    }
-    Status SyncData() override {
-      env_->Tick();
-      return base_->SyncData();
-    }
-    Status SyncAll() override {
-      env_->Tick();
-      return base_->SyncAll();
-    }
-    Status Truncate(uint64_t size_bytes) override {
-      env_->Tick();
-      return base_->Truncate(size_bytes);
-    }
-    Result<uint64_t> Size() const override { return base_->Size(); }
-    Status Close() override {
-      env_->Tick();
-      return base_->Close();
-    }
-
-   private:
-    PowerCutEnv* env_;
-    std::unique_ptr<WritableFile> base_;
-  };
-
-  void Tick() {
-    if (countdown_ > 0 && --countdown_ == 0) {
-      base_->CutPower();
-      cut_ = true;
-    }
-  }
-
-  FaultInjectionEnv* base_;
-  uint64_t countdown_;
-  bool cut_ = false;
-};
 
 TEST_F(OptionsFileFaultTest, APowerCutAtAnyStepLeavesTheOldOrTheNewVersion) {
   const FaultInjectionEnv::CrashMode kModes[] = {

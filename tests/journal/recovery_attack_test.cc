@@ -239,6 +239,7 @@ class InterleavingEnv final : public Env {
     return base_->ListDir(path);
   }
   Status DeleteFile(const std::string& path) override { return base_->DeleteFile(path); }
+  Status DeleteDir(const std::string& path) override { return base_->DeleteDir(path); }
   Status RenameFile(const std::string& source, const std::string& target) override {
     return base_->RenameFile(source, target);
   }

@@ -570,6 +570,24 @@ Status FaultInjectionEnv::DeleteFile(const std::string& path) {
   return Status::OK();
 }
 
+Status FaultInjectionEnv::DeleteDir(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->power_cut) {
+    return PowerCutError("rmdir", path);
+  }
+  if (state_->dirs.count(path) == 0) {
+    return Error("rmdir", path, ENOENT);
+  }
+  const auto inside = [&](const std::string& entry) { return Parent(entry) == path; };
+  if (std::any_of(state_->entries.begin(), state_->entries.end(),
+                  [&](const auto& entry) { return inside(entry.first); }) ||
+      std::any_of(state_->dirs.begin(), state_->dirs.end(), inside)) {
+    return Error("rmdir", path, ENOTEMPTY);
+  }
+  state_->dirs.erase(path);  // Durable once its parent is synced, like any other entry.
+  return Status::OK();
+}
+
 Status FaultInjectionEnv::RenameFile(const std::string& source, const std::string& target) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->power_cut) {
@@ -598,6 +616,9 @@ Status FaultInjectionEnv::SyncDir(const std::string& path) {
       state_->durable_entries[entry] = node;
     }
   }
+  std::erase_if(state_->durable_dirs, [&](const std::string& dir) {
+    return Parent(dir) == path && state_->dirs.count(dir) == 0;
+  });
   for (const std::string& dir : state_->dirs) {
     if (Parent(dir) == path) {
       state_->durable_dirs.insert(dir);

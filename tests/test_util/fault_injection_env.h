@@ -127,6 +127,7 @@ class FaultInjectionEnv final : public Env {
   Status CreateDir(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Status DeleteFile(const std::string& path) override;
+  Status DeleteDir(const std::string& path) override;
   Status RenameFile(const std::string& source, const std::string& target) override;
   Status SyncDir(const std::string& path) override;
   bool FileExists(const std::string& path) override;

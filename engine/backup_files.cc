@@ -1,0 +1,242 @@
+#include "engine/backup_files.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "journal/record_format.h"
+
+namespace ringdb::backup {
+
+namespace {
+
+constexpr std::string_view kMarkerText =
+    "This directory holds a ringdb backup that did not finish. Engine::Open refuses it: delete\n"
+    "the directory, or back up into it again.\n";
+
+Status WithContext(const Status& status, const std::string& what) {
+  return Status::FromCode(status.code(), "backup: " + what + ": " + std::string(status.message()));
+}
+
+std::string MarkerPath(const std::string& dir) { return dir + "/" + kIncompleteMarker; }
+
+// Creates dir and its missing parents, shallowest first, and syncs each one's entry into its
+// parent: a power cut must not take the backup away with a directory above it.
+Status CreateDirectories(Env* env, const std::string& dir) {
+  std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
+  if (!path.has_filename()) {
+    path = path.parent_path();  // "a/b/" is "a/b".
+  }
+  std::vector<std::filesystem::path> missing;
+  for (; !path.empty() && !env->FileExists(path.string()); path = path.parent_path()) {
+    missing.push_back(path);
+    if (path == path.root_path()) {
+      break;
+    }
+  }
+  for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
+    Status status = env->CreateDir(made->string());
+    if (status.ok() && made->has_parent_path()) {
+      status = env->SyncDir(made->parent_path().string());
+    }
+    if (!status.ok()) {
+      return WithContext(status, "creating " + made->string());
+    }
+  }
+  return Status::OK();
+}
+
+Status WriteMarker(Env* env, const std::string& dir) {
+  Result<std::unique_ptr<WritableFile>> file =
+      env->OpenWritable(MarkerPath(dir), OpenMode::kCreateOrOpen);
+  Status status = file.status();
+  if (status.ok()) {
+    status = (*file)->Truncate(0);
+  }
+  if (status.ok()) {
+    status = WriteFully(file->get(), 0, std::as_bytes(std::span(kMarkerText)));
+  }
+  if (status.ok()) {
+    status = (*file)->SyncAll();
+  }
+  if (status.ok()) {
+    status = (*file)->Close();
+  }
+  if (status.ok()) {
+    status = env->SyncDir(dir);
+  }
+  return status.ok() ? status : WithContext(status, "writing " + MarkerPath(dir));
+}
+
+Status CopyBytes(const ReadableFile& in, WritableFile* out, const std::string& source,
+                 uint64_t length) {
+  std::vector<std::byte> buffer(size_t{1} << 20);
+  for (uint64_t offset = 0; offset < length;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - offset));
+    Result<uint64_t> got = in.ReadAt(offset, std::span(buffer.data(), want));
+    if (!got.ok()) {
+      return WithContext(got.status(), "reading " + source);
+    }
+    if (*got == 0) {
+      // Shorter than the journal said: truncated or replaced since it was read.
+      return Status::Corruption("backup: " + source + " ends at byte " + std::to_string(offset) +
+                                ", before the " + std::to_string(length) + " bytes to copy");
+    }
+    if (Status status = WriteFully(out, offset, std::span(buffer.data(), *got)); !status.ok()) {
+      return WithContext(status, "copying " + source);
+    }
+    offset += *got;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Begin(Env* env, const std::string& dir) {
+  if (dir.empty()) {
+    return Status::InvalidArgument("backup: the target directory is empty");
+  }
+  if (env->FileExists(dir)) {
+    Result<std::vector<std::string>> entries = env->ListDir(dir);
+    if (!entries.ok()) {
+      return Status::InvalidArgument("backup: " + dir + " exists and cannot be listed as a " +
+                                     "directory: " + std::string(entries.status().message()));
+    }
+    const bool only_marker =
+        entries->empty() || (entries->size() == 1 && entries->front() == kIncompleteMarker);
+    const bool marked =
+        std::find(entries->begin(), entries->end(), kIncompleteMarker) != entries->end();
+    if (!only_marker) {
+      return Status::InvalidArgument(
+          "backup: " + dir + " exists and is not empty" +
+          (marked ? std::string(" (it holds the rest of a backup that did not finish: delete it)")
+                  : std::string()));
+    }
+  }
+  if (Status status = CreateDirectories(env, dir); !status.ok()) {
+    return status;
+  }
+  return WriteMarker(env, dir);
+}
+
+Status CopySegmentPrefix(Env* env, const std::string& source, const std::string& target,
+                         uint64_t length) {
+  Result<std::unique_ptr<ReadableFile>> in = env->OpenReadable(source);
+  if (!in.ok()) {
+    return env->FileExists(source) ? WithContext(in.status(), "opening " + source)
+                                   : Status::NotFound("backup: " + source + " is gone (retired)");
+  }
+  Result<std::unique_ptr<WritableFile>> out = env->OpenWritable(target, OpenMode::kCreateNew);
+  if (!out.ok()) {
+    return WithContext(out.status(), "creating " + target);
+  }
+  Status status = CopyBytes(**in, out->get(), source, length);
+  const std::vector<std::byte> end_marker(journal::format::kEndMarkerBytes, std::byte{0});
+  if (status.ok()) {
+    status = WriteFully(out->get(), length, end_marker);
+  }
+  if (status.ok()) {
+    status = (*out)->SyncData();
+  }
+  if (status.ok()) {
+    status = (*out)->Close();
+  }
+  return status.ok() || status.message().starts_with("backup: ")
+             ? status
+             : WithContext(status, "writing " + target);
+}
+
+Status Finish(Env* env, const std::string& dir) {
+  for (const std::string& synced : {dir + "/journal", dir}) {
+    if (Status status = env->SyncDir(synced); !status.ok()) {
+      return WithContext(status, "syncing " + synced);
+    }
+  }
+  // The commit point: with the marker's removal durable, the directory is a database.
+  Status status = env->DeleteFile(MarkerPath(dir));
+  if (status.ok()) {
+    status = env->SyncDir(dir);
+  }
+  return status.ok() ? status : WithContext(status, "removing " + MarkerPath(dir));
+}
+
+void Abandon(Env* env, const std::string& dir) {
+  const std::string journal = dir + "/journal";
+  if (Result<std::vector<std::string>> names = env->ListDir(journal); names.ok()) {
+    for (const std::string& name : *names) {
+      env->DeleteFile(journal + "/" + name).PermitUnchecked();
+    }
+    env->DeleteDir(journal).PermitUnchecked();
+  }
+  for (const char* name : {"OPTIONS", "OPTIONS.tmp"}) {
+    if (env->FileExists(dir + "/" + name)) {
+      env->DeleteFile(dir + "/" + name).PermitUnchecked();
+    }
+  }
+  env->SyncDir(dir).PermitUnchecked();
+}
+
+Status PrepareRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir) {
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
+       !path.empty() && fs->FileExists(path.string(), rocksdb::IOOptions(), nullptr).IsNotFound();
+       path = path.parent_path()) {
+    missing.push_back(path);
+    if (path == path.root_path()) {
+      break;
+    }
+  }
+  for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
+    const rocksdb::IOStatus status =
+        fs->CreateDirIfMissing(made->string(), rocksdb::IOOptions(), /*dbg=*/nullptr);
+    if (!status.ok()) {
+      return Status::IOError("backup: creating " + made->string() +
+                             " for RocksDB: " + status.ToString());
+    }
+  }
+  return Status::OK();
+}
+
+Status SyncRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir) {
+  std::unique_ptr<rocksdb::FSDirectory> directory;
+  rocksdb::IOStatus status =
+      fs->NewDirectory(dir, rocksdb::IOOptions(), &directory, /*dbg=*/nullptr);
+  if (status.ok()) {
+    status = directory->Fsync(rocksdb::IOOptions(), /*dbg=*/nullptr);
+  }
+  return status.ok()
+             ? Status::OK()
+             : Status::IOError("backup: syncing " + dir + " for RocksDB: " + status.ToString());
+}
+
+void AbandonRocksDb(rocksdb::FileSystem* fs, const std::string& db_dir) {
+  std::vector<std::string> names;
+  if (!fs->GetChildren(db_dir, rocksdb::IOOptions(), &names, /*dbg=*/nullptr).ok()) {
+    return;
+  }
+  for (const std::string& name : names) {
+    fs->DeleteFile(db_dir + "/" + name, rocksdb::IOOptions(), /*dbg=*/nullptr)
+        .PermitUncheckedError();
+  }
+  fs->DeleteDir(db_dir, rocksdb::IOOptions(), /*dbg=*/nullptr).PermitUncheckedError();
+}
+
+Status CheckNotIncomplete(Env* env, const std::string& db_path) {
+  if (!env->FileExists(MarkerPath(db_path))) {
+    return Status::OK();
+  }
+  return Status::Corruption(db_path + " holds a backup that did not finish (" +
+                            MarkerPath(db_path) +
+                            " is present): it is not a database. Delete it, or back up into it "
+                            "again");
+}
+
+Status Failed(const Status& status, const std::string& dir) {
+  return Status::FromCode(status.code(), std::string(status.message()) + " (" + dir +
+                                             " is marked as an unfinished backup, which every " +
+                                             "open refuses)");
+}
+
+}  // namespace ringdb::backup
