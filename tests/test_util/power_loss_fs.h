@@ -81,7 +81,8 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
     uint64_t file_syncs = 0;
     uint64_t dir_syncs = 0;
     uint64_t refused_after_cut = 0;
-    uint64_t operations = 0;  // writes, syncs, creations, renames, ... that went through
+    uint64_t refused_removals = 0;  // Of refused_after_cut: unlinks and rmdirs.
+    uint64_t operations = 0;        // writes, syncs, creations, renames, ... that went through
   };
   Counters counters() const;
 
