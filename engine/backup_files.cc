@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <system_error>
 #include <vector>
 
+#include "engine/directories.h"
 #include "journal/record_format.h"
 
 namespace ringdb::backup {
@@ -21,32 +23,6 @@ Status WithContext(const Status& status, const std::string& what) {
 }
 
 std::string MarkerPath(const std::string& dir) { return dir + "/" + kIncompleteMarker; }
-
-// Creates dir and its missing parents, shallowest first, and syncs each one's entry into its
-// parent: a power cut must not take the backup away with a directory above it.
-Status CreateDirectories(Env* env, const std::string& dir) {
-  std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
-  if (!path.has_filename()) {
-    path = path.parent_path();  // "a/b/" is "a/b".
-  }
-  std::vector<std::filesystem::path> missing;
-  for (; !path.empty() && !env->FileExists(path.string()); path = path.parent_path()) {
-    missing.push_back(path);
-    if (path == path.root_path()) {
-      break;
-    }
-  }
-  for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
-    Status status = env->CreateDir(made->string());
-    if (status.ok() && made->has_parent_path()) {
-      status = env->SyncDir(made->parent_path().string());
-    }
-    if (!status.ok()) {
-      return WithContext(status, "creating " + made->string());
-    }
-  }
-  return Status::OK();
-}
 
 Status WriteMarker(Env* env, const std::string& dir) {
   Result<std::unique_ptr<WritableFile>> file =
@@ -94,28 +70,54 @@ Status CopyBytes(const ReadableFile& in, WritableFile* out, const std::string& s
 
 }  // namespace
 
-Status Begin(Env* env, const std::string& dir) {
+// InvalidArgument unless dir is missing or holds nothing but the marker and the lock file.
+Status CheckEmptyEnough(Env* env, const std::string& dir) {
+  if (!env->FileExists(dir)) {
+    return Status::OK();
+  }
+  Result<std::vector<std::string>> entries = env->ListDir(dir);
+  if (!entries.ok()) {
+    return Status::InvalidArgument("backup: " + dir + " exists and cannot be listed as a " +
+                                   "directory: " + std::string(entries.status().message()));
+  }
+  bool marked = false;
+  bool other = false;
+  for (const std::string& name : *entries) {
+    marked |= name == kIncompleteMarker;
+    other |= name != kIncompleteMarker && name != kLockFile;
+  }
+  if (other) {
+    return Status::InvalidArgument(
+        "backup: " + dir + " exists and is not empty" +
+        (marked ? std::string(" (it holds the rest of a backup that did not finish: delete it)")
+                : std::string()));
+  }
+  return Status::OK();
+}
+
+Status Begin(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock) {
   if (dir.empty()) {
     return Status::InvalidArgument("backup: the target directory is empty");
   }
-  if (env->FileExists(dir)) {
-    Result<std::vector<std::string>> entries = env->ListDir(dir);
-    if (!entries.ok()) {
-      return Status::InvalidArgument("backup: " + dir + " exists and cannot be listed as a " +
-                                     "directory: " + std::string(entries.status().message()));
-    }
-    const bool only_marker =
-        entries->empty() || (entries->size() == 1 && entries->front() == kIncompleteMarker);
-    const bool marked =
-        std::find(entries->begin(), entries->end(), kIncompleteMarker) != entries->end();
-    if (!only_marker) {
-      return Status::InvalidArgument(
-          "backup: " + dir + " exists and is not empty" +
-          (marked ? std::string(" (it holds the rest of a backup that did not finish: delete it)")
-                  : std::string()));
-    }
+  Status status = CheckEmptyEnough(env, dir);
+  if (status.ok()) {
+    status = CreateDirectoriesDurably(env, dir, "backup");
   }
-  if (Status status = CreateDirectories(env, dir); !status.ok()) {
+  if (!status.ok()) {
+    return status;
+  }
+  // Held until the backup ends: a second backup into dir is Busy instead of mixing with this one.
+  Result<std::unique_ptr<FileLock>> locked = env->LockFile(dir + "/" + kLockFile);
+  if (!locked.ok()) {
+    return locked.status().IsBusy()
+               ? Status::Busy("backup: " + dir + " is locked by another backup or engine")
+               : WithContext(locked.status(), "locking " + dir);
+  }
+  *lock = std::move(*locked);
+  // Again under the lock: a backup that held it before may have finished into dir meanwhile.
+  status = CheckEmptyEnough(env, dir);
+  if (!status.ok()) {
+    lock->reset();
     return status;
   }
   return WriteMarker(env, dir);
@@ -163,6 +165,10 @@ Status Finish(Env* env, const std::string& dir) {
 }
 
 void Abandon(Env* env, const std::string& dir) {
+  // The marker first, durably: whatever the removals below leave, the directory stays refused.
+  if (!WriteMarker(env, dir).ok()) {
+    return;
+  }
   const std::string journal = dir + "/journal";
   if (Result<std::vector<std::string>> names = env->ListDir(journal); names.ok()) {
     for (const std::string& name : *names) {
@@ -178,49 +184,19 @@ void Abandon(Env* env, const std::string& dir) {
   env->SyncDir(dir).PermitUnchecked();
 }
 
-Status PrepareRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir) {
-  std::vector<std::filesystem::path> missing;
-  for (std::filesystem::path path = std::filesystem::absolute(dir).lexically_normal();
-       !path.empty() && fs->FileExists(path.string(), rocksdb::IOOptions(), nullptr).IsNotFound();
-       path = path.parent_path()) {
-    missing.push_back(path);
-    if (path == path.root_path()) {
-      break;
-    }
-  }
-  for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
-    const rocksdb::IOStatus status =
-        fs->CreateDirIfMissing(made->string(), rocksdb::IOOptions(), /*dbg=*/nullptr);
-    if (!status.ok()) {
-      return Status::IOError("backup: creating " + made->string() +
-                             " for RocksDB: " + status.ToString());
-    }
-  }
-  return Status::OK();
-}
-
-Status SyncRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir) {
-  std::unique_ptr<rocksdb::FSDirectory> directory;
-  rocksdb::IOStatus status =
-      fs->NewDirectory(dir, rocksdb::IOOptions(), &directory, /*dbg=*/nullptr);
-  if (status.ok()) {
-    status = directory->Fsync(rocksdb::IOOptions(), /*dbg=*/nullptr);
-  }
-  return status.ok()
-             ? Status::OK()
-             : Status::IOError("backup: syncing " + dir + " for RocksDB: " + status.ToString());
-}
-
 void AbandonRocksDb(rocksdb::FileSystem* fs, const std::string& db_dir) {
-  std::vector<std::string> names;
-  if (!fs->GetChildren(db_dir, rocksdb::IOOptions(), &names, /*dbg=*/nullptr).ok()) {
-    return;
+  // db.tmp: where RocksDB's checkpoint writes before renaming it into place.
+  for (const std::string& removed : {db_dir, db_dir + ".tmp"}) {
+    std::vector<std::string> names;
+    if (!fs->GetChildren(removed, rocksdb::IOOptions(), &names, /*dbg=*/nullptr).ok()) {
+      continue;
+    }
+    for (const std::string& name : names) {
+      fs->DeleteFile(removed + "/" + name, rocksdb::IOOptions(), /*dbg=*/nullptr)
+          .PermitUncheckedError();
+    }
+    fs->DeleteDir(removed, rocksdb::IOOptions(), /*dbg=*/nullptr).PermitUncheckedError();
   }
-  for (const std::string& name : names) {
-    fs->DeleteFile(db_dir + "/" + name, rocksdb::IOOptions(), /*dbg=*/nullptr)
-        .PermitUncheckedError();
-  }
-  fs->DeleteDir(db_dir, rocksdb::IOOptions(), /*dbg=*/nullptr).PermitUncheckedError();
 }
 
 Status CheckNotIncomplete(Env* env, const std::string& db_path) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <rocksdb/file_system.h>
@@ -23,12 +24,15 @@
 namespace ringdb::backup {
 
 inline constexpr const char* kIncompleteMarker = "BACKUP-INCOMPLETE";
+// The database's lock file (LockDatabase): a backup holds it in its directory while it runs.
+inline constexpr const char* kLockFile = "LOCK";
 
-// Accepts a missing directory, an empty one, or one holding only the marker of a backup that did
-// not finish (and was cleared by Abandon); InvalidArgument for anything else. Creates the
-// directory and its missing parents, syncs each new entry into its parent, then writes the marker
-// and syncs it and its entry.
-Status Begin(Env* env, const std::string& dir);
+// Accepts a missing directory, an empty one, or one holding only the marker (and lock file) of a
+// backup that did not finish and was cleared by Abandon; InvalidArgument for anything else.
+// Creates the directory and its missing parents, syncs each new entry into its parent, takes the
+// directory's lock into *lock (Busy while another backup or an engine holds it), then writes the
+// marker and syncs it and its entry. The caller holds *lock until the backup ends.
+Status Begin(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock);
 
 // Copies the first `length` bytes of a journal segment (what its committed groups wrote), then
 // the zero end marker that ends every group, into a new file, and syncs it. NotFound when the
@@ -40,16 +44,14 @@ Status CopySegmentPrefix(Env* env, const std::string& source, const std::string&
 // every file, and RocksDB's directories, durable before.
 Status Finish(Env* env, const std::string& dir);
 
-// After a failure: removes the journal copy and OPTIONS, keeping the marker, so that the directory
+// After a failure: writes the marker again (durably; if that fails, removes nothing), then
+// removes the journal copy and OPTIONS, keeping the marker, so that the directory
 // is refused by every open and a later Backup into it starts afresh. Best effort: a removal that
 // fails leaves the directory marked all the same. RocksDB's copy is the caller's to remove.
 void Abandon(Env* env, const std::string& dir);
 
-// RocksDB's side, through RocksDB's file system (which made those entries): creates dir and its
-// missing parents, so that RocksDB can create its copy inside; makes dir's entries durable; removes
-// a copy of RocksDB's files (a flat directory) after a failure, best effort.
-Status PrepareRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir);
-Status SyncRocksDbParent(rocksdb::FileSystem* fs, const std::string& dir);
+// Removes a copy of RocksDB's files (a flat directory, and RocksDB's own db.tmp beside it) through
+// RocksDB's file system, after a failure; best effort.
 void AbandonRocksDb(rocksdb::FileSystem* fs, const std::string& db_dir);
 
 // Corruption naming the directory and what to do when it holds the marker; OK otherwise.

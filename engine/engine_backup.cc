@@ -19,6 +19,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 
 #include "engine/backup_files.h"
+#include "engine/directories.h"
 #include "engine/engine_impl.h"
 #include "engine/options_file.h"
 #include "ringdb/env.h"
@@ -59,7 +60,7 @@ Status EngineImpl::CheckpointRocksDb(const std::string& dir) {
     return Status::Aborted("backup: the engine is closed");
   }
   rocksdb::FileSystem* const fs = db_->GetFileSystem();
-  if (Status status = backup::PrepareRocksDbParent(fs, dir); !status.ok()) {
+  if (Status status = CreateRocksDbDirectoriesDurably(fs, dir, "backup"); !status.ok()) {
     return status;
   }
   rocksdb::Checkpoint* raw = nullptr;
@@ -75,12 +76,13 @@ Status EngineImpl::CheckpointRocksDb(const std::string& dir) {
   }
   // RocksDB syncs the checkpoint's files and renames its directory into place; the entry of that
   // rename is made durable here, through the file system that made it.
-  return backup::SyncRocksDbParent(fs, dir);
+  return SyncRocksDbDirectory(fs, dir, "backup");
 }
 
 Status EngineImpl::Backup(const std::string& dir) {
   Env* const env = options_.env != nullptr ? options_.env : Env::Default();
-  if (Status status = backup::Begin(env, dir); !status.ok()) {
+  std::unique_ptr<FileLock> lock;
+  if (Status status = backup::Begin(env, dir, &lock); !status.ok()) {
     return status;
   }
   std::lock_guard<std::mutex> no_retire(retire_mutex_);

@@ -90,6 +90,8 @@ class EngineImpl final : public Engine {
  private:
   // Opening, in order.
   Status PrepareDirectories();
+  // The file system RocksDB writes through (that of options_.rocksdb_options).
+  rocksdb::FileSystem* RocksDbFileSystem() const;
   Status OpenRocksDb();
   Status OpenJournal();
   Status Replay();

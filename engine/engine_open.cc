@@ -1,8 +1,6 @@
 // Opening and closing the engine: directories, lock, RocksDB, journal, replay, ring, threads.
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <system_error>
 
 #include <rocksdb/options.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +8,7 @@
 #include "engine/apply_rules.h"
 #include "engine/backup_files.h"
 #include "engine/column_families.h"
+#include "engine/directories.h"
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
@@ -41,6 +40,11 @@ Status Engine::Open(const Options& options, const std::string& path,
   }
   if (path.empty()) {
     return Status::InvalidArgument("Engine::Open: path is empty");
+  }
+  // An unfinished backup is no database, whatever else it holds.
+  status = backup::CheckNotIncomplete(options.env != nullptr ? options.env : Env::Default(), path);
+  if (!status.ok()) {
+    return status;
   }
   // What the database recorded of its past opens, judged before anything is written.
   status = CheckStoredOptions(options, path);
@@ -110,15 +114,13 @@ Status EngineImpl::OpenAll() {
   return Status::OK();
 }
 
+// The database's own directory through the Env, db/ through RocksDB's file system, each with its
+// missing parents and each entry synced into its parent; the journal makes journal/ itself.
 Status EngineImpl::PrepareDirectories() {
-  namespace fs = std::filesystem;
-  if (Status status = backup::CheckNotIncomplete(
-          options_.env != nullptr ? options_.env : Env::Default(), path_);
-      !status.ok()) {
-    return status;
-  }
-  std::error_code error;
-  const bool exists = fs::exists(fs::path(path_) / "db" / "CURRENT", error);
+  Env* const env = options_.env != nullptr ? options_.env : Env::Default();
+  rocksdb::FileSystem* const fs = RocksDbFileSystem();
+  const std::string db_dir = path_ + "/db";
+  const bool exists = fs->FileExists(db_dir + "/CURRENT", rocksdb::IOOptions(), nullptr).ok();
   if (exists && options_.error_if_exists) {
     return Status::InvalidArgument("a database already exists at " + path_ +
                                    " and error_if_exists is set");
@@ -126,35 +128,21 @@ Status EngineImpl::PrepareDirectories() {
   if (!exists && !options_.create_if_missing) {
     return Status::NotFound("no database at " + path_ + " and create_if_missing is false");
   }
-  if (fs::exists(path_, error) && !fs::is_directory(path_, error)) {
+  if (env->FileExists(path_) && !env->ListDir(path_).ok()) {
     return Status::InvalidArgument(path_ + " exists and is not a directory");
   }
-  // Every directory this creates, deepest first; each one's entry is durable only once its parent
-  // is synced, and a power loss must not take the journal or RocksDB away with its directory.
-  std::vector<fs::path> created;
-  for (const char* sub : {"journal", "db"}) {
-    if (!fs::exists(fs::path(path_) / sub, error)) {
-      created.push_back(fs::path(path_) / sub);
-    }
+  Status status = CreateDirectoriesDurably(env, path_, "Engine::Open");
+  if (status.ok()) {
+    status = CreateRocksDbDirectoriesDurably(fs, db_dir, "Engine::Open");
   }
-  for (fs::path dir = fs::absolute(path_, error); !error && !dir.empty() && !fs::exists(dir, error);
-       dir = dir.parent_path()) {
-    created.push_back(dir);
-  }
-  for (const char* sub : {"journal", "db"}) {
-    fs::create_directories(fs::path(path_) / sub, error);
-    if (error) {
-      return Status::IOError("cannot create " + (fs::path(path_) / sub).string() + ": " +
-                             error.message());
-    }
-  }
-  for (const fs::path& dir : created) {
-    const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
-    if (Status status = Env::Default()->SyncDir(parent.string()); !status.ok()) {
-      return status;
-    }
-  }
-  return Status::OK();
+  return status;
+}
+
+rocksdb::FileSystem* EngineImpl::RocksDbFileSystem() const {
+  rocksdb::Env* const env = options_.rocksdb_options && options_.rocksdb_options->env != nullptr
+                                ? options_.rocksdb_options->env
+                                : rocksdb::Env::Default();
+  return env->GetFileSystem().get();
 }
 
 Status EngineImpl::OpenRocksDb() {

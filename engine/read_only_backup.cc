@@ -9,6 +9,7 @@
 #include "engine/applier.h"
 #include "engine/backup_files.h"
 #include "engine/column_families.h"
+#include "engine/directories.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
 #include "engine/rocksdb_logger.h"
@@ -178,20 +179,21 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
   if (Status open = CheckReadable(); !open.ok()) {
     return open;
   }
-  if (Status begun = backup::Begin(env_, dir); !begun.ok()) {
+  std::unique_ptr<FileLock> target_lock;
+  if (Status begun = backup::Begin(env_, dir, &target_lock); !begun.ok()) {
     return begun;
   }
   Status status = CopyJournalRetrying(dir);
   rocksdb::FileSystem* const fs = RocksDbFileSystem();
   if (status.ok()) {
     // Made here, so that RocksDB does not log a missing directory as an error before making it.
-    status = backup::PrepareRocksDbParent(fs, dir + "/db");
+    status = CreateRocksDbDirectoriesDurably(fs, dir + "/db", "backup");
   }
   if (status.ok()) {
     status = WriteRocksDb(*view_, dir + "/db");
   }
   if (status.ok()) {
-    status = backup::SyncRocksDbParent(fs, dir);
+    status = SyncRocksDbDirectory(fs, dir, "backup");
   }
   if (status.ok()) {
     status = WriteOptionsFile(

@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/backup_files.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "journal/journal_options.h"
@@ -100,6 +101,9 @@ Status CheckDatabase(const std::string& path) {
   }
   if (!fs::is_directory(path, error)) {
     return Status::NotFound(path + " is not a directory");
+  }
+  if (Status status = backup::CheckNotIncomplete(Env::Default(), path); !status.ok()) {
+    return status;
   }
   if (!fs::is_directory(fs::path(path) / "journal", error) ||
       !fs::is_directory(fs::path(path) / "db", error)) {

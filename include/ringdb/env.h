@@ -104,8 +104,12 @@ class Env {
   // The names (not paths) of the entries of a directory, without "." and "..", unordered.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   virtual Status DeleteFile(const std::string& path) = 0;
-  // Removes an empty directory; an IOError when it holds anything.
-  virtual Status DeleteDir(const std::string& path) = 0;
+  // Removes an empty directory; an IOError when it holds anything. The default, for an Env
+  // written before this call existed, answers NotSupported (a failed backup then leaves its
+  // empty journal/ directory behind).
+  virtual Status DeleteDir(const std::string& path) {
+    return Status::NotSupported("DeleteDir " + path + ": this Env does not remove directories");
+  }
   // Atomically replaces target if it exists.
   virtual Status RenameFile(const std::string& source, const std::string& target) = 0;
   // Makes the directory's entries (creations, renames, deletions) durable.

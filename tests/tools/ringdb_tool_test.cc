@@ -230,6 +230,24 @@ TEST_F(RingdbToolTest, BackupThenRecoverOpensTheCopy) {
   std::filesystem::remove_all(target);
 }
 
+TEST_F(RingdbToolTest, EveryCommandRefusesAnUnfinishedBackup) {
+  Populate(20);
+  std::ofstream(dir_.path() + "/BACKUP-INCOMPLETE") << "unfinished\n";
+  const std::string into = dir_.path() + "-replayed";
+  const std::string& db = dir_.path();
+  for (const std::string& line :
+       {"info " + db, "get " + db + " txn/1", "scan " + db, "stats " + db, "journal verify " + db,
+        "journal dump " + db, "recover " + db, "put " + db + " k v",
+        "replay " + db + " --into " + into, "backup " + db + " " + into}) {
+    SCOPED_TRACE(line);
+    ToolRun run = Ringdb(line);
+    EXPECT_NE(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("BACKUP-INCOMPLETE"), std::string::npos) << run.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(into + "/db/CURRENT")) << "replay built a database";
+  std::filesystem::remove_all(into);
+}
+
 TEST_F(RingdbToolTest, ReadOnlyCommandsWorkBesideALiveEngineAndWritesAreRefused) {
   Populate(50);
   OpenEngine(options_);
