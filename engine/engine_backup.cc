@@ -64,7 +64,7 @@ Status EngineImpl::CheckpointRocksDb(const std::string& dir) {
     return status;
   }
   rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status status = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  rocksdb::Status status = rocksdb::Checkpoint::Create(db_, &raw);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   if (status.ok()) {
     // log_size_for_flush = 0: always flush first, since with the WAL off the memtable would

@@ -31,6 +31,7 @@
 #include "engine/database_lock.h"
 #include "engine/group_gatherer.h"
 #include "engine/histogram.h"
+#include "engine/rocksdb_open.h"
 #include "engine/stage.h"
 #include "journal/journal.h"
 #include "ringdb/engine.h"
@@ -161,7 +162,9 @@ class EngineImpl final : public Engine {
   // RocksDB. db_mutex_ is held shared by every read and exclusively by Close when it closes the
   // database, so no read ever touches a closed database.
   mutable std::shared_mutex db_mutex_;
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<RingdbRocksDb> rocksdb_;
+  // rocksdb_'s database and column families, null once CloseStorage closed it.
+  rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::unique_ptr<Applier> applier_;

@@ -7,13 +7,13 @@
 
 #include "engine/apply_rules.h"
 #include "engine/backup_files.h"
-#include "engine/column_families.h"
 #include "engine/directories.h"
 #include "engine/engine_impl.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/ring_options_for.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
@@ -162,21 +162,18 @@ Status EngineImpl::OpenRocksDb() {
   // RocksDB's log goes to ours, not to a LOG file it would write on a full disk; after a
   // background error it never resumes on its own: see rocksdb_logger.h.
   ApplyRingdbRocksDbSettings(&db_options, logger_);
-  std::vector<rocksdb::ColumnFamilyDescriptor> families =
-      RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options));
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status =
-      rocksdb::DB::Open(db_options, path_ + "/db", families, &handles, &raw);
-  if (!status.ok()) {
-    return Status::IOError("opening RocksDB at " + path_ + "/db: " + status.ToString());
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(path_ + "/db", RocksDbMode::ReadWrite(), db_options,
+                        rocksdb::ColumnFamilyOptions(db_options));
+  if (!opened.ok()) {
+    return opened.status();
   }
-  db_.reset(raw);
-  RINGDB_ASSERT(handles.size() == 2);
-  data_ = handles[0];
-  meta_ = handles[1];
-  applier_ = std::make_unique<Applier>(db_.get(), data_, meta_);
-  return Applier::ReadMarker(db_.get(), meta_, &recovery_.marker_sequence);
+  rocksdb_ = std::move(*opened);
+  db_ = rocksdb_->db();
+  data_ = rocksdb_->data();
+  meta_ = rocksdb_->meta();
+  applier_ = std::make_unique<Applier>(db_, data_, meta_);
+  return Applier::ReadMarker(db_, meta_, &recovery_.marker_sequence);
 }
 
 Status EngineImpl::OpenJournal() {
@@ -375,20 +372,17 @@ Status EngineImpl::CloseStorage() {
   std::unique_lock<std::shared_mutex> db_lock(db_mutex_);
   journal_.reset();
   applier_.reset();
-  if (db_ != nullptr) {
-    for (rocksdb::ColumnFamilyHandle* handle : {data_, meta_}) {
-      if (handle != nullptr) {
-        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-      }
-    }
+  if (rocksdb_ != nullptr) {
+    db_ = nullptr;
     data_ = nullptr;
     meta_ = nullptr;
-    const rocksdb::Status closed = db_->Close();
+    // The column family handles go first, then the database.
+    const rocksdb::Status closed = rocksdb_->Close();
     if (!closed.ok()) {
       logger_->warn("ringdb: closing RocksDB at {}: {}", path_, closed.ToString());
       status = Status::IOError("closing RocksDB at " + path_ + ": " + closed.ToString());
     }
-    db_.reset();
+    rocksdb_.reset();
   }
   lock_.reset();
   storage_closed_ = true;

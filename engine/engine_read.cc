@@ -195,7 +195,7 @@ std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options
   if (db_ == nullptr || !AdmitReader(Reader::kIterator)) {
     return std::make_unique<ClosedIterator>();
   }
-  rocksdb::DB* db = db_.get();
+  rocksdb::DB* db = db_;
   return std::make_unique<IteratorImpl>(this, db, data_, options);
 }
 
@@ -210,7 +210,7 @@ const Snapshot* EngineImpl::GetSnapshot() {
   const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   uint64_t sequence = 0;
-  const Status read = Applier::ReadMarker(db_.get(), meta_, &sequence, snapshot);
+  const Status read = Applier::ReadMarker(db_, meta_, &sequence, snapshot);
   if (!read.ok()) {
     sequence = published;
     logger_->warn(
@@ -242,7 +242,7 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
 uint64_t EngineImpl::CommittedSequenceVisible() const {
   const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
   uint64_t marker = 0;
-  if (db_ == nullptr || !Applier::ReadMarker(db_.get(), meta_, &marker).ok()) {
+  if (db_ == nullptr || !Applier::ReadMarker(db_, meta_, &marker).ok()) {
     return published;
   }
   return std::max(marker, published);

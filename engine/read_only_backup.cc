@@ -8,11 +8,11 @@
 
 #include "engine/applier.h"
 #include "engine/backup_files.h"
-#include "engine/column_families.h"
 #include "engine/directories.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/record_format.h"
@@ -60,15 +60,14 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
   db_options.create_missing_column_families = true;
   db_options.atomic_flush = true;
   ApplyRingdbRocksDbSettings(&db_options, logger_);
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(
-      db_options, target, RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options)), &handles,
-      &raw);
-  if (!status.ok()) {
-    return Status::IOError("backup: creating RocksDB at " + target + ": " + status.ToString());
+  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
+      target, RocksDbMode::ReadWrite(), db_options, rocksdb::ColumnFamilyOptions(db_options));
+  if (!opened.ok()) {
+    return Status::FromCode(opened.status().code(),
+                            "backup: " + std::string(opened.status().message()));
   }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  RingdbRocksDb& copy = **opened;
+  rocksdb::Status status;
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = true;  // Flushed below, as the engine's own writes are.
   rocksdb::WriteBatch batch;
@@ -78,9 +77,9 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
     auto* view_batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view.batch);
     std::unique_ptr<rocksdb::Iterator> it(view_batch->NewIteratorWithBase(data_, base.release()));
     for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
-      status = batch.Put(handles[0], it->key(), it->value());
+      status = batch.Put(copy.data(), it->key(), it->value());
       if (status.ok() && batch.GetDataSize() >= kBatchBytes) {
-        status = db->Write(write_options, &batch);
+        status = copy.db()->Write(write_options, &batch);
         batch.Clear();
       }
     }
@@ -94,20 +93,17 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
   }
   if (status.ok()) {
     // The marker goes with the last keys: the copy holds exactly the view's state.
-    status = batch.Put(handles[1], Applier::kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
+    status = batch.Put(copy.meta(), Applier::kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
   }
   if (status.ok()) {
-    status = db->Write(write_options, &batch);
+    status = copy.db()->Write(write_options, &batch);
   }
   if (status.ok()) {
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    status = db->Flush(flush, handles);
+    status = copy.db()->Flush(flush, copy.families());
   }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  const rocksdb::Status closed = db->Close();
+  const rocksdb::Status closed = copy.Close();
   if (status.ok()) {
     status = closed;
   }

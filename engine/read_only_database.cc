@@ -40,11 +40,11 @@
 #include "engine/applier.h"
 #include "engine/apply_rules.h"
 #include "engine/backup_files.h"
-#include "engine/column_families.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/journal_scanner.h"
@@ -258,19 +258,16 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
   db_options.create_missing_column_families = false;
   db_options.max_open_files = -1;  // What a secondary needs: see rocksdb::DB::OpenAsSecondary.
   ApplyRingdbRocksDbSettings(&db_options, logger_);
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::OpenAsSecondary(
-      db_options, path_ + "/db", secondary_dir_,
-      RingdbColumnFamilies(rocksdb::ColumnFamilyOptions(db_options)), &handles, &raw);
-  if (!status.ok()) {
-    return Status::IOError("opening RocksDB at " + path_ +
-                           "/db read-only (a secondary instance): " + status.ToString());
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(path_ + "/db", RocksDbMode::Secondary(secondary_dir_), db_options,
+                        rocksdb::ColumnFamilyOptions(db_options));
+  if (!opened.ok()) {
+    return opened.status();
   }
-  db_.reset(raw);
-  RINGDB_ASSERT(handles.size() == 2);
-  data_ = handles[0];
-  meta_ = handles[1];
+  rocksdb_ = std::move(*opened);
+  db_ = rocksdb_->db();
+  data_ = rocksdb_->data();
+  meta_ = rocksdb_->meta();
   return Status::OK();
 }
 
@@ -337,7 +334,7 @@ Status ReadOnlyDatabaseImpl::BuildView(bool catch_up, std::shared_ptr<View>* bui
                              "/db: " + caught_up.ToString());
     }
   }
-  if (Status status = Applier::ReadMarker(db_.get(), meta_, &view->marker); !status.ok()) {
+  if (Status status = Applier::ReadMarker(db_, meta_, &view->marker); !status.ok()) {
     return status;
   }
   view->sequence = view->marker;
@@ -438,7 +435,7 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> transa
       transaction, sequence, [&](std::string_view key, bool* present, std::string_view* value) {
         read_value.Reset();
         const rocksdb::Status read = view->batch.GetFromBatchAndDB(
-            db_.get(), read_options, data_, apply::ToSlice(key), &read_value);
+            db_, read_options, data_, apply::ToSlice(key), &read_value);
         if (!read.ok() && !read.IsNotFound()) {
           return Status::IOError("reading precondition key of transaction " +
                                  std::to_string(sequence) + ": " + read.ToString());
@@ -476,9 +473,9 @@ Status ReadOnlyDatabaseImpl::Get(std::string_view key, std::string* value) {
 
 Status ReadOnlyDatabaseImpl::GetLocked(std::string_view key, std::string* value) const {
   auto* batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view_->batch);
-  return FromRocksDb(batch->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), data_,
-                                              apply::ToSlice(key), value),
-                     "key not found");
+  return FromRocksDb(
+      batch->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), data_, apply::ToSlice(key), value),
+      "key not found");
 }
 
 std::vector<Status> ReadOnlyDatabaseImpl::MultiGet(std::span<const std::string_view> keys,
@@ -512,7 +509,7 @@ std::unique_ptr<Iterator> ReadOnlyDatabaseImpl::NewIterator(const IteratorOption
     std::lock_guard<std::mutex> count(iterators_mutex_);
     ++live_iterators_;
   }
-  return std::make_unique<ViewIterator>(this, view_, db_.get(), data_, options);
+  return std::make_unique<ViewIterator>(this, view_, db_, data_, options);
 }
 
 ReadOnlyInfo ReadOnlyDatabaseImpl::Info() const {
@@ -556,14 +553,12 @@ Status ReadOnlyDatabaseImpl::Close() {
   }
   view_.reset();
   rocksdb::Status closed;
-  if (db_ != nullptr) {
-    for (rocksdb::ColumnFamilyHandle* handle : {data_, meta_}) {
-      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-    }
+  if (rocksdb_ != nullptr) {
+    db_ = nullptr;
     data_ = nullptr;
     meta_ = nullptr;
-    closed = db_->Close();
-    db_.reset();
+    closed = rocksdb_->Close();  // The column family handles go first, then the database.
+    rocksdb_.reset();
   }
   std::error_code error;
   if (!secondary_dir_.empty()) {

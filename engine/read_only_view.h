@@ -15,6 +15,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/rocksdb_open.h"
 #include "journal/journal_options.h"
 #include "journal/journal_scanner.h"
 #include "ringdb/env.h"
@@ -129,7 +130,9 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   // Held shared by reads, exclusively by Refresh, Backup and Close.
   mutable std::shared_mutex mutex_;
   std::string secondary_dir_;  // Private, outside the database; removed by Close.
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<RingdbRocksDb> rocksdb_;
+  // rocksdb_'s database and column families, null once closed.
+  rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::shared_ptr<const View> view_;
