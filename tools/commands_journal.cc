@@ -8,9 +8,9 @@
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
-#include "engine/column_families.h"
 #include "engine/options_file.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "engine/txn_codec.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -45,20 +45,12 @@ Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReade
 Status ReadMarkerReadOnly(const std::string& path, uint64_t* marker) {
   rocksdb::Options options;
   ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened =
-      rocksdb::DB::OpenForReadOnly(options, path + "/db", families, &handles, &raw);
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadOnly(), options);
   if (!opened.ok()) {
-    return Status::IOError("opening RocksDB read-only at " + path + "/db: " + opened.ToString());
+    return opened.status();
   }
-  std::unique_ptr<rocksdb::DB> db(raw);
-  const Status status = Applier::ReadMarker(db.get(), handles[1], marker);
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  return status;
+  return Applier::ReadMarker((*opened)->db(), (*opened)->meta(), marker);
 }
 
 uint64_t DirectoryBytes(const std::string& path) {

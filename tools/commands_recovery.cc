@@ -9,10 +9,10 @@
 
 #include "engine/applier.h"
 #include "engine/apply_rules.h"
-#include "engine/column_families.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -43,8 +43,7 @@ Status ParseMode(const std::string& text, RecoveryMode* mode) {
 
 // A fresh RocksDB with ringdb's column families, for replay --into.
 Status OpenFreshRocksDb(const std::string& path, const std::shared_ptr<spdlog::logger>& logger,
-                        std::unique_ptr<rocksdb::DB>* db,
-                        std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+                        std::unique_ptr<RingdbRocksDb>* rocks) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.error_if_exists = true;
@@ -57,13 +56,12 @@ Status OpenFreshRocksDb(const std::string& path, const std::shared_ptr<spdlog::l
   if (error) {
     return Status::IOError("creating " + path + ": " + error.message());
   }
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, path, families, handles, &raw);
-  if (!status.ok()) {
-    return Status::IOError("creating RocksDB at " + path + ": " + status.ToString());
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), options);
+  if (!opened.ok()) {
+    return opened.status();
   }
-  db->reset(raw);
+  *rocks = std::move(*opened);
   return Status::OK();
 }
 
@@ -159,7 +157,7 @@ class ReplayTarget {
     into_ = into;
     options_ = options;
     record_bytes_max_ = record_bytes_max;
-    Status status = OpenFreshRocksDb(into + "/db", options.logger, &db_, &handles_);
+    Status status = OpenFreshRocksDb(into + "/db", options.logger, &rocks_);
     if (!status.ok()) {
       return status;
     }
@@ -170,7 +168,7 @@ class ReplayTarget {
     journal::RecoveryReport opened;
     status = journal::Journal::Open(journal_options, into + "/journal", &opened, &journal_);
     if (status.ok()) {
-      applier_ = std::make_unique<Applier>(db_.get(), handles_[0], handles_[1]);
+      applier_ = std::make_unique<Applier>(rocks_->db(), rocks_->data(), rocks_->meta());
     }
     return status;
   }
@@ -207,7 +205,8 @@ class ReplayTarget {
       status = journal_->Close();
     }
     if (status.ok()) {
-      const rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions(), handles_);
+      const rocksdb::Status flushed =
+          rocks_->db()->Flush(rocksdb::FlushOptions(), rocks_->families());
       status = flushed.ok() ? Status::OK()
                             : Status::IOError("flushing " + into_ + "/db: " + flushed.ToString());
     }
@@ -222,17 +221,14 @@ class ReplayTarget {
   ~ReplayTarget() {
     applier_.reset();
     journal_.reset();
-    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-    }
+    rocks_.reset();
   }
 
  private:
   std::string into_;
   Options options_;
   uint32_t record_bytes_max_ = 0;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<RingdbRocksDb> rocks_;
   std::unique_ptr<journal::Journal> journal_;
   std::unique_ptr<Applier> applier_;
   uint64_t added_ = 0;

@@ -22,11 +22,11 @@
 
 #include "engine/applier.h"
 #include "engine/apply_rules.h"
-#include "engine/column_families.h"
 #include "engine/database_lock.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/rocksdb_logger.h"
+#include "engine/rocksdb_open.h"
 #include "journal/journal.h"
 #include "ringdb/logger.h"
 #include "tools/commands.h"
@@ -37,41 +37,24 @@ namespace ringdb::tool {
 
 namespace {
 
-struct Database {
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  ~Database() {
-    for (rocksdb::ColumnFamilyHandle* handle : handles) {
-      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-    }
-  }
-};
-
-Status OpenDatabase(const std::string& path, Database* database) {
+Result<std::unique_ptr<RingdbRocksDb>> OpenDatabase(const std::string& path) {
   rocksdb::Options options;
   options.atomic_flush = true;
   ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status =
-      rocksdb::DB::Open(options, path + "/db", families, &database->handles, &raw);
-  if (!status.ok()) {
-    return Status::IOError("opening RocksDB at " + path + "/db: " + status.ToString());
-  }
-  database->db.reset(raw);
-  return Status::OK();
+  return OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadWrite(), options);
 }
 
-Status Flush(Database* database) {
-  const rocksdb::Status status = database->db->Flush(rocksdb::FlushOptions(), database->handles);
+Status Flush(RingdbRocksDb* database) {
+  const rocksdb::Status status =
+      database->db()->Flush(rocksdb::FlushOptions(), database->families());
   return status.ok() ? Status::OK() : Status::IOError("flushing RocksDB: " + status.ToString());
 }
 
 // Applies every salvageable record after the marker; *applied counts them.
 Status ApplyReadable(const journal::JournalOptions& options, const std::string& dir,
-                     Database* database, uint64_t marker, uint64_t* applied,
+                     RingdbRocksDb* database, uint64_t marker, uint64_t* applied,
                      SalvageCounts* counts) {
-  Applier applier(database->db.get(), database->handles[0], database->handles[1]);
+  Applier applier(database->db(), database->data(), database->meta());
   applier.ResetTo(marker);
   const Status status = ReadSalvageable(
       options, dir, marker,
@@ -139,11 +122,12 @@ struct Salvaged {
 // before the marker", and a second salvage completes the job.
 Status SalvageDatabase(const std::string& path, const journal::JournalOptions& journal_options,
                        Salvaged* salvaged) {
-  Database database;
-  Status status = OpenDatabase(path, &database);
-  if (status.ok()) {
-    status = Applier::ReadMarker(database.db.get(), database.handles[1], &salvaged->marker);
+  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenDatabase(path);
+  if (!opened.ok()) {
+    return opened.status();
   }
+  RingdbRocksDb& database = **opened;
+  Status status = Applier::ReadMarker(database.db(), database.meta(), &salvaged->marker);
   SalvageCounts past_marker;
   if (status.ok()) {
     status = ApplyReadable(journal_options, path + "/journal", &database, salvaged->marker,
@@ -157,7 +141,7 @@ Status SalvageDatabase(const std::string& path, const journal::JournalOptions& j
         RebuildJournal(path, journal_options, &salvaged->kept, &salvaged->last, &salvaged->counts);
   }
   if (status.ok()) {
-    status = Applier::WriteMarker(database.db.get(), database.handles[1], salvaged->last);
+    status = Applier::WriteMarker(database.db(), database.meta(), salvaged->last);
   }
   return status.ok() ? Flush(&database) : status;
 }
