@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/column_families.h"
+#include "engine/rocksdb_open.h"
 #include "engine/staged_keys.h"
 #include "engine/txn_format.h"
 #include "ringdb/write_batch.h"
@@ -31,29 +31,29 @@ class ApplierTest : public ::testing::Test {
     options.create_if_missing = true;
     options.create_missing_column_families = true;
     options.atomic_flush = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), families, &handles_, &raw).ok());
-    db_.reset(raw);
-    applier_ = std::make_unique<Applier>(db_.get(), handles_[0], handles_[1]);
+    Result<std::unique_ptr<RingdbRocksDb>> opened =
+        OpenRingdbRocksDb(dir_.path(), RocksDbMode::ReadWrite(), options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    rocks_ = std::move(*opened);
+    applier_ = std::make_unique<Applier>(rocks_->db(), rocks_->data(), rocks_->meta());
   }
   void CloseDb() {
     applier_.reset();
-    for (auto* handle : handles_) {
-      ASSERT_TRUE(db_->DestroyColumnFamilyHandle(handle).ok());
+    if (rocks_ != nullptr) {
+      ASSERT_TRUE(rocks_->Close().ok());
     }
-    handles_.clear();
-    db_.reset();
+    rocks_.reset();
   }
+  rocksdb::DB* db() const { return rocks_->db(); }
+  rocksdb::ColumnFamilyHandle* meta() const { return rocks_->meta(); }
   std::string Read(const std::string& key) {
     std::string value;
-    const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), handles_[0], key, &value);
+    const rocksdb::Status status = db()->Get(rocksdb::ReadOptions(), rocks_->data(), key, &value);
     return status.ok() ? value : "<absent>";
   }
 
   TempDir dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<RingdbRocksDb> rocks_;
   std::unique_ptr<Applier> applier_;
 };
 
@@ -70,7 +70,7 @@ TEST_F(ApplierTest, PutsAndDeletesLandWithTheMarker) {
   EXPECT_EQ(Read("a"), "<absent>");
   EXPECT_EQ(Read("b"), "2");
   uint64_t marker = 0;
-  ASSERT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  ASSERT_TRUE(Applier::ReadMarker(db(), meta(), &marker).ok());
   EXPECT_EQ(marker, 2u);
 }
 
@@ -188,7 +188,7 @@ TEST_F(ApplierTest, CorruptBytesAreRejectedBeforeAnyWrite) {
   ASSERT_TRUE(applier_->Commit().ok());
   EXPECT_EQ(Read("k"), "<absent>");
   uint64_t marker = 0;
-  ASSERT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  ASSERT_TRUE(Applier::ReadMarker(db(), meta(), &marker).ok());
   EXPECT_EQ(marker, 1u) << "judged failed: the marker covers it";
 }
 
@@ -204,7 +204,7 @@ TEST_F(ApplierTest, ANewerFormatIsNotJudged) {
   ASSERT_TRUE(applier_->Commit().ok());
   EXPECT_EQ(Read("k"), "<absent>");
   uint64_t marker = 0;
-  EXPECT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  EXPECT_TRUE(Applier::ReadMarker(db(), meta(), &marker).ok());
   EXPECT_EQ(marker, 0u);
 }
 
@@ -213,11 +213,11 @@ TEST_F(ApplierTest, MarkerSurvivesReopenAfterFlush) {
   batch.Put("k", "v");
   ASSERT_TRUE(applier_->Stage(Bytes(batch), 7).ok());
   ASSERT_TRUE(applier_->Commit().ok());
-  ASSERT_TRUE(db_->Flush(rocksdb::FlushOptions(), handles_).ok());
+  ASSERT_TRUE(db()->Flush(rocksdb::FlushOptions(), rocks_->families()).ok());
   CloseDb();
   Open();
   uint64_t marker = 0;
-  ASSERT_TRUE(Applier::ReadMarker(db_.get(), handles_[1], &marker).ok());
+  ASSERT_TRUE(Applier::ReadMarker(db(), meta(), &marker).ok());
   EXPECT_EQ(marker, 7u);
   EXPECT_EQ(Read("k"), "v");
 }

@@ -13,9 +13,9 @@
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
-#include "engine/column_families.h"
 #include "engine/database_lock.h"
 #include "engine/journal_options_for.h"
+#include "engine/rocksdb_open.h"
 #include "engine/txn_format.h"
 #include "journal/journal.h"
 #include "test_util/engine_fixture.h"
@@ -48,23 +48,18 @@ void AppendTransaction(const Options& options, const std::string& dir, const std
 
 // RocksDB's applied marker, read directly.
 uint64_t AppliedMarker(const std::string& dir) {
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened = rocksdb::DB::OpenForReadOnly(
-      rocksdb::DBOptions(), dir + "/db", RingdbColumnFamilies(), &handles, &raw);
-  EXPECT_TRUE(opened.ok()) << opened.ToString();
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(dir + "/db", RocksDbMode::ReadOnly(), rocksdb::DBOptions());
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   if (!opened.ok()) {
     return UINT64_MAX;
   }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  const RingdbRocksDb& rocks = **opened;
   std::string value;
   uint64_t marker = 0;
-  if (db->Get(rocksdb::ReadOptions(), handles[1], Applier::kMarkerKey, &value).ok()) {
+  if (rocks.db()->Get(rocksdb::ReadOptions(), rocks.meta(), Applier::kMarkerKey, &value).ok()) {
     EXPECT_EQ(value.size(), sizeof(marker));
     std::memcpy(&marker, value.data(), std::min(value.size(), sizeof(marker)));
-  }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
   }
   return marker;
 }

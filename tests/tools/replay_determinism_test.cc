@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "engine/column_families.h"
+#include "engine/rocksdb_open.h"
 #include "test_util/digest.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/random_operations.h"
@@ -56,21 +56,19 @@ uint64_t JsonNumber(const std::string& json, const std::string& name) {
 class ReplayedDb {
  public:
   explicit ReplayedDb(const std::string& path) {
-    rocksdb::DB* raw = nullptr;
-    status_ = rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, RingdbColumnFamilies(),
-                                           &handles_, &raw);
-    db_.reset(raw);
-  }
-  ~ReplayedDb() {
-    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    Result<std::unique_ptr<RingdbRocksDb>> opened =
+        OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options());
+    if (opened.ok()) {
+      rocks_ = std::move(*opened);
+    } else {
+      status_ = opened.status();
     }
   }
-  const rocksdb::Status& status() const { return status_; }
+  const Status& status() const { return status_; }
   StateDigest Digest() const {
     StateDigest digest;
     std::unique_ptr<rocksdb::Iterator> iterator(
-        db_->NewIterator(rocksdb::ReadOptions(), handles_[0]));
+        rocks_->db()->NewIterator(rocksdb::ReadOptions(), rocks_->data()));
     for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
       AddToDigest(&digest, iterator->key().ToStringView(), iterator->value().ToStringView());
     }
@@ -78,13 +76,12 @@ class ReplayedDb {
   }
   bool Has(const std::string& key) const {
     std::string value;
-    return db_->Get(rocksdb::ReadOptions(), handles_[0], key, &value).ok();
+    return rocks_->db()->Get(rocksdb::ReadOptions(), rocks_->data(), key, &value).ok();
   }
 
  private:
-  rocksdb::Status status_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
+  Status status_;
+  std::unique_ptr<RingdbRocksDb> rocks_;
 };
 
 class ReplayDeterminismTest : public EngineTest {};

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "engine/column_families.h"
+#include "engine/rocksdb_open.h"
 #include "journal/journal.h"
 #include "test_util/engine_fixture.h"
 #include "tool_run.h"
@@ -155,15 +155,14 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   const std::string into = dir_.path() + "/replayed";
   ToolRun replay = Ringdb("replay " + dir_.path() + " --into " + into + " --to-seq 123");
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = RingdbColumnFamilies();
-  ASSERT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), into + "/db", families, &handles, &raw)
-          .ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  Result<std::unique_ptr<RingdbRocksDb>> opened =
+      OpenRingdbRocksDb(into + "/db", RocksDbMode::ReadOnly(), rocksdb::Options());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<RingdbRocksDb> rocks = std::move(*opened);
+  rocksdb::DB* const db = rocks->db();
   int keys = 0;
-  std::unique_ptr<rocksdb::Iterator> iterator(db->NewIterator(rocksdb::ReadOptions(), handles[0]));
+  std::unique_ptr<rocksdb::Iterator> iterator(
+      db->NewIterator(rocksdb::ReadOptions(), rocks->data()));
   for (iterator->Seek("txn/"); iterator->Valid() && iterator->key().starts_with("txn/");
        iterator->Next()) {
     ++keys;
@@ -171,12 +170,9 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   iterator.reset();
   EXPECT_EQ(keys, 123);
   std::string value;
-  EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[0], "txn/123", &value).ok());
-  EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[0], "txn/124", &value).IsNotFound());
-  for (auto* handle : handles) {
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  db.reset();
+  EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), rocks->data(), "txn/123", &value).ok());
+  EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), rocks->data(), "txn/124", &value).IsNotFound());
+  EXPECT_TRUE(rocks->Close().ok());
   EXPECT_EQ(Ringdb("replay " + dir_.path() + " --into " + into).exit_code, 2)
       << "a non-empty target is refused";
 
