@@ -5,6 +5,8 @@
 #include <system_error>
 #include <vector>
 
+#include "engine/rocksdb_status.h"
+
 namespace ringdb {
 
 namespace {
@@ -14,11 +16,13 @@ template <typename Exists>
 Result<std::vector<std::filesystem::path>> Missing(const std::string& dir, const std::string& what,
                                                    Exists exists) {
   std::error_code error;
-  std::filesystem::path path = std::filesystem::absolute(dir, error).lexically_normal();
+  // Not normalised: "link/../x" is x beside the link's target, as the system resolves it, not
+  // "./x".
+  std::filesystem::path path = std::filesystem::absolute(dir, error);
   if (error) {
     return Status::InvalidArgument(what + ": " + dir + " is not a usable path: " + error.message());
   }
-  if (!path.has_filename()) {
+  while (!path.has_filename() && path.has_relative_path()) {
     path = path.parent_path();  // "a/b/" is "a/b".
   }
   std::vector<std::filesystem::path> missing;
@@ -66,7 +70,7 @@ Status CreateRocksDbDirectoriesDurably(rocksdb::FileSystem* fs, const std::strin
         fs->CreateDirIfMissing(made->string(), rocksdb::IOOptions(), /*dbg=*/nullptr);
     if (!created.ok()) {
       return Status::IOError(what + ": creating " + made->string() +
-                             " for RocksDB: " + created.ToString());
+                             " for RocksDB: " + RocksDbErrorText(created));
     }
     if (made->has_parent_path()) {
       if (Status synced = SyncRocksDbDirectory(fs, made->parent_path().string(), what);
@@ -86,9 +90,9 @@ Status SyncRocksDbDirectory(rocksdb::FileSystem* fs, const std::string& dir,
   if (status.ok()) {
     status = directory->Fsync(rocksdb::IOOptions(), /*dbg=*/nullptr);
   }
-  return status.ok()
-             ? Status::OK()
-             : Status::IOError(what + ": syncing " + dir + " for RocksDB: " + status.ToString());
+  return status.ok() ? Status::OK()
+                     : Status::IOError(what + ": syncing " + dir +
+                                       " for RocksDB: " + RocksDbErrorText(status));
 }
 
 }  // namespace ringdb

@@ -14,6 +14,7 @@
 #include "engine/ring_options_for.h"
 #include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_status.h"
 #include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
@@ -114,13 +115,20 @@ Status EngineImpl::OpenAll() {
   return Status::OK();
 }
 
-// The database's own directory through the Env, db/ through RocksDB's file system, each with its
-// missing parents and each entry synced into its parent; the journal makes journal/ itself.
+// The database's own directory and journal/ through the Env, db/ through RocksDB's file system,
+// each with its missing parents and each entry synced into its parent. journal/ comes first, so
+// that no database ever holds RocksDB's CURRENT without its journal directory.
 Status EngineImpl::PrepareDirectories() {
   Env* const env = options_.env != nullptr ? options_.env : Env::Default();
   rocksdb::FileSystem* const fs = RocksDbFileSystem();
   const std::string db_dir = path_ + "/db";
-  const bool exists = fs->FileExists(db_dir + "/CURRENT", rocksdb::IOOptions(), nullptr).ok();
+  const rocksdb::IOStatus current =
+      fs->FileExists(db_dir + "/CURRENT", rocksdb::IOOptions(), nullptr);
+  if (!current.ok() && !current.IsNotFound()) {
+    return Status::IOError("cannot tell whether " + db_dir +
+                           "/CURRENT exists: " + RocksDbErrorText(current));
+  }
+  const bool exists = current.ok();
   if (exists && options_.error_if_exists) {
     return Status::InvalidArgument("a database already exists at " + path_ +
                                    " and error_if_exists is set");
@@ -128,10 +136,13 @@ Status EngineImpl::PrepareDirectories() {
   if (!exists && !options_.create_if_missing) {
     return Status::NotFound("no database at " + path_ + " and create_if_missing is false");
   }
-  if (env->FileExists(path_) && !env->ListDir(path_).ok()) {
-    return Status::InvalidArgument(path_ + " exists and is not a directory");
+  if (env->FileExists(path_)) {
+    if (Result<std::vector<std::string>> listed = env->ListDir(path_); !listed.ok()) {
+      return Status::InvalidArgument(path_ + " exists and is not a directory that can be read: " +
+                                     std::string(listed.status().message()));
+    }
   }
-  Status status = CreateDirectoriesDurably(env, path_, "Engine::Open");
+  Status status = CreateDirectoriesDurably(env, path_ + "/journal", "Engine::Open");
   if (status.ok()) {
     status = CreateRocksDbDirectoriesDurably(fs, db_dir, "Engine::Open");
   }
