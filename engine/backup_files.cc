@@ -68,8 +68,6 @@ Status CopyBytes(const ReadableFile& in, WritableFile* out, const std::string& s
   return Status::OK();
 }
 
-}  // namespace
-
 // InvalidArgument unless dir is missing or holds nothing but the marker and the lock file.
 Status CheckEmptyEnough(Env* env, const std::string& dir) {
   if (!env->FileExists(dir)) {
@@ -94,6 +92,8 @@ Status CheckEmptyEnough(Env* env, const std::string& dir) {
   }
   return Status::OK();
 }
+
+}  // namespace
 
 Status Begin(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock) {
   if (dir.empty()) {
