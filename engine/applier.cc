@@ -6,6 +6,7 @@
 #include "engine/rocksdb_status.h"
 #include "engine/txn_codec.h"
 #include "util/assert.h"
+#include "util/coding.h"
 
 namespace ringdb {
 
@@ -35,8 +36,9 @@ std::string QuotedKey(std::string_view key) {
   return quoted + "...' (" + std::to_string(key.size()) + " bytes)";
 }
 
-Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence) {
-  const Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX);
+Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence,
+                           txn::ValidTransaction* valid) {
+  const Status status = txn::Validate(transaction, txn::kKeyBytesLimit, UINT32_MAX, valid);
   if (status.ok()) {
     return status;
   }
@@ -70,9 +72,10 @@ void Applier::ResetTo(uint64_t sequence) {
   committed_sequence_ = sequence;
 }
 
-Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence) {
+Status Applier::Stage(std::span<const std::byte> bytes, uint64_t sequence) {
   RINGDB_ASSERT(sequence > judged_sequence_);
-  Status status = apply::ValidateTransaction(transaction, sequence);
+  txn::ValidTransaction transaction;
+  Status status = apply::ValidateTransaction(bytes, sequence, &transaction);
   if (apply::JudgedFailed(status)) {
     judged_sequence_ = sequence;  // Undecodable bytes are judged failed, live and in replay.
     return status;
@@ -88,20 +91,22 @@ Status Applier::Stage(std::span<const std::byte> transaction, uint64_t sequence)
   if (!status.ok()) {
     return status;  // Not judged: the marker must not cover a transaction never applied.
   }
-  // A save point makes the transaction's writes all-or-nothing within the group's batch.
-  batch_.SetSavePoint();
-  status = StageWrites(transaction);
-  if (!status.ok()) {
-    batch_.RollbackToSavePoint().PermitUncheckedError();
-    return status;
+  if (transaction.write_count() > 0) {
+    // A save point makes the transaction's writes all-or-nothing within the group's batch.
+    batch_.SetSavePoint();
+    status = StageWrites(transaction);
+    if (!status.ok()) {
+      batch_.RollbackToSavePoint().PermitUncheckedError();
+      return status;
+    }
+    batch_.PopSavePoint().PermitUncheckedError();
   }
-  batch_.PopSavePoint().PermitUncheckedError();
   judged_sequence_ = sequence;
   ++staged_count_;
   return status;
 }
 
-Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence) {
+Status Applier::CheckPreconditions(const txn::ValidTransaction& transaction, uint64_t sequence) {
   return apply::CheckPreconditions(
       transaction, sequence,
       [this, sequence](std::string_view key, bool* present, std::string_view* value) {
@@ -125,7 +130,7 @@ Status Applier::CheckPreconditions(std::span<const std::byte> transaction, uint6
       });
 }
 
-Status Applier::StageWrites(std::span<const std::byte> transaction) {
+Status Applier::StageWrites(const txn::ValidTransaction& transaction) {
   return apply::ForEachWrite(
       transaction,
       [this](std::string_view key, std::string_view value) {
@@ -138,23 +143,21 @@ Status Applier::StageWrites(std::span<const std::byte> transaction) {
       });
 }
 
-namespace {
-
-void EncodeMarker(uint64_t sequence, char (&marker)[8]) {
-  for (int index = 0; index < 8; ++index) {
-    marker[index] = static_cast<char>((sequence >> (8 * index)) & 0xffu);
-  }
+rocksdb::Status Applier::PutMarker(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* meta,
+                                   uint64_t sequence) {
+  char marker[sizeof(sequence)];
+  coding::Put<uint64_t>(marker, sequence);
+  return batch->Put(meta, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
 }
 
-}  // namespace
-
 Status Applier::WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence) {
-  char marker[8];
-  EncodeMarker(sequence, marker);
-  rocksdb::WriteOptions write_options;
-  write_options.disableWAL = true;
-  const rocksdb::Status status =
-      db->Put(write_options, meta, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status = PutMarker(&batch, meta, sequence);
+  if (status.ok()) {
+    rocksdb::WriteOptions write_options;
+    write_options.disableWAL = true;
+    status = db->Write(write_options, &batch);
+  }
   return status.ok() ? Status::OK()
                      : Status::IOError("writing the marker: " + RocksDbErrorText(status));
 }
@@ -163,9 +166,7 @@ Status Applier::Commit() {
   if (judged_sequence_ == committed_sequence_) {
     return Status::OK();
   }
-  char marker[8];
-  EncodeMarker(judged_sequence_, marker);
-  rocksdb::Status status = batch_.Put(meta_, kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
+  rocksdb::Status status = PutMarker(&batch_, meta_, judged_sequence_);
   if (status.ok()) {
     status = db_->Write(write_options_, &batch_);
   }
@@ -201,12 +202,7 @@ Status Applier::ReadMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, u
     return Status::Corruption("applied-sequence marker holds " + std::to_string(value.size()) +
                               " bytes, not 8");
   }
-  uint64_t decoded = 0;
-  for (int index = 0; index < 8; ++index) {
-    decoded |= static_cast<uint64_t>(static_cast<uint8_t>(value[static_cast<size_t>(index)]))
-               << (8 * index);
-  }
-  *sequence = decoded;
+  *sequence = coding::Get<uint64_t>(value.data());
   return Status::OK();
 }
 

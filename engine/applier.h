@@ -18,6 +18,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "engine/staged_keys.h"
+#include "engine/txn_codec.h"
 #include "ringdb/status.h"
 
 namespace ringdb {
@@ -55,11 +56,14 @@ class Applier {
                            const rocksdb::Snapshot* snapshot = nullptr);
   // Sets the marker alone (salvage renumbers the journal and must say where RocksDB stands).
   static Status WriteMarker(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, uint64_t sequence);
+  // Adds the marker to a batch, to be written with the transactions it covers.
+  static rocksdb::Status PutMarker(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* meta,
+                                   uint64_t sequence);
 
  private:
   // Reads each precondition, committing the group first when its key may have been staged.
-  Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence);
-  Status StageWrites(std::span<const std::byte> transaction);
+  Status CheckPreconditions(const txn::ValidTransaction& transaction, uint64_t sequence);
+  Status StageWrites(const txn::ValidTransaction& transaction);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_;

@@ -4,12 +4,14 @@
 // outcome for every transaction.
 //
 //   ValidateTransaction   undecodable bytes: Corruption, judged failed, nothing written;
-//                         a newer format: NotSupported, not judged (whoever meets it stops)
+//                         a newer format: NotSupported, not judged (whoever meets it stops);
+//                         otherwise the transaction, decoded once and checked whole
 //   CheckPreconditions    each precondition read against the state after every earlier
 //                         transaction; the first that does not hold: Conflict, nothing written
 //   ForEachWrite          the puts and deletes, in order, once the preconditions held
 //
-// Each takes the state as a callable, inlined into its caller: no allocation, no virtual call.
+// The last two walk the checked transaction without decoding it again. Each takes the state as a
+// callable, inlined into its caller: no allocation, no virtual call.
 //
 // Thread safety: pure functions of their arguments.
 #pragma once
@@ -34,9 +36,10 @@ namespace ringdb::apply {
 std::string QuotedKey(std::string_view key);
 
 // OK when the transaction decodes within the format's limits (never the options': see
-// txn_format.h); otherwise Corruption naming the sequence and what is wrong, or NotSupported when
-// a newer ringdb wrote it.
-Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence);
+// txn_format.h), with *valid describing it; otherwise Corruption naming the sequence and what is
+// wrong, or NotSupported when a newer ringdb wrote it.
+Status ValidateTransaction(std::span<const std::byte> transaction, uint64_t sequence,
+                           txn::ValidTransaction* valid);
 
 // True when `status` is a judgement of the transaction (a precondition failed, or its bytes do
 // not decode): its token failed so live, and replay and the read-only view count it failed too.
@@ -59,54 +62,53 @@ inline rocksdb::Slice ToSlice(std::string_view view) {
   return rocksdb::Slice(view.data(), view.size());
 }
 
-// Checks every precondition of a validated transaction. read(key, &present, &value) reads the
+// Checks every precondition of a transaction. read(key, &present, &value) reads the
 // key in the state that serial order gives at this transaction and returns OK (setting present,
 // and value when present; value stays valid until the next read) or the error that stopped it,
 // which is returned as is. OK when every precondition holds, Conflict naming the first that does
 // not.
 template <typename Read>
-Status CheckPreconditions(std::span<const std::byte> transaction, uint64_t sequence, Read&& read) {
-  txn::Decoder decoder;
-  Status status = txn::Decoder::Open(transaction, &decoder);
-  RINGDB_ASSERT(status.ok());  // ValidateTransaction passed.
-  txn::Op op{};
-  while (decoder.Next(&op)) {
+Status CheckPreconditions(const txn::ValidTransaction& transaction, uint64_t sequence,
+                          Read&& read) {
+  Status outcome;
+  if (transaction.precondition_count() == 0) {
+    return outcome;
+  }
+  transaction.ForEach([&](const txn::Op& op) {
     if (!txn::IsPrecondition(op.type)) {
-      continue;
+      return true;
     }
     bool present = false;
     std::string_view value;
-    if (status = read(op.key, &present, &value); !status.ok()) {
-      return status;
+    if (outcome = read(op.key, &present, &value); !outcome.ok()) {
+      return false;
     }
     const bool holds = (op.type == txn::OpType::kExpectAbsent && !present) ||
                        (op.type == txn::OpType::kExpectPresent && present) ||
                        (op.type == txn::OpType::kExpectEqual && present && value == op.value);
     if (!holds) {
-      return PreconditionFailed(sequence, op.type, op.key);
+      outcome = PreconditionFailed(sequence, op.type, op.key);
     }
-  }
-  return Status::OK();
+    return holds;
+  });
+  return outcome;
 }
 
-// Calls put(key, value) and del(key) for the writes of a validated transaction, in order; each
-// returns a rocksdb::Status, and the first that is not OK ends the walk with an IOError.
+// Calls put(key, value) and del(key) for the writes of a transaction, in order; each returns a
+// rocksdb::Status, and the first that is not OK ends the walk with an IOError.
 template <typename Put, typename Delete>
-Status ForEachWrite(std::span<const std::byte> transaction, Put&& put, Delete&& del) {
-  txn::Decoder decoder;
-  Status status = txn::Decoder::Open(transaction, &decoder);
-  RINGDB_ASSERT(status.ok());
-  txn::Op op{};
-  while (decoder.Next(&op)) {
-    rocksdb::Status staged;
+Status ForEachWrite(const txn::ValidTransaction& transaction, Put&& put, Delete&& del) {
+  rocksdb::Status staged;
+  transaction.ForEach([&](const txn::Op& op) {
     if (op.type == txn::OpType::kPut) {
       staged = put(op.key, op.value);
     } else if (op.type == txn::OpType::kDelete) {
       staged = del(op.key);
     }
-    if (!staged.ok()) {
-      return Status::IOError("staging a write: " + staged.ToString());
-    }
+    return staged.ok();
+  });
+  if (!staged.ok()) {
+    return Status::IOError("staging a write: " + staged.ToString());
   }
   return Status::OK();
 }

@@ -27,7 +27,7 @@ size_t EngineImpl::Gather(const Consumer* consumer, uint64_t first, uint64_t las
                           std::span<const std::byte> pieces[2]) const {
   const std::span<const std::byte> head = consumer->slot(first);
   const size_t slot_bytes = head.size();
-  const size_t length = txn::DecodeU32(head.data());
+  const size_t length = txn::EncodedBytesOf(head.data());
   RINGDB_ASSERT(length >= txn::kHeaderBytes);
   RINGDB_ASSERT(length <= (last - first + 1) * slot_bytes);
   const uint64_t last_used = first + (length - 1) / slot_bytes;

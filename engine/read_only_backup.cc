@@ -87,13 +87,9 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
       status = it->status();
     }
   }
-  char marker[8];
-  for (int index = 0; index < 8; ++index) {
-    marker[index] = static_cast<char>((view.sequence >> (8 * index)) & 0xffu);
-  }
   if (status.ok()) {
     // The marker goes with the last keys: the copy holds exactly the view's state.
-    status = batch.Put(copy.meta(), Applier::kMarkerKey, rocksdb::Slice(marker, sizeof(marker)));
+    status = Applier::PutMarker(&batch, copy.meta(), view.sequence);
   }
   if (status.ok()) {
     status = copy.db()->Write(write_options, &batch);

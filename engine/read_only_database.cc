@@ -423,9 +423,10 @@ Status ReadOnlyDatabaseImpl::ReplayJournal(View* view, ReadFailure* failure) {
   return Status::OK();
 }
 
-Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> transaction,
+Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> bytes,
                                    uint64_t sequence) {
-  Status status = apply::ValidateTransaction(transaction, sequence);
+  txn::ValidTransaction transaction;
+  Status status = apply::ValidateTransaction(bytes, sequence, &transaction);
   if (!status.ok()) {
     return status;
   }

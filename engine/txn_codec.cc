@@ -12,10 +12,10 @@ Status Decoder::Open(std::span<const std::byte> bytes, Decoder* decoder) {
     return Status::Corruption("transaction of " + std::to_string(bytes.size()) +
                               " bytes is shorter than its 8-byte header");
   }
-  const uint32_t encoded_bytes = DecodeU32(bytes.data() + kHeaderEncodedBytesAt);
+  const uint32_t encoded_bytes = EncodedBytesOf(bytes.data());
   // The count as a u32 with the version byte on top: exactly the count for format 0, and for a
   // header written before the version was named (see txn_format.h).
-  const uint32_t operation_count = DecodeU32(bytes.data() + kHeaderOperationCountAt);
+  const uint32_t operation_count = coding::Get<uint32_t>(bytes.data() + kHeaderOperationCountAt);
   const auto format_version = static_cast<uint8_t>(bytes[kHeaderFormatVersionAt]);
   if (format_version > kLegacyCountTopMax) {
     return Status::NotSupported("transaction format version " + std::to_string(format_version) +
@@ -62,8 +62,8 @@ bool Decoder::Next(Op* op) {
   for (size_t index = 0; index < kOpReservedBytes; ++index) {
     reserved_zero = reserved_zero && header[kOpReservedAt + index] == std::byte{0};
   }
-  const uint64_t key_bytes = DecodeU32(header + kOpKeyBytesAt);
-  const uint64_t value_bytes = DecodeU32(header + kOpValueBytesAt);
+  const uint64_t key_bytes = coding::Get<uint32_t>(header + kOpKeyBytesAt);
+  const uint64_t value_bytes = coding::Get<uint32_t>(header + kOpValueBytesAt);
   if (type < kOpTypeMin) {
     status_ = Status::Corruption("operation " + std::to_string(operations_read_) + " has type " +
                                  std::to_string(type));
@@ -91,8 +91,8 @@ bool Decoder::Next(Op* op) {
   return true;
 }
 
-Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max,
-                uint32_t value_bytes_max) {
+Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max, uint32_t value_bytes_max,
+                ValidTransaction* valid) {
   Decoder decoder;
   Status status = Decoder::Open(bytes, &decoder);
   if (!status.ok()) {
@@ -100,6 +100,7 @@ Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max,
   }
   Op op{};
   uint32_t index = 0;
+  uint32_t preconditions = 0;
   while (decoder.Next(&op)) {
     if (op.key.empty() || op.key.size() > key_bytes_max) {
       return Status::Corruption("operation " + std::to_string(index) + " has a key of " +
@@ -110,9 +111,18 @@ Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max,
       return Status::Corruption("operation " + std::to_string(index) + " has a value of " +
                                 std::to_string(op.value.size()) + " bytes");
     }
+    preconditions += IsPrecondition(op.type) ? 1 : 0;
     ++index;
   }
-  return decoder.status();
+  if (!decoder.status().ok()) {
+    return decoder.status();
+  }
+  if (valid != nullptr) {
+    valid->bytes_ = bytes.first(decoder.encoded_bytes());
+    valid->operation_count_ = decoder.operation_count();
+    valid->precondition_count_ = preconditions;
+  }
+  return Status::OK();
 }
 
 }  // namespace ringdb::txn

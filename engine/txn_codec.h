@@ -10,21 +10,14 @@
 
 #include "engine/txn_format.h"
 #include "ringdb/status.h"
+#include "util/coding.h"
 
 namespace ringdb::txn {
 
-inline void EncodeU32(std::byte* out, uint32_t value) {
-  for (int index = 0; index < 4; ++index) {
-    out[index] = static_cast<std::byte>((value >> (8 * index)) & 0xffu);
-  }
-}
-
-inline uint32_t DecodeU32(const std::byte* in) {
-  uint32_t value = 0;
-  for (int index = 0; index < 4; ++index) {
-    value |= static_cast<uint32_t>(in[index]) << (8 * index);
-  }
-  return value;
+// The length a transaction's header gives for the whole transaction (the first field): enough for
+// a reader to find where it ends before anything else is checked.
+inline uint32_t EncodedBytesOf(const std::byte* header) {
+  return coding::Get<uint32_t>(header + kHeaderEncodedBytesAt);
 }
 
 inline size_t OpEncodedBytes(size_t key_bytes, size_t value_bytes) {
@@ -36,8 +29,9 @@ inline size_t OpEncodedBytes(size_t key_bytes, size_t value_bytes) {
 // operation_count is at most kOperationCountLimit.
 inline void EncodeHeader(std::span<std::byte, kHeaderBytes> out, uint32_t encoded_bytes,
                          uint32_t operation_count) {
-  EncodeU32(out.data() + kHeaderEncodedBytesAt, encoded_bytes);
-  EncodeU32(out.data() + kHeaderOperationCountAt, operation_count & kOperationCountLimit);
+  coding::Put<uint32_t>(out.data() + kHeaderEncodedBytesAt, encoded_bytes);
+  coding::Put<uint32_t>(out.data() + kHeaderOperationCountAt,
+                        operation_count & kOperationCountLimit);
   out[kHeaderFormatVersionAt] = static_cast<std::byte>(kFormatVersion);
 }
 
@@ -45,8 +39,8 @@ inline void EncodeOpHeader(std::span<std::byte, kOpHeaderBytes> out, OpType type
                            uint32_t key_bytes, uint32_t value_bytes) {
   out[kOpTypeAt] = static_cast<std::byte>(type);
   std::memset(out.data() + kOpReservedAt, 0, kOpReservedBytes);
-  EncodeU32(out.data() + kOpKeyBytesAt, key_bytes);
-  EncodeU32(out.data() + kOpValueBytesAt, value_bytes);
+  coding::Put<uint32_t>(out.data() + kOpKeyBytesAt, key_bytes);
+  coding::Put<uint32_t>(out.data() + kOpValueBytesAt, value_bytes);
 }
 
 // One decoded operation; key and value point into the transaction's bytes.
@@ -80,8 +74,49 @@ class Decoder {
   Status status_;
 };
 
-// Checks a whole transaction once: framing, op types, key and value bounds. The applier and the
-// journal dump use it before trusting any field.
-Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max, uint32_t value_bytes_max);
+// A transaction that Validate checked whole: framing, operation types, key and value bounds. Only
+// Validate makes one, so whoever holds one walks its operations without checking again: the
+// applier decodes each transaction once, then reads its preconditions and its writes from here.
+// It points into the bytes it was made from, which must outlive it and stay unchanged.
+class ValidTransaction {
+ public:
+  ValidTransaction() = default;
+
+  uint32_t operation_count() const { return operation_count_; }
+  uint32_t precondition_count() const { return precondition_count_; }
+  uint32_t write_count() const { return operation_count_ - precondition_count_; }
+  std::span<const std::byte> bytes() const { return bytes_; }
+
+  // Calls visit(op) for each operation, in order, while visit returns true.
+  template <typename Visit>
+  void ForEach(Visit&& visit) const {
+    size_t offset = kHeaderBytes;
+    for (uint32_t index = 0; index < operation_count_; ++index) {
+      const std::byte* header = bytes_.data() + offset;
+      const uint32_t key_bytes = coding::Get<uint32_t>(header + kOpKeyBytesAt);
+      const uint32_t value_bytes = coding::Get<uint32_t>(header + kOpValueBytesAt);
+      const char* key = reinterpret_cast<const char*>(header + kOpHeaderBytes);
+      if (!visit(Op{static_cast<OpType>(header[kOpTypeAt]), std::string_view(key, key_bytes),
+                    std::string_view(key + key_bytes, value_bytes)})) {
+        return;
+      }
+      offset += kOpHeaderBytes + size_t{key_bytes} + value_bytes;
+    }
+  }
+
+ private:
+  friend Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max,
+                         uint32_t value_bytes_max, ValidTransaction* valid);
+
+  std::span<const std::byte> bytes_;
+  uint32_t operation_count_ = 0;
+  uint32_t precondition_count_ = 0;
+};
+
+// Checks a whole transaction in one pass: framing, op types, key and value bounds. On OK, *valid
+// (when not null) describes it; otherwise *valid is left as it was. The applier, the read-only
+// view and the journal dump use it before trusting any field.
+Status Validate(std::span<const std::byte> bytes, uint32_t key_bytes_max, uint32_t value_bytes_max,
+                ValidTransaction* valid = nullptr);
 
 }  // namespace ringdb::txn

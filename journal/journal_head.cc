@@ -3,10 +3,10 @@
 #include <array>
 #include <cstddef>
 
-#include "journal/coding.h"
 #include "journal/crc32c.h"
 #include "journal/segment_name.h"
 #include "util/assert.h"
+#include "util/coding.h"
 
 namespace ringdb::journal {
 namespace {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "journal/coding.h"
 #include "journal/crc32c.h"
 #include "journal/record_format.h"
 #include "util/assert.h"
+#include "util/coding.h"
 
 namespace ringdb::journal {
 namespace {

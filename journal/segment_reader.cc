@@ -2,9 +2,9 @@
 
 #include <cstring>
 
-#include "journal/coding.h"
 #include "journal/record_format.h"
 #include "util/assert.h"
+#include "util/coding.h"
 
 namespace ringdb::journal {
 

@@ -49,6 +49,57 @@ TEST(TxnCodecTest, WriteBatchRoundTrips) {
   EXPECT_EQ(index, expected.size());
 }
 
+// The applier decodes a transaction once: what Validate hands back must walk to exactly what the
+// checked decoder reads, stop where the visitor says, and never look past the header's length.
+TEST(TxnCodecTest, ValidTransactionWalksWhatTheDecoderReads) {
+  WriteBatch batch;
+  batch.Put("alpha", "one");
+  batch.ExpectEqual("gamma", "three");
+  batch.Delete("beta");
+  batch.ExpectAbsent("delta");
+  batch.Put("zeta", std::string(300, 'z'));
+  std::string bytes(batch.encoded());
+  bytes += "trailing bytes past the transaction";  // A slot run holds more than the transaction.
+  txn::ValidTransaction valid;
+  ASSERT_TRUE(txn::Validate(Bytes(bytes), 64, 1024, &valid).ok());
+  EXPECT_EQ(valid.bytes().size(), batch.encoded().size());
+  EXPECT_EQ(valid.operation_count(), 5u);
+  EXPECT_EQ(valid.precondition_count(), 2u);
+  EXPECT_EQ(valid.write_count(), 3u);
+
+  std::vector<txn::Op> walked;
+  valid.ForEach([&](const txn::Op& op) {
+    walked.push_back(op);
+    return true;
+  });
+  txn::Decoder decoder;
+  ASSERT_TRUE(txn::Decoder::Open(Bytes(bytes), &decoder).ok());
+  txn::Op op{};
+  size_t index = 0;
+  while (decoder.Next(&op)) {
+    ASSERT_LT(index, walked.size());
+    EXPECT_EQ(walked[index].type, op.type);
+    EXPECT_EQ(walked[index].key, op.key);
+    EXPECT_EQ(walked[index].value, op.value);
+    ++index;
+  }
+  EXPECT_EQ(index, walked.size());
+
+  size_t visited = 0;
+  valid.ForEach([&](const txn::Op&) { return ++visited < 2; });
+  EXPECT_EQ(visited, 2u);
+}
+
+// A failed Validate leaves the caller's ValidTransaction as it was: nothing half-described.
+TEST(TxnCodecTest, FailedValidationDescribesNothing) {
+  WriteBatch batch;
+  batch.Put("a-key-too-long", "v");
+  txn::ValidTransaction valid;
+  EXPECT_TRUE(txn::Validate(Bytes(batch.encoded()), 4, 64, &valid).IsCorruption());
+  EXPECT_EQ(valid.operation_count(), 0u);
+  EXPECT_TRUE(valid.bytes().empty());
+}
+
 TEST(TxnCodecTest, ClearKeepsNothingButTheHeader) {
   WriteBatch batch;
   batch.Put("k", "v");
@@ -114,16 +165,13 @@ TEST(TxnCodecTest, InflatedLengthsAreCorruptionNotOverreads) {
   for (const size_t field : fields) {
     for (const uint32_t length : {6u, 1000u, 0xffffffffu}) {
       std::string bytes(batch.encoded());
-      std::byte encoded[4];
-      txn::EncodeU32(encoded, length);
-      std::memcpy(bytes.data() + field, encoded, 4);
+      coding::Put<uint32_t>(bytes.data() + field, length);
       EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption()) << field << " " << length;
     }
   }
   std::string bytes(batch.encoded());
-  std::byte count[4];
-  txn::EncodeU32(count, 2);  // One more operation than the bytes hold.
-  std::memcpy(bytes.data() + 4, count, 4);
+  // One more operation than the bytes hold.
+  coding::Put<uint32_t>(bytes.data() + txn::kHeaderOperationCountAt, 2);
   EXPECT_TRUE(txn::Validate(Bytes(bytes), 64, 64).IsCorruption());
 }
 

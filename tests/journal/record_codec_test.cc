@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include "journal/coding.h"
 #include "journal/crc32c.h"
 #include "journal/record_format.h"
+#include "util/coding.h"
 
 namespace ringdb::journal {
 namespace {
