@@ -12,8 +12,8 @@
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/ring_options_for.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "engine/rocksdb_status.h"
 #include "ringdb/env.h"
 #include "util/assert.h"
@@ -150,32 +150,13 @@ Status EngineImpl::PrepareDirectories() {
 }
 
 rocksdb::FileSystem* EngineImpl::RocksDbFileSystem() const {
-  rocksdb::Env* const env = options_.rocksdb_options && options_.rocksdb_options->env != nullptr
-                                ? options_.rocksdb_options->env
-                                : rocksdb::Env::Default();
-  return env->GetFileSystem().get();
+  return RocksDbFileSystemOf(options_.rocksdb_options.get());
 }
 
 Status EngineImpl::OpenRocksDb() {
-  rocksdb::Options db_options;
-  if (options_.rocksdb_options) {
-    db_options = *options_.rocksdb_options;
-  } else {
-    // 16 MiB memtables, not RocksDB's 64: see Options::rocksdb_options.
-    db_options.write_buffer_size = kDefaultRocksDbWriteBufferBytes;
-  }
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  // The marker lives in its own column family; atomic_flush makes every flush persist both
-  // families at the same point, so the marker never runs ahead of (or behind) the data on disk.
-  db_options.atomic_flush = true;
-  db_options.avoid_flush_during_shutdown = false;
-  // RocksDB's log goes to ours, not to a LOG file it would write on a full disk; after a
-  // background error it never resumes on its own: see rocksdb_logger.h.
-  ApplyRingdbRocksDbSettings(&db_options, logger_);
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path_ + "/db", RocksDbMode::ReadWrite(), db_options,
-                        rocksdb::ColumnFamilyOptions(db_options));
+  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
+      path_ + "/db", RocksDbMode::ReadWrite(),
+      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kEngine, logger_));
   if (!opened.ok()) {
     return opened.status();
   }

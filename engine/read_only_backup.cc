@@ -11,8 +11,8 @@
 #include "engine/directories.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/record_format.h"
@@ -49,19 +49,9 @@ Status ReadOnlyDatabaseImpl::CopyJournal(const View& view, const std::string& ta
 }
 
 Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& target) {
-  rocksdb::Options db_options;
-  if (options_.rocksdb_options) {
-    db_options = *options_.rocksdb_options;
-  } else {
-    db_options.write_buffer_size = kDefaultRocksDbWriteBufferBytes;
-  }
-  db_options.create_if_missing = true;
-  db_options.error_if_exists = true;
-  db_options.create_missing_column_families = true;
-  db_options.atomic_flush = true;
-  ApplyRingdbRocksDbSettings(&db_options, logger_);
   Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
-      target, RocksDbMode::ReadWrite(), db_options, rocksdb::ColumnFamilyOptions(db_options));
+      target, RocksDbMode::ReadWrite(),
+      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kNewCopy, logger_));
   if (!opened.ok()) {
     return Status::FromCode(opened.status().code(),
                             "backup: " + std::string(opened.status().message()));
@@ -109,10 +99,7 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
 }
 
 rocksdb::FileSystem* ReadOnlyDatabaseImpl::RocksDbFileSystem() const {
-  rocksdb::Env* const env = options_.rocksdb_options && options_.rocksdb_options->env != nullptr
-                                ? options_.rocksdb_options->env
-                                : rocksdb::Env::Default();
-  return env->GetFileSystem().get();
+  return RocksDbFileSystemOf(options_.rocksdb_options.get());
 }
 
 Status ReadOnlyDatabaseImpl::CheckTargetOutside(const std::string& dir) const {

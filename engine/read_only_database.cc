@@ -43,8 +43,8 @@
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
 #include "engine/read_only_view.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "engine/rocksdb_status.h"
 #include "journal/journal_reader.h"
 #include "journal/journal_scanner.h"
@@ -250,17 +250,9 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
                            " (set TMPDIR to a writable directory)");
   }
   secondary_dir_ = pattern;
-  rocksdb::Options db_options;
-  if (options_.rocksdb_options) {
-    db_options = *options_.rocksdb_options;
-  }
-  db_options.create_if_missing = false;
-  db_options.create_missing_column_families = false;
-  db_options.max_open_files = -1;  // What a secondary needs: see rocksdb::DB::OpenAsSecondary.
-  ApplyRingdbRocksDbSettings(&db_options, logger_);
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path_ + "/db", RocksDbMode::Secondary(secondary_dir_), db_options,
-                        rocksdb::ColumnFamilyOptions(db_options));
+  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
+      path_ + "/db", RocksDbMode::Secondary(secondary_dir_),
+      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kSecondary, logger_));
   if (!opened.ok()) {
     return opened.status();
   }

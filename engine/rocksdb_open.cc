@@ -61,9 +61,10 @@ rocksdb::Status RingdbRocksDb::Close() {
   return closed;
 }
 
-Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(
-    const std::string& path, const RocksDbMode& mode, const rocksdb::DBOptions& db_options,
-    const rocksdb::ColumnFamilyOptions& family_options) {
+Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(const std::string& path,
+                                                         const RocksDbMode& mode,
+                                                         const rocksdb::Options& options) {
+  const rocksdb::ColumnFamilyOptions family_options(options);
   const std::string what = "opening RocksDB at " + path + " " + mode.Describe();
   if ((mode.kind == RocksDbMode::Kind::kSecondary) == mode.secondary_path.empty()) {
     return Status::InvalidArgument(what + ": a secondary path goes with secondary mode only");
@@ -72,7 +73,7 @@ Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(
       {rocksdb::kDefaultColumnFamilyName, family_options}, {kMetaColumnFamily, family_options}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = OpenIn(path, mode, db_options, families, &handles, &raw);
+  const rocksdb::Status status = OpenIn(path, mode, options, families, &handles, &raw);
   if (!status.ok()) {
     return Status::IOError(what + ": " + RocksDbErrorText(status));
   }

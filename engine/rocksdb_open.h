@@ -74,12 +74,13 @@ class RingdbRocksDb {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
 };
 
-// Opens the ringdb RocksDB directory `path` in `mode` with exactly `db_options` (the caller
-// decides create_if_missing, atomic_flush and the rest) and `family_options` for both column
-// families. A failure, including a directory without both column families, is an IOError
-// "opening RocksDB at <path> <mode>: <RocksDB's text>" (ENOSPC named as rocksdb_status.h does).
-Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(
-    const std::string& path, const RocksDbMode& mode, const rocksdb::DBOptions& db_options,
-    const rocksdb::ColumnFamilyOptions& family_options = rocksdb::ColumnFamilyOptions());
+// Opens the ringdb RocksDB directory `path` in `mode` with exactly `options` (built by
+// RingdbRocksDbOptions, rocksdb_options.h, everywhere but in tests), whose column-family part
+// applies to both column families. A failure, including a directory without both column families,
+// is an IOError "opening RocksDB at <path> <mode>: <RocksDB's text>" (ENOSPC named as
+// rocksdb_status.h does).
+Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(const std::string& path,
+                                                         const RocksDbMode& mode,
+                                                         const rocksdb::Options& options);
 
 }  // namespace ringdb

@@ -9,8 +9,8 @@
 
 #include "engine/applier.h"
 #include "engine/options_file.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "engine/txn_codec.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -43,10 +43,9 @@ Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReade
 
 // The applied marker, from RocksDB opened read-only (no lock, no writes).
 Status ReadMarkerReadOnly(const std::string& path, uint64_t* marker) {
-  rocksdb::Options options;
-  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
   Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadOnly(), options);
+      OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadOnly(),
+                        RingdbRocksDbOptions(nullptr, RocksDbUse::kReadOnly, DefaultLogger()));
   if (!opened.ok()) {
     return opened.status();
   }

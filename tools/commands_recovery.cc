@@ -11,8 +11,8 @@
 #include "engine/apply_rules.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "journal/journal.h"
 #include "journal/journal_reader.h"
 #include "ringdb/ringdb.h"
@@ -44,20 +44,14 @@ Status ParseMode(const std::string& text, RecoveryMode* mode) {
 // A fresh RocksDB with ringdb's column families, for replay --into.
 Status OpenFreshRocksDb(const std::string& path, const std::shared_ptr<spdlog::logger>& logger,
                         std::unique_ptr<RingdbRocksDb>* rocks) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.error_if_exists = true;
-  options.create_missing_column_families = true;
-  options.atomic_flush = true;
-  ApplyRingdbRocksDbSettings(&options, logger);  // No LOG file: rocksdb_logger.h.
   // Made here, so that RocksDB does not log a missing directory as an error before making it.
   std::error_code error;
   std::filesystem::create_directories(path, error);
   if (error) {
     return Status::IOError("creating " + path + ": " + error.message());
   }
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), options);
+  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
+      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
   if (!opened.ok()) {
     return opened.status();
   }

@@ -25,8 +25,8 @@
 #include "engine/database_lock.h"
 #include "engine/journal_options_for.h"
 #include "engine/options_file.h"
-#include "engine/rocksdb_logger.h"
 #include "engine/rocksdb_open.h"
+#include "engine/rocksdb_options.h"
 #include "journal/journal.h"
 #include "ringdb/logger.h"
 #include "tools/commands.h"
@@ -38,10 +38,8 @@ namespace ringdb::tool {
 namespace {
 
 Result<std::unique_ptr<RingdbRocksDb>> OpenDatabase(const std::string& path) {
-  rocksdb::Options options;
-  options.atomic_flush = true;
-  ApplyRingdbRocksDbSettings(&options, DefaultLogger());  // No LOG file: rocksdb_logger.h.
-  return OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadWrite(), options);
+  return OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadWrite(),
+                           RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, DefaultLogger()));
 }
 
 Status Flush(RingdbRocksDb* database) {

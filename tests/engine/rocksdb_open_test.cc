@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/rocksdb_options.h"
+#include "ringdb/logger.h"
+#include "ringdb/options.h"
 #include "test_util/temp_dir.h"
 
 namespace ringdb {
@@ -114,6 +117,64 @@ TEST(RocksDbOpenTest, ASecondaryPathGoesWithSecondaryModeOnly) {
       OpenRingdbRocksDb(dir.path(), no_path, rocksdb::Options());
   ASSERT_FALSE(opened.ok());
   EXPECT_TRUE(opened.status().IsInvalidArgument()) << opened.status().ToString();
+}
+
+// Every open shares the settings that keep the marker with the data and RocksDB's errors in
+// ringdb's log; each use adds only what it is for, and a caller's options are kept as given.
+TEST(RocksDbOptionsTest, EveryUseKeepsTheSharedSettingsAndAddsItsOwn) {
+  const std::shared_ptr<spdlog::logger> logger = DefaultLogger();
+  struct Expected {
+    RocksDbUse use;
+    bool creates;
+    bool refuses_existing;
+  };
+  for (const Expected& expected :
+       {Expected{RocksDbUse::kEngine, true, false}, Expected{RocksDbUse::kNewCopy, true, true},
+        Expected{RocksDbUse::kExisting, false, false},
+        Expected{RocksDbUse::kSecondary, false, false},
+        Expected{RocksDbUse::kReadOnly, false, false}}) {
+    SCOPED_TRACE(static_cast<int>(expected.use));
+    const rocksdb::Options options = RingdbRocksDbOptions(nullptr, expected.use, logger);
+    EXPECT_TRUE(options.atomic_flush);
+    EXPECT_NE(options.info_log, nullptr) << "RocksDB logs to ringdb's logger, not a LOG file";
+    EXPECT_EQ(options.max_bgerror_resume_count, 0);
+    EXPECT_EQ(options.write_buffer_size, kDefaultRocksDbWriteBufferBytes);
+    EXPECT_EQ(options.create_if_missing, expected.creates);
+    EXPECT_EQ(options.create_missing_column_families, expected.creates);
+    EXPECT_EQ(options.error_if_exists, expected.refuses_existing);
+  }
+  rocksdb::Options user;
+  user.write_buffer_size = 1 << 20;
+  user.atomic_flush = false;
+  const rocksdb::Options options = RingdbRocksDbOptions(&user, RocksDbUse::kEngine, logger);
+  EXPECT_EQ(options.write_buffer_size, size_t{1} << 20) << "the caller's options are used as given";
+  EXPECT_TRUE(options.atomic_flush) << "but never without atomic flushes";
+  user.max_open_files = 100;
+  EXPECT_EQ(RingdbRocksDbOptions(&user, RocksDbUse::kSecondary, logger).max_open_files, -1)
+      << "a secondary instance keeps every file open";
+  EXPECT_EQ(RocksDbFileSystemOf(&user), rocksdb::Env::Default()->GetFileSystem().get());
+}
+
+TEST(RocksDbOptionsTest, ANewCopyRefusesADatabaseAndSalvageRefusesNone) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  const std::shared_ptr<spdlog::logger> logger = DefaultLogger();
+  Result<std::unique_ptr<RingdbRocksDb>> missing = OpenRingdbRocksDb(
+      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger));
+  EXPECT_FALSE(missing.ok()) << "salvage must not make a database where there was none";
+  {
+    Result<std::unique_ptr<RingdbRocksDb>> made =
+        OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                          RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+  }
+  Result<std::unique_ptr<RingdbRocksDb>> again = OpenRingdbRocksDb(
+      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
+  ASSERT_FALSE(again.ok()) << "a copy is never written over a database";
+  EXPECT_TRUE(Contains(again.status(), path)) << again.status().ToString();
+  Result<std::unique_ptr<RingdbRocksDb>> existing = OpenRingdbRocksDb(
+      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger));
+  EXPECT_TRUE(existing.ok()) << existing.status().ToString();
 }
 
 }  // namespace

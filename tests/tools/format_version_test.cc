@@ -49,7 +49,7 @@ void AppendTransaction(const Options& options, const std::string& dir, const std
 // RocksDB's applied marker, read directly.
 uint64_t AppliedMarker(const std::string& dir) {
   Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(dir + "/db", RocksDbMode::ReadOnly(), rocksdb::DBOptions());
+      OpenRingdbRocksDb(dir + "/db", RocksDbMode::ReadOnly(), rocksdb::Options());
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   if (!opened.ok()) {
     return UINT64_MAX;
