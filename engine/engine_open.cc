@@ -173,7 +173,7 @@ Status EngineImpl::OpenJournal() {
   uint32_t record_bytes_max_seen = 0;
   // Absent on a new database; a damaged file only loses the floor, which Validate reports if
   // it matters.
-  ReadOptionsFile(path_, &previous, &record_bytes_max_seen).PermitUnchecked();
+  ReadOptionsFile(path_, &previous, &record_bytes_max_seen, options_.env).PermitUnchecked();
   journal::JournalOptions journal_options = JournalOptionsFor(options_, record_bytes_max_seen);
   journal_record_bytes_max_ = journal_options.record_bytes_max;
   journal_options.logger = logger_;

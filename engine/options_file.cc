@@ -207,7 +207,7 @@ Status Options::LoadFrom(const std::string& path, Options* options) {
     return Status::InvalidArgument("Options::LoadFrom: options out-parameter is null");
   }
   Options loaded = *options;
-  Status status = ReadOptionsFile(path, &loaded);
+  Status status = ReadOptionsFile(path, &loaded, nullptr, options->env);
   if (status.ok()) {
     *options = loaded;
   }

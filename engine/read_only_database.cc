@@ -210,16 +210,13 @@ Status ReadOnlyDatabaseImpl::OpenAll() {
   if (Status status = backup::CheckNotIncomplete(env_, path_); !status.ok()) {
     return status;
   }
-  std::error_code error;
-  if (!fs::is_directory(fs::path(path_) / "db", error) ||
-      !fs::exists(fs::path(path_) / "db" / "CURRENT", error) ||
-      !fs::is_directory(fs::path(path_) / "journal", error)) {
+  if (!env_->FileExists(path_ + "/db/CURRENT") || !env_->FileExists(path_ + "/journal")) {
     return Status::NotFound("no ringdb database at " + path_ +
                             " (no journal/ and db/ with RocksDB's CURRENT inside)");
   }
   Options stored;
   // Absent on a database never opened by this version; a damaged file only loses the floor.
-  ReadOptionsFile(path_, &stored, &record_bytes_max_floor_).PermitUnchecked();
+  ReadOptionsFile(path_, &stored, &record_bytes_max_floor_, env_).PermitUnchecked();
   journal_options_ = JournalOptionsFor(options_, record_bytes_max_floor_);
   journal_options_.env = env_;
   journal_options_.logger = logger_;

@@ -120,7 +120,8 @@ struct Options {
   // file): the ring, limits, journal and checkpoint fields. The others (logger, env,
   // rocksdb_options, create_if_missing, error_if_exists) keep their values. NotFound when the
   // file is missing; InvalidArgument naming a malformed value. Like RocksDB's
-  // LoadLatestOptions: options loaded this way reopen the database as it was last opened.
+  // LoadLatestOptions: options loaded this way reopen the database as it was last opened. Reads
+  // through options->env.
   static Status LoadFrom(const std::string& path, Options* options);
 };
 

@@ -53,6 +53,19 @@ TEST_F(OptionsFileFaultTest, ReadsWhatWasWrittenThroughTheEnv) {
   EXPECT_TRUE(ReadOptionsFile("/elsewhere", &missing, nullptr, &env_).IsNotFound());
 }
 
+// Options::LoadFrom reads through the Env its options name: the file exists only in this Env's
+// memory, so the POSIX file system would find nothing.
+TEST_F(OptionsFileFaultTest, LoadFromReadsThroughTheOptionsEnv) {
+  Options loaded;
+  loaded.env = &env_;
+  loaded.ring_slot_count = 2;
+  ASSERT_TRUE(Options::LoadFrom(kDb, &loaded).ok());
+  EXPECT_EQ(loaded.ring_slot_count, 1024u);
+  EXPECT_EQ(loaded.env, &env_) << "the Env is not a stored option";
+  Options posix;
+  EXPECT_TRUE(Options::LoadFrom(kDb, &posix).IsNotFound());
+}
+
 TEST_F(OptionsFileFaultTest, AFailedWriteOrSyncKeepsTheOldVersionAndSaysSo) {
   for (const bool fail_sync : {false, true}) {
     SCOPED_TRACE(fail_sync ? "failed sync" : "failed write");
