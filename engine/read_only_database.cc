@@ -210,7 +210,11 @@ Status ReadOnlyDatabaseImpl::OpenAll() {
   if (Status status = backup::CheckNotIncomplete(env_, path_); !status.ok()) {
     return status;
   }
-  if (!env_->FileExists(path_ + "/db/CURRENT") || !env_->FileExists(path_ + "/journal")) {
+  // The journal lives in the Env, RocksDB's files in RocksDB's file system.
+  const bool has_rocksdb = RocksDbFileSystemOf(options_.rocksdb_options.get())
+                               ->FileExists(path_ + "/db/CURRENT", rocksdb::IOOptions(), nullptr)
+                               .ok();
+  if (!has_rocksdb || !env_->FileExists(path_ + "/journal")) {
     return Status::NotFound("no ringdb database at " + path_ +
                             " (no journal/ and db/ with RocksDB's CURRENT inside)");
   }

@@ -1,4 +1,5 @@
-// Goal: a power cut at any step of Engine::Backup leaves a directory that is either no database at
+// Goal: a power cut at any step of Engine::Backup, or of ReadOnlyDatabase::Backup beside the live
+// engine, leaves a directory that is either no database at
 // all, one every open refuses as an unfinished backup, or the whole backup; never a database that
 // opens with part of the data. Method: the journal on the fault-injecting Env and RocksDB on
 // PowerLossFileSystem, both losing their power at the same instant. Each case writes acknowledged
@@ -15,6 +16,7 @@
 #include <rocksdb/options.h>
 
 #include "engine/backup_files.h"
+#include "ringdb/read_only_database.h"
 #include "test_util/engine_fixture.h"
 #include "test_util/fault_injection_env.h"
 #include "test_util/power_cut_env.h"
@@ -99,8 +101,12 @@ struct Sweep {
   bool completed = false;  // A cut past the backup's last step: it finished.
 };
 
+enum class Layer { kJournal, kRocksDb };
+enum class Taker { kEngine, kReadOnlyView };
+
 // Writes, backs up with the power cut at `step` of one layer, loses power, restarts, judges.
-void RunCase(bool cut_in_rocksdb, uint64_t step, Mode mode, Sweep* sweep) {
+void RunCase(Layer layer, Taker taker, uint64_t step, Mode mode, Sweep* sweep) {
+  const bool cut_in_rocksdb = layer == Layer::kRocksDb;
   TempDir dir;
   FaultInjectionEnv disk;
   const std::string source = dir.path() + "/source";
@@ -114,13 +120,22 @@ void RunCase(bool cut_in_rocksdb, uint64_t step, Mode mode, Sweep* sweep) {
     for (int index = 0; index < kTransactions; ++index) {
       ASSERT_TRUE(engine->Put(Key(index), "value " + std::to_string(index)).ok());
     }
+    std::unique_ptr<ReadOnlyDatabase> view;
+    if (taker == Taker::kReadOnlyView) {
+      const Status opened = ReadOnlyDatabase::Open(boot.OptionsFor(), source, &view);
+      ASSERT_TRUE(opened.ok()) << opened.ToString();
+    }
     if (cut_in_rocksdb) {
       boot.fs()->CutPowerAt(step);
     } else {
       boot.env()->Arm(step + 1);
     }
-    backed_up = engine->Backup(backup);
+    backed_up = view != nullptr ? view->Backup(backup) : engine->Backup(backup);
     cut = boot.env()->cut() || boot.fs()->power_cut();
+    if (view != nullptr) {
+      view->Close().PermitUnchecked();
+      view.reset();
+    }
     // A finished backup loses the power right after; a cut one at the cut (both layers).
     disk.CutPower();
     boot.fs()->CutPower();
@@ -153,14 +168,15 @@ void RunCase(bool cut_in_rocksdb, uint64_t step, Mode mode, Sweep* sweep) {
   EXPECT_EQ(Judge(&restarted, source), Outcome::kWhole);
 }
 
-void RunSweep(bool cut_in_rocksdb) {
+void RunSweep(Layer layer, Taker taker) {
   Sweep sweep;
   for (uint64_t step = 0; !sweep.completed && step < kStepsMax; ++step) {
     const Mode mode = kModes[step % 3];
-    SCOPED_TRACE(std::string(cut_in_rocksdb ? "RocksDB's" : "the journal's") +
+    SCOPED_TRACE(std::string(taker == Taker::kEngine ? "Engine::Backup, " : "the view's Backup, ") +
+                 (layer == Layer::kRocksDb ? "RocksDB's" : "the journal's") +
                  " file layer cut at step " + std::to_string(step) + ", crash mode " +
                  std::to_string(static_cast<int>(mode)));
-    RunCase(cut_in_rocksdb, step, mode, &sweep);
+    RunCase(layer, taker, step, mode, &sweep);
     if (::testing::Test::HasFailure()) {
       return;
     }
@@ -173,11 +189,21 @@ void RunSweep(bool cut_in_rocksdb) {
 }
 
 TEST(BackupPowerLossTest, ACutInTheJournalsFileLayerLeavesNothingARefusalOrTheWholeBackup) {
-  RunSweep(/*cut_in_rocksdb=*/false);
+  RunSweep(Layer::kJournal, Taker::kEngine);
 }
 
 TEST(BackupPowerLossTest, ACutInRocksDbsFileLayerLeavesNothingARefusalOrTheWholeBackup) {
-  RunSweep(/*cut_in_rocksdb=*/true);
+  RunSweep(Layer::kRocksDb, Taker::kEngine);
+}
+
+// The read-only view writes its backup's RocksDB itself (a fresh database holding the view's
+// state) rather than through a checkpoint: a different sequence of files and renames to cut.
+TEST(BackupPowerLossTest, AReadOnlyViewsBackupCutInTheJournalsFileLayerIsNothingRefusedOrWhole) {
+  RunSweep(Layer::kJournal, Taker::kReadOnlyView);
+}
+
+TEST(BackupPowerLossTest, AReadOnlyViewsBackupCutInRocksDbsFileLayerIsNothingRefusedOrWhole) {
+  RunSweep(Layer::kRocksDb, Taker::kReadOnlyView);
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ std::string Parent(const std::string& path) {
   return slash == std::string::npos ? std::string(".") : normalized.substr(0, slash);
 }
 
+// path with its leading directory `from` replaced by `to`; path itself when it is not in `from`.
+std::string Reprefixed(const std::string& path, const std::string& from, const std::string& to) {
+  if (path == from) {
+    return to;
+  }
+  if (path.size() > from.size() && path.starts_with(from) && path[from.size()] == '/') {
+    return to + path.substr(from.size());
+  }
+  return path;
+}
+
 bool Exists(const std::string& path) {
   std::error_code error;
   return std::filesystem::exists(path, error);
@@ -64,6 +75,11 @@ struct PowerLossFileSystem::State {
     std::string path;    // Created, renamed to, or deleted.
     std::string source;  // kRename: the old name.
     std::string kept;    // kDelete, kRename: a link to the file removed or replaced ("" if none).
+    bool directory = false;  // kRename: a directory was renamed, with everything in it.
+  };
+  struct DirectoryRename {
+    std::string from;
+    std::string to;
   };
 
   explicit State(std::string side) : side_dir(std::move(side)) {}
@@ -129,6 +145,35 @@ struct PowerLossFileSystem::State {
     std::filesystem::remove(kept, ignored);
   }
 
+  // A directory moved from `from` to `to`: the bookkeeping of everything under it moves too, so
+  // that its files' durable sizes and its pending entries follow it (a fsync of the directory
+  // under its new name makes them durable; a power loss truncates them where they now are).
+  void DirectoryRenamed(const std::string& from, const std::string& to) {
+    std::map<std::string, std::shared_ptr<File>> moved;
+    for (auto& [path, file] : files) {
+      moved[Reprefixed(path, from, to)] = std::move(file);
+    }
+    files = std::move(moved);
+    for (Change& change : changes) {
+      MoveChange(&change, from, to);
+    }
+    directory_renames.push_back({from, to});
+  }
+
+  static void MoveChange(Change* change, const std::string& from, const std::string& to) {
+    change->dir = Reprefixed(change->dir, from, to);
+    change->path = Reprefixed(change->path, from, to);
+    change->source = Reprefixed(change->source, from, to);
+  }
+
+  // What a directory opened as `path`, when directory_renames held `since` entries, is called now.
+  std::string CurrentName(std::string path, size_t since) const {
+    for (size_t index = since; index < directory_renames.size(); ++index) {
+      path = Reprefixed(path, directory_renames[index].from, directory_renames[index].to);
+    }
+    return path;
+  }
+
   // A fsync of dir made every change in it durable.
   void DirectorySynced(const std::string& dir) {
     ++counters.dir_syncs;
@@ -153,6 +198,7 @@ struct PowerLossFileSystem::State {
   uint64_t side_count = 0;
   std::map<std::string, std::shared_ptr<File>> files;  // By current path.
   std::vector<Change> changes;                         // Oldest first.
+  std::vector<DirectoryRename> directory_renames;      // Oldest first.
   Counters counters;
 };
 
@@ -261,9 +307,13 @@ class PowerLossWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
 class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
  public:
+  // Called under the state's mutex.
   PowerLossDirectory(std::unique_ptr<rocksdb::FSDirectory> target, std::shared_ptr<State> state,
                      std::string path)
-      : FSDirectoryWrapper(std::move(target)), state_(std::move(state)), path_(std::move(path)) {}
+      : FSDirectoryWrapper(std::move(target)),
+        state_(std::move(state)),
+        path_(std::move(path)),
+        renames_seen_(state_->directory_renames.size()) {}
 
   IOStatus Fsync(const IOOptions& options, IODebugContext* debug) override {
     std::lock_guard<std::mutex> lock(state_->mutex);
@@ -272,7 +322,7 @@ class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
     }
     IOStatus status = FSDirectoryWrapper::Fsync(options, debug);
     if (status.ok()) {
-      state_->DirectorySynced(path_);
+      state_->DirectorySynced(state_->CurrentName(path_, renames_seen_));
     }
     return status;
   }
@@ -284,7 +334,7 @@ class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
     }
     IOStatus status = FSDirectoryWrapper::FsyncWithDirOptions(options, debug, dir_options);
     if (status.ok()) {
-      state_->DirectorySynced(path_);
+      state_->DirectorySynced(state_->CurrentName(path_, renames_seen_));
     }
     return status;
   }
@@ -292,6 +342,7 @@ class PowerLossDirectory final : public rocksdb::FSDirectoryWrapper {
  private:
   std::shared_ptr<State> state_;
   std::string path_;
+  size_t renames_seen_;  // The handle follows the directory through later renames.
 };
 
 // Truncates path to size when it is longer.
@@ -398,6 +449,12 @@ std::string PowerLossFileSystem::SimulatePowerLoss(Mode mode, uint64_t seed) {
         if (!change->kept.empty()) {
           RenameOrDie(change->kept, change->path);
         }
+        if (change->directory) {
+          // The older changes were made under the directory's old name: undo them there.
+          for (auto older = std::next(change); older != state_->changes.rend(); ++older) {
+            State::MoveChange(&*older, change->path, change->source);
+          }
+        }
         report += " unrenamed " + change->path + ";";
         break;
       case State::Change::Kind::kDelete:
@@ -501,6 +558,7 @@ IOStatus PowerLossFileSystem::NewRandomRWFile(const std::string& path, const Fil
 IOStatus PowerLossFileSystem::NewDirectory(const std::string& path, const IOOptions& options,
                                            std::unique_ptr<rocksdb::FSDirectory>* result,
                                            IODebugContext* debug) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
   std::unique_ptr<rocksdb::FSDirectory> directory;
   IOStatus status = target()->NewDirectory(path, options, &directory, debug);
   if (status.ok()) {
@@ -538,19 +596,25 @@ IOStatus PowerLossFileSystem::RenameFile(const std::string& source, const std::s
   if (!Exists(source)) {
     return target()->RenameFile(source, target_path, options, debug);  // The target's error.
   }
-  const std::string kept = state_->Keep(Normalized(target_path));
+  std::error_code error;
+  const bool directory = std::filesystem::is_directory(source, error);
+  // A directory renamed over another is not modelled (RocksDB renames a checkpoint's directory
+  // to a name that does not exist yet).
+  const std::string kept = directory ? "" : state_->Keep(Normalized(target_path));
   IOStatus status = target()->RenameFile(source, target_path, options, debug);
   if (!status.ok()) {
     state_->Forget(kept);
     return status;
   }
-  if (auto found = state_->files.find(Normalized(source)); found != state_->files.end()) {
+  if (directory) {
+    state_->DirectoryRenamed(Normalized(source), Normalized(target_path));
+  } else if (auto found = state_->files.find(Normalized(source)); found != state_->files.end()) {
     state_->files[Normalized(target_path)] = found->second;
     state_->files.erase(found);
   }
   // Made durable by a fsync of the target's directory (ringdb's RocksDB renames within one).
   state_->changes.push_back({State::Change::Kind::kRename, Parent(target_path),
-                             Normalized(target_path), Normalized(source), kept});
+                             Normalized(target_path), Normalized(source), kept, directory});
   return status;
 }
 

@@ -25,6 +25,9 @@
 //     bookkeeping intact, so that the bytes and directory changes the dead process left unsynced
 //     stay unsynced (the page cache kept them, no sync wrote them) and a later SimulatePowerLoss
 //     still drops them. Any number of process crashes may come before a power loss.
+// A renamed directory takes its files' bookkeeping and its pending entries with it (a directory
+// handle opened before the rename syncs it under its new name); undoing the rename brings them
+// back under the old name.
 // Deleted and replaced files are kept as hard links in a side directory until a directory fsync
 // makes their removal durable, so that a lost deletion or rename can be undone.
 //
