@@ -26,7 +26,8 @@ int main() {
 
   // 2. A consumer on its own thread: it gets every published slot, with transaction boundaries,
   //    and can fail a transaction (its token then reports the failure).
-  auto printer = ringdb::BatchProcessor::Start(
+  std::unique_ptr<ringdb::BatchProcessor> printer;
+  ringdb::Status started = ringdb::BatchProcessor::Start(
       *ring, "printer",
       [](uint64_t sequence, std::span<const std::byte> data, const ringdb::SlotMeta& meta,
          bool /*end_of_batch*/) -> ringdb::Status {
@@ -38,9 +39,10 @@ int main() {
           return ringdb::Status::Conflict("the printer refuses this transaction");
         }
         return ringdb::Status::OK();
-      });
-  if (!printer.ok()) {
-    std::fprintf(stderr, "consumer: %s\n", printer.status().ToString().c_str());
+      },
+      &printer);
+  if (!started.ok()) {
+    std::fprintf(stderr, "consumer: %s\n", started.ToString().c_str());
     return 1;
   }
 
@@ -76,6 +78,6 @@ int main() {
               static_cast<unsigned long long>(info.cursor),
               static_cast<unsigned long long>(info.free_slot_count));
   ring->Close();
-  (*printer)->Join();
+  printer->Join();
   return outcome.ok() && refusal.IsConflict() ? 0 : 1;
 }

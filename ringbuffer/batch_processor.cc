@@ -11,10 +11,12 @@
 
 namespace ringdb {
 
-Result<std::unique_ptr<BatchProcessor>> BatchProcessor::Start(RingBuffer& ring,
-                                                              std::string_view name,
-                                                              Handler handler,
-                                                              std::span<Consumer* const> after) {
+Status BatchProcessor::Start(RingBuffer& ring, std::string_view name, Handler handler,
+                             std::span<Consumer* const> after,
+                             std::unique_ptr<BatchProcessor>* processor) {
+  if (processor == nullptr) {
+    return Status::InvalidArgument("BatchProcessor::Start: processor out-parameter is null");
+  }
   if (!handler) {
     return Status::InvalidArgument("BatchProcessor handler must not be empty");
   }
@@ -22,10 +24,11 @@ Result<std::unique_ptr<BatchProcessor>> BatchProcessor::Start(RingBuffer& ring,
   if (!consumer.ok()) {
     return consumer.status();
   }
-  std::unique_ptr<BatchProcessor> processor(new BatchProcessor(*consumer, std::move(handler)));
-  processor->thread_ = std::thread([raw = processor.get()] { raw->Run(); });
-  internal::NameThread(processor->thread_, "ringdb:consumer");
-  return processor;
+  std::unique_ptr<BatchProcessor> started(new BatchProcessor(*consumer, std::move(handler)));
+  started->thread_ = std::thread([raw = started.get()] { raw->Run(); });
+  internal::NameThread(started->thread_, "ringdb:consumer");
+  *processor = std::move(started);
+  return Status::OK();
 }
 
 BatchProcessor::BatchProcessor(Consumer* consumer, Handler handler)

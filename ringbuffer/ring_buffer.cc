@@ -2,12 +2,13 @@
 #include "ringdb/ring_buffer.h"
 
 #include "ringbuffer/ring_core.h"
-#include "util/assert.h"
 
 namespace ringdb {
 
 Status RingBuffer::Create(const RingOptions& options, std::unique_ptr<RingBuffer>* ring) {
-  RINGDB_ASSERT(ring != nullptr);
+  if (ring == nullptr) {
+    return Status::InvalidArgument("RingBuffer::Create: ring out-parameter is null");
+  }
   Status valid = options.Validate();
   if (!valid.ok()) {
     return valid;

@@ -11,14 +11,15 @@
 // Thread safety: Halt and Join from any one thread; the handler runs on the processor's thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <thread>
+#include <utility>
 
-#include "ringdb/result.h"
 #include "ringdb/ring_buffer.h"
 #include "ringdb/status.h"
 
@@ -31,10 +32,16 @@ class BatchProcessor {
   using Handler = std::function<Status(uint64_t sequence, std::span<const std::byte> data,
                                        const SlotMeta& meta, bool end_of_batch)>;
 
-  // Adds a consumer `name` that runs after `after` and starts its thread. Fails as AddConsumer.
-  static Result<std::unique_ptr<BatchProcessor>> Start(RingBuffer& ring, std::string_view name,
-                                                       Handler handler,
-                                                       std::span<Consumer* const> after = {});
+  // Adds a consumer `name` that runs after `after` and starts its thread. Fails as AddConsumer,
+  // or InvalidArgument for an empty handler or a null `processor`; on failure *processor is
+  // untouched.
+  static Status Start(RingBuffer& ring, std::string_view name, Handler handler,
+                      std::span<Consumer* const> after, std::unique_ptr<BatchProcessor>* processor);
+  // As above, for a consumer that runs after no other.
+  static Status Start(RingBuffer& ring, std::string_view name, Handler handler,
+                      std::unique_ptr<BatchProcessor>* processor) {
+    return Start(ring, name, std::move(handler), {}, processor);
+  }
   BatchProcessor(const BatchProcessor&) = delete;
   BatchProcessor& operator=(const BatchProcessor&) = delete;
   ~BatchProcessor();

@@ -163,7 +163,8 @@ struct RingInfo {
 
 class RingBuffer {
  public:
-  // Validates the options and allocates every slot. On failure *ring is untouched.
+  // Validates the options and allocates every slot. InvalidArgument for a bad option or a null
+  // `ring`; on failure *ring is untouched.
   static Status Create(const RingOptions& options, std::unique_ptr<RingBuffer>* ring);
   RingBuffer(const RingBuffer&) = delete;
   RingBuffer& operator=(const RingBuffer&) = delete;

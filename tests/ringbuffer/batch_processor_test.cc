@@ -19,16 +19,19 @@ TEST(BatchProcessorTest, PipelineDeliversFailsAndDrains) {
   std::vector<uint64_t> journaled;
   std::vector<uint64_t> applied;
   uint64_t end_of_batch_count = 0;
-  auto journal = BatchProcessor::Start(
+  std::unique_ptr<BatchProcessor> journal;
+  Status started = BatchProcessor::Start(
       *ring, "journal",
       [&](uint64_t, std::span<const std::byte> data, const SlotMeta&, bool end_of_batch) {
         journaled.push_back(test::ReadU64(data));
         end_of_batch_count += end_of_batch ? 1 : 0;
         return Status::OK();
-      });
-  ASSERT_TRUE(journal.ok());
-  Consumer* after_journal[] = {(*journal)->consumer()};
-  auto applier = BatchProcessor::Start(
+      },
+      &journal);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  Consumer* after_journal[] = {journal->consumer()};
+  std::unique_ptr<BatchProcessor> applier;
+  started = BatchProcessor::Start(
       *ring, "applier",
       [&](uint64_t, std::span<const std::byte> data, const SlotMeta&, bool) -> Status {
         const uint64_t value = test::ReadU64(data);
@@ -41,8 +44,8 @@ TEST(BatchProcessorTest, PipelineDeliversFailsAndDrains) {
         applied.push_back(value);
         return Status::OK();
       },
-      after_journal);
-  ASSERT_TRUE(applier.ok());
+      after_journal, &applier);
+  ASSERT_TRUE(started.ok()) << started.ToString();
 
   std::vector<Token> tokens;
   for (uint64_t batch_index = 0; batch_index < 10; ++batch_index) {
@@ -72,8 +75,8 @@ TEST(BatchProcessorTest, PipelineDeliversFailsAndDrains) {
     }
   }
   ring->Close();
-  (*journal)->Join();
-  (*applier)->Join();
+  journal->Join();
+  applier->Join();
   EXPECT_EQ(journaled.size(), 27u);
   EXPECT_GE(end_of_batch_count, 1u);
   std::vector<uint64_t> expected;
@@ -87,19 +90,38 @@ TEST(BatchProcessorTest, PipelineDeliversFailsAndDrains) {
     expected.push_back(value);
   }
   EXPECT_EQ(applied, expected);
-  EXPECT_EQ((*applier)->failed_batch_count(), 2u);
+  EXPECT_EQ(applier->failed_batch_count(), 2u);
 }
 
 TEST(BatchProcessorTest, EmptyHandlerIsRejectedAndHaltStops) {
   auto ring = test::MakeRing(test::SmallOptions(8));
-  EXPECT_TRUE(BatchProcessor::Start(*ring, "none", nullptr).status().IsInvalidArgument());
-  auto idle = BatchProcessor::Start(
+  std::unique_ptr<BatchProcessor> none;
+  EXPECT_TRUE(BatchProcessor::Start(*ring, "none", nullptr, &none).IsInvalidArgument());
+  EXPECT_EQ(none, nullptr);
+  std::unique_ptr<BatchProcessor> idle;
+  Status started = BatchProcessor::Start(
       *ring, "idle",
-      [](uint64_t, std::span<const std::byte>, const SlotMeta&, bool) { return Status::OK(); });
-  ASSERT_TRUE(idle.ok());
-  (*idle)->Halt();
-  (*idle)->Join();
+      [](uint64_t, std::span<const std::byte>, const SlotMeta&, bool) { return Status::OK(); },
+      &idle);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  idle->Halt();
+  idle->Join();
   EXPECT_FALSE(ring->closed());
+}
+
+// Factories hand their object through an out-parameter; a null one is a caller's mistake that
+// must come back as InvalidArgument naming the parameter, not a crash, and must create nothing
+// (the consumer a processor would add is not added).
+TEST(BatchProcessorTest, NullOutParameterIsInvalidArgument) {
+  auto ring = test::MakeRing(test::SmallOptions(8));
+  Status started = BatchProcessor::Start(
+      *ring, "orphan",
+      [](uint64_t, std::span<const std::byte>, const SlotMeta&, bool) { return Status::OK(); },
+      nullptr);
+  EXPECT_TRUE(started.IsInvalidArgument()) << started.ToString();
+  EXPECT_NE(started.ToString().find("processor out-parameter is null"), std::string::npos)
+      << started.ToString();
+  EXPECT_TRUE(ring->Info().consumers.empty());
 }
 
 }  // namespace

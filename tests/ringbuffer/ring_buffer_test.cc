@@ -4,6 +4,7 @@
 #include "ringdb/ring_buffer.h"
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -205,6 +206,14 @@ TEST_P(RingBufferTest, InfoDescribesThePartitioning) {
   info = ring_->Info();
   EXPECT_EQ(info.consumers[0].sequence, 3u);
   EXPECT_EQ(info.free_slot_count, 6u);
+}
+
+// As Engine::Open: a null out-parameter is InvalidArgument naming it, never a crash.
+TEST(RingBufferCreateTest, NullOutParameterIsInvalidArgument) {
+  Status created = RingBuffer::Create(test::SmallOptions(8), nullptr);
+  EXPECT_TRUE(created.IsInvalidArgument()) << created.ToString();
+  EXPECT_NE(created.ToString().find("ring out-parameter is null"), std::string::npos)
+      << created.ToString();
 }
 
 TEST(RingBufferNoConsumerTest, ClaimWithoutConsumersIsInvalidArgument) {
