@@ -7,6 +7,12 @@ function(ringdb_warnings target)
   if(RINGDB_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # Clang checks the locking annotations (util/thread_annotations.h) as it compiles; a broken one
+  # fails the build even without RINGDB_WERROR, since it means a member read or written without
+  # the mutex that guards it. GCC ignores the annotations.
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -Wthread-safety -Werror=thread-safety)
+  endif()
 endfunction()
 
 # An internal object library that becomes part of ringdb::ringdb.

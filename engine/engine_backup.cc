@@ -11,8 +11,6 @@
 // backup created in its parent, and the directory counts as a database only once all of that is
 // durable (backup_files.h).
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -31,7 +29,7 @@ Status EngineImpl::CopyJournal(Env* env, const std::string& dir) {
   // commit wrote); the pool of pre-written files is not part of the journal and is skipped.
   std::vector<journal::SegmentDescription> segments;
   {
-    std::shared_lock<std::shared_mutex> db_lock(db_mutex_);
+    ReaderMutexLock db_lock(&db_mutex_);
     if (journal_ == nullptr) {
       return Status::Aborted("backup: the engine is closed");
     }
@@ -55,7 +53,7 @@ Status EngineImpl::CopyJournal(Env* env, const std::string& dir) {
 }
 
 Status EngineImpl::CheckpointRocksDb(const std::string& dir) {
-  std::shared_lock<std::shared_mutex> db_lock(db_mutex_);
+  ReaderMutexLock db_lock(&db_mutex_);
   if (db_ == nullptr) {
     return Status::Aborted("backup: the engine is closed");
   }
@@ -85,7 +83,7 @@ Status EngineImpl::Backup(const std::string& dir) {
   if (Status status = backup::Begin(env, dir, &lock); !status.ok()) {
     return status;
   }
-  std::lock_guard<std::mutex> no_retire(retire_mutex_);
+  MutexLock no_retire(journaler_->retire_mutex());
   Status status = CheckpointRocksDb(dir);
   if (status.ok()) {
     status = CopyJournal(env, dir);
@@ -95,7 +93,7 @@ Status EngineImpl::Backup(const std::string& dir) {
   }
   if (!status.ok()) {
     backup::Abandon(env, dir);
-    std::shared_lock<std::shared_mutex> db_lock(db_mutex_);
+    ReaderMutexLock db_lock(&db_mutex_);
     if (db_ != nullptr) {
       backup::AbandonRocksDb(db_->GetFileSystem(), dir + "/db");
     }

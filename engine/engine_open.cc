@@ -64,7 +64,9 @@ Status Engine::Open(const Options& options, const std::string& path,
 EngineImpl::EngineImpl(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
-      logger_(options.logger ? options.logger : DefaultLogger()) {}
+      logger_(options.logger ? options.logger : DefaultLogger()),
+      pipeline_(options.ring_slot_count, logger_),
+      apply_scratch_(options.transaction_bytes_max) {}
 
 EngineImpl::~EngineImpl() { Close().PermitUnchecked(); }
 
@@ -79,17 +81,20 @@ Status EngineImpl::OpenAll() {
       status = lock.status();
     }
   }
-  if (status.ok()) {
-    status = OpenRocksDb();
-  }
-  if (status.ok()) {
-    status = OpenJournal();
-  }
-  if (status.ok()) {
-    status = Replay();
-  }
-  if (status.ok()) {
-    status = StartRing();
+  {
+    WriterMutexLock db_lock(&db_mutex_);
+    if (status.ok()) {
+      status = OpenRocksDb();
+    }
+    if (status.ok()) {
+      status = OpenJournal();
+    }
+    if (status.ok()) {
+      status = Replay();
+    }
+    if (status.ok()) {
+      status = StartRing();
+    }
   }
   // Only once the engine is up: a later Open, and the `ringdb` command, reuse what it records.
   if (status.ok()) {
@@ -98,6 +103,7 @@ Status EngineImpl::OpenAll() {
   if (!status.ok()) {
     closed_.store(true, std::memory_order_release);
     StopThreads();
+    MutexLock close_lock(&close_mutex_);
     CloseStorage().PermitUnchecked();  // The open's own failure is what the caller needs.
     return status;
   }
@@ -248,16 +254,14 @@ Status EngineImpl::StartRing() {
     return apply_consumer.status();
   }
   apply_consumer_ = *apply_consumer;
-  journal_sequence_by_slot_.assign(options_.ring_slot_count, 0);
-  outcome_by_slot_.assign(options_.ring_slot_count, nullptr);
-  apply_scratch_.resize(options_.transaction_bytes_max);
-  gatherer_ = std::make_unique<GroupGatherer>(journal_consumer_);
-  journaler_ = std::thread([this] { JournalerLoop(); });
+  checkpointer_ = std::make_unique<Checkpointer>(db_, data_, meta_, &committed_sequence_,
+                                                 options_.checkpoint_journal_bytes, logger_);
+  journaler_ = std::make_unique<Journaler>(journal_.get(), journal_consumer_, apply_consumer_,
+                                           &pipeline_, checkpointer_.get(), &apply_stage_, logger_);
+  journaler_->Start([this](uint64_t next) { return ApplyPass(next); });
   applier_thread_ = std::thread([this] { ApplierLoop(); });
-  checkpointer_ = std::thread([this] { CheckpointerLoop(); });
-  internal::NameThread(journaler_, "ringdb:journal");
   internal::NameThread(applier_thread_, "ringdb:apply");
-  internal::NameThread(checkpointer_, "ringdb:checkpt");
+  checkpointer_->Start();
   return Status::OK();
 }
 
@@ -276,29 +280,68 @@ Status EngineImpl::WaitForReaders(std::optional<std::chrono::steady_clock::time_
   // Long enough that readers finishing their work are not reported, short enough that a Close
   // held by a forgotten iterator says so while someone is still looking.
   constexpr std::chrono::seconds kReportAfter{1};
-  std::unique_lock<std::mutex> lock(readers_mutex_);
+  MutexLock lock(&readers_mutex_);
   readers_closed_ = true;  // No new readers from now on, so that a stream of them cannot starve us.
-  const auto none_open = [this] { return live_iterators_ == 0 && live_snapshots_ == 0; };
   const auto report_at = std::chrono::steady_clock::now() + kReportAfter;
-  if (!readers_cv_.wait_until(lock, deadline ? std::min(*deadline, report_at) : report_at,
-                              none_open)) {
+  const auto first_wait_end = deadline ? std::min(*deadline, report_at) : report_at;
+  while (!NoReaders() && readers_cv_.WaitUntil(&readers_mutex_, first_wait_end)) {
+  }
+  if (!NoReaders()) {
     if (!deadline || *deadline > report_at) {
       logger_->warn("ringdb: Close of {} waits for {} to be destroyed or released", path_,
                     OpenReaders());
     }
     if (!deadline) {
-      readers_cv_.wait(lock, none_open);
-    } else if (!readers_cv_.wait_until(lock, *deadline, none_open)) {
-      return Status::TimedOut("Close of " + path_ + " timed out waiting for " + OpenReaders() +
-                              "; destroy the iterators, release the snapshots "
-                              "(ReleaseSnapshot), then Close again");
+      while (!NoReaders()) {
+        readers_cv_.Wait(&readers_mutex_);
+      }
+    } else {
+      while (!NoReaders() && readers_cv_.WaitUntil(&readers_mutex_, *deadline)) {
+      }
+      if (!NoReaders()) {
+        return Status::TimedOut("Close of " + path_ + " timed out waiting for " + OpenReaders() +
+                                "; destroy the iterators, release the snapshots "
+                                "(ReleaseSnapshot), then Close again");
+      }
     }
   }
   return Status::OK();
 }
 
+// Close's last work on an engine that did not fail: RocksDB's memtables into its files, the
+// journal below them retired, the journal marked closed cleanly.
+Status EngineImpl::FlushAndRetire() {
+  if (db_ == nullptr) {
+    return Status::OK();
+  }
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  const rocksdb::Status flushed = db_->Flush(flush, {data_, meta_});
+  if (!flushed.ok()) {
+    return Status::IOError("flushing RocksDB at close: " + flushed.ToString());
+  }
+  if (journal_ == nullptr) {
+    return Status::OK();
+  }
+  // Everything applied is now in RocksDB's files: the journal below it is not needed to reopen.
+  // The journal stage has stopped, so this thread may use the journal.
+  const uint64_t committed = committed_sequence_.load(std::memory_order_acquire);
+  RINGDB_ASSERT(committed <= journal_->durable_sequence());
+  const Status retired = journal_->Retire(committed);
+  if (!retired.ok()) {
+    logger_->warn("ringdb: retiring the journal through {} at close: {}", committed,
+                  retired.ToString());
+  }
+  // The mark of a clean close: damage before this end is corruption at the next open.
+  const Status closed = journal_->Close();
+  if (!closed.ok()) {
+    logger_->warn("ringdb: marking the journal closed cleanly: {}", closed.ToString());
+  }
+  return Status::OK();
+}
+
 Status EngineImpl::CloseUntil(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::lock_guard<std::mutex> close_lock(close_mutex_);
+  MutexLock close_lock(&close_mutex_);
   if (storage_closed_) {
     return Status::OK();
   }
@@ -307,29 +350,13 @@ Status EngineImpl::CloseUntil(std::optional<std::chrono::steady_clock::time_poin
   if (Status readers = WaitForReaders(deadline); !readers.ok()) {
     return readers;
   }
-  Status status = FaultStatus();
-  if (db_ != nullptr && status.ok()) {
-    rocksdb::FlushOptions flush;
-    flush.wait = true;
-    const rocksdb::Status flushed = db_->Flush(flush, {data_, meta_});
-    if (!flushed.ok()) {
-      status = Status::IOError("flushing RocksDB at close: " + flushed.ToString());
-    } else if (journal_ != nullptr) {
-      // Everything applied is now in RocksDB's files: the journal below it is not needed to
-      // reopen. The journaler has stopped, so this thread may use the journal.
-      const uint64_t committed = committed_sequence_.load(std::memory_order_acquire);
-      std::lock_guard<std::mutex> no_backup(retire_mutex_);  // A backup may still be copying.
-      const Status retired = journal_->Retire(committed);
-      if (!retired.ok()) {
-        logger_->warn("ringdb: retiring the journal through {} at close: {}", committed,
-                      retired.ToString());
-      }
-      // The mark of a clean close: damage before this end is corruption at the next open.
-      const Status closed = journal_->Close();
-      if (!closed.ok()) {
-        logger_->warn("ringdb: marking the journal closed cleanly: {}", closed.ToString());
-      }
-    }
+  Status status = pipeline_.FaultStatus();
+  if (status.ok() && journaler_ != nullptr) {
+    // Retirement below waits for a backup still copying the journal; the lock order is the
+    // backup's, retire_mutex() before db_mutex_.
+    MutexLock no_backup(journaler_->retire_mutex());
+    ReaderMutexLock db_lock(&db_mutex_);
+    status = FlushAndRetire();
   }
   // What failed while RocksDB closed (its MANIFEST, say) is reported, not only logged.
   const Status storage = CloseStorage();
@@ -340,28 +367,25 @@ void EngineImpl::StopThreads() {
   if (ring_ != nullptr) {
     ring_->Close();  // Consumers drain what was published, then their waits end.
   }
-  if (journaler_.joinable()) {
-    journaler_.join();
+  if (journaler_ != nullptr) {
+    journaler_->JoinThread();
   }
   if (applier_thread_.joinable()) {
     applier_thread_.join();
   }
   // A writer may still be in a pass it began before the threads ended; none begins after.
-  journal_stage_.Stop();
-  apply_stage_.Stop();
-  {
-    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
-    checkpointer_stop_ = true;
+  if (journaler_ != nullptr) {
+    journaler_->stage().Stop();
   }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) {
-    checkpointer_.join();
+  apply_stage_.Stop();
+  if (checkpointer_ != nullptr) {
+    checkpointer_->Stop();
   }
 }
 
 Status EngineImpl::CloseStorage() {
   Status status = Status::OK();
-  std::unique_lock<std::shared_mutex> db_lock(db_mutex_);
+  WriterMutexLock db_lock(&db_mutex_);
   journal_.reset();
   applier_.reset();
   if (rocksdb_ != nullptr) {

@@ -137,7 +137,7 @@ class ClosedIterator final : public Iterator {
 }  // namespace
 
 bool EngineImpl::AdmitReader(Reader reader) {
-  std::lock_guard<std::mutex> lock(readers_mutex_);
+  MutexLock lock(&readers_mutex_);
   if (readers_closed_) {
     return false;
   }
@@ -146,17 +146,17 @@ bool EngineImpl::AdmitReader(Reader reader) {
 }
 
 void EngineImpl::LeaveReader(Reader reader) {
-  std::lock_guard<std::mutex> lock(readers_mutex_);
+  MutexLock lock(&readers_mutex_);
   uint64_t& count = reader == Reader::kIterator ? live_iterators_ : live_snapshots_;
   RINGDB_ASSERT(count > 0);
   if (--count == 0) {
-    readers_cv_.notify_all();
+    readers_cv_.SignalAll();
   }
 }
 
 Status EngineImpl::Get(std::string_view key, std::string* value, const ReadOptions& options) {
   RINGDB_ASSERT(value != nullptr);
-  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  ReaderMutexLock lock(&db_mutex_);
   if (db_ == nullptr) {
     return Status::Aborted("the engine at " + path_ + " is closed");
   }
@@ -170,7 +170,7 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
                                          const ReadOptions& options) {
   RINGDB_ASSERT(values != nullptr);
   values->assign(keys.size(), std::string());
-  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  ReaderMutexLock lock(&db_mutex_);
   if (db_ == nullptr) {
     return std::vector<Status>(keys.size(), Status::Aborted("the engine is closed"));
   }
@@ -191,7 +191,7 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
 }
 
 std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options) {
-  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  ReaderMutexLock lock(&db_mutex_);
   if (db_ == nullptr || !AdmitReader(Reader::kIterator)) {
     return std::make_unique<ClosedIterator>();
   }
@@ -200,7 +200,7 @@ std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options
 }
 
 const Snapshot* EngineImpl::GetSnapshot() {
-  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  ReaderMutexLock lock(&db_mutex_);
   if (db_ == nullptr || !AdmitReader(Reader::kSnapshot)) {
     return nullptr;
   }
@@ -227,7 +227,7 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   }
   const auto* impl = static_cast<const SnapshotImpl*>(snapshot);
   {
-    std::shared_lock<std::shared_mutex> lock(db_mutex_);
+    ReaderMutexLock lock(&db_mutex_);
     if (db_ != nullptr) {
       db_->ReleaseSnapshot(impl->rocksdb_snapshot());
     }
@@ -236,7 +236,7 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   LeaveReader(Reader::kSnapshot);
 }
 
-// Caller holds db_mutex_. The marker in RocksDB: what any read from now on sees. The applier
+// The marker in RocksDB: what any read from now on sees. The applier
 // publishes committed_sequence_ only after its RocksDB write, and may write a group in several, so
 // the atomic can lag data a reader has already seen.
 uint64_t EngineImpl::CommittedSequenceVisible() const {
@@ -258,7 +258,7 @@ EngineInfo EngineImpl::Info() const {
     info.ring_slots_free = ring.free_slot_count;
     info.ring_cursor = ring.cursor;
   }
-  std::shared_lock<std::shared_mutex> lock(db_mutex_);
+  ReaderMutexLock lock(&db_mutex_);
   if (journal_ != nullptr) {
     info.journal_head_sequence = journal_->last_sequence();
     info.durable_sequence = journal_->durable_sequence();
@@ -268,7 +268,7 @@ EngineInfo EngineImpl::Info() const {
     }
   }
   info.committed_sequence = CommittedSequenceVisible();
-  info.checkpoint_sequence = checkpoint_sequence_.load(std::memory_order_relaxed);
+  info.checkpoint_sequence = checkpointer_ != nullptr ? checkpointer_->checkpoint_sequence() : 0;
   const Status writable = CheckWritable();
   info.writable = writable.ok();
   info.fault = writable.ok() ? std::string() : writable.ToString();
@@ -280,15 +280,19 @@ EngineStats EngineImpl::Stats() const {
   stats.transactions_submitted = submitted_.load(std::memory_order_relaxed);
   stats.transactions_committed = committed_.load(std::memory_order_relaxed);
   stats.transactions_conflicted = conflicted_.load(std::memory_order_relaxed);
-  stats.transactions_failed = failed_.load(std::memory_order_relaxed);
+  stats.transactions_failed = pipeline_.failed();
   stats.transactions_aborted = aborted_.load(std::memory_order_relaxed);
-  stats.journal_groups = journal_groups_.load(std::memory_order_relaxed);
-  stats.journal_bytes_written = journal_bytes_.load(std::memory_order_relaxed);
-  stats.checkpoints = checkpoints_.load(std::memory_order_relaxed);
-  stats.group_transactions = group_transactions_.Snapshot();
-  stats.fsync_latency_us = fsync_latency_us_.Snapshot();
   stats.apply_latency_us = apply_latency_us_.Snapshot();
-  stats.ring_occupancy_slots = ring_occupancy_.Snapshot();
+  if (journaler_ != nullptr) {
+    stats.journal_groups = journaler_->groups();
+    stats.journal_bytes_written = journaler_->bytes();
+    stats.group_transactions = journaler_->group_transactions();
+    stats.fsync_latency_us = journaler_->fsync_latency_us();
+    stats.ring_occupancy_slots = journaler_->ring_occupancy();
+  }
+  if (checkpointer_ != nullptr) {
+    stats.checkpoints = checkpointer_->checkpoints();
+  }
   return stats;
 }
 

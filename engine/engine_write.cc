@@ -64,27 +64,10 @@ Status EngineImpl::CheckWritable() const {
   if (closed_.load(std::memory_order_acquire)) {
     return Status::Aborted("the engine at " + path_ + " is closed");
   }
-  if (faulted_.load(std::memory_order_acquire)) {
-    return FaultStatus();
+  if (pipeline_.faulted()) {
+    return pipeline_.FaultStatus();
   }
   return Status::OK();
-}
-
-void EngineImpl::SetFault(const Status& status) {
-  RINGDB_ASSERT(!status.ok());
-  std::lock_guard<std::mutex> lock(fault_mutex_);
-  if (fault_.ok()) {
-    fault_ =
-        Status::FromCode(status.code(), "the engine refuses writes until it is reopened, after: " +
-                                            std::string(status.message()));
-    faulted_.store(true, std::memory_order_release);
-    logger_->error("ringdb: {}", fault_.ToString());
-  }
-}
-
-Status EngineImpl::FaultStatus() const {
-  std::lock_guard<std::mutex> lock(fault_mutex_);
-  return fault_;
 }
 
 uint32_t EngineImpl::SlotsFor(uint32_t operation_count, uint64_t key_and_value_bytes) const {
@@ -127,7 +110,7 @@ Result<ClaimedBatch> EngineImpl::ClaimFilled(const WriteBatch& batch,
     return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
   ClaimedBatch& claim = *claimed;
-  outcome_by_slot_[claim.last_sequence() & (options_.ring_slot_count - 1)] = nullptr;
+  pipeline_.set_outcome(claim.last_sequence(), nullptr);
   size_t offset = 0;
   for (uint32_t index = 0; offset < bytes.size(); ++index) {
     const std::span<std::byte> slot = claim.slot(index);
@@ -179,13 +162,13 @@ Status EngineImpl::Write(const WriteBatch& batch) {
     return claimed.status();
   }
   Status outcome;
-  outcome_by_slot_[claimed->last_sequence() & (options_.ring_slot_count - 1)] = &outcome;
+  pipeline_.set_outcome(claimed->last_sequence(), &outcome);
   Stage::Hold journal;
-  journal.TryHold(&journal_stage_);
+  journal.TryHold(&journaler_->stage());
   const Token token = claimed->Publish();
   Stage::Hold apply;
   if (journal.held()) {
-    journal.Run([&](uint64_t next) { return JournalPass(next, false /*gather*/, &apply); });
+    journal.Run([&](uint64_t next) { return journaler_->Pass(next, false /*gather*/, &apply); });
     journal.Release();
   }
   if (apply.held()) {
@@ -225,7 +208,7 @@ Result<ClaimedTransaction> EngineImpl::ClaimUntil(uint32_t slot_count,
   if (!claimed.ok()) {
     return ClaimFailure(claimed.status(), slot_count, options_.ring_slot_count);
   }
-  outcome_by_slot_[claimed->last_sequence() & (options_.ring_slot_count - 1)] = nullptr;
+  pipeline_.set_outcome(claimed->last_sequence(), nullptr);
   return ClaimedTransaction(this, std::move(*claimed));
 }
 
