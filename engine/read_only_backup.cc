@@ -154,7 +154,7 @@ Status ReadOnlyDatabaseImpl::Backup(const std::string& dir) {
   if (Status outside = CheckTargetOutside(dir); !outside.ok()) {
     return outside;
   }
-  std::unique_lock<std::shared_mutex> lock(mutex_);
+  WriterMutexLock lock(&mutex_);
   if (Status open = CheckReadable(); !open.ok()) {
     return open;
   }

@@ -25,9 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -228,10 +226,12 @@ Status ReadOnlyDatabaseImpl::OpenAll() {
   journal_options_.recovery_mode = options_.recovery_mode == RecoveryMode::kPointInTime
                                        ? RecoveryMode::kPointInTime
                                        : RecoveryMode::kTolerateTornTail;
+  // Nothing else can see the database yet; held so that the analysis sees its members set under
+  // the mutex that guards them.
+  WriterMutexLock lock(&mutex_);
   if (Status status = OpenSecondary(); !status.ok()) {
     return status;
   }
-  std::unique_lock<std::shared_mutex> lock(mutex_);
   return RefreshLocked();
 }
 
@@ -359,6 +359,7 @@ Status ReadOnlyDatabaseImpl::ReplayJournal(View* view, ReadFailure* failure) {
           "were retired or are missing",
           dir, view->sequence, record.first_sequence, record.segment, record.offset));
     }
+    mutex_.AssertHeld();  // Called back within ReplayJournal, which REQUIRES it.
     Status staged = Stage(view, record.payload, record.first_sequence);
     if (apply::JudgedFailed(staged)) {
       ++view->conflicted;  // Failed live the same way; nothing of it is staged.
@@ -425,11 +426,14 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> bytes,
   }
   rocksdb::PinnableSlice read_value;
   rocksdb::ReadOptions read_options;
+  // The callbacks run within this call, under the caller's lock, which the analysis cannot see.
+  rocksdb::DB* const db = db_;
+  rocksdb::ColumnFamilyHandle* const data = data_;
   status = apply::CheckPreconditions(
       transaction, sequence, [&](std::string_view key, bool* present, std::string_view* value) {
         read_value.Reset();
-        const rocksdb::Status read = view->batch.GetFromBatchAndDB(
-            db_, read_options, data_, apply::ToSlice(key), &read_value);
+        const rocksdb::Status read =
+            view->batch.GetFromBatchAndDB(db, read_options, data, apply::ToSlice(key), &read_value);
         if (!read.ok() && !read.IsNotFound()) {
           return Status::IOError("reading precondition key of transaction " +
                                  std::to_string(sequence) + ": " + read.ToString());
@@ -445,9 +449,9 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> bytes,
   status = apply::ForEachWrite(
       transaction,
       [&](std::string_view key, std::string_view value) {
-        return view->batch.Put(data_, apply::ToSlice(key), apply::ToSlice(value));
+        return view->batch.Put(data, apply::ToSlice(key), apply::ToSlice(value));
       },
-      [&](std::string_view key) { return view->batch.Delete(data_, apply::ToSlice(key)); });
+      [&](std::string_view key) { return view->batch.Delete(data, apply::ToSlice(key)); });
   if (!status.ok()) {
     view->batch.RollbackToSavePoint().PermitUncheckedError();
     return status;
@@ -458,7 +462,7 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> bytes,
 
 Status ReadOnlyDatabaseImpl::Get(std::string_view key, std::string* value) {
   RINGDB_ASSERT(value != nullptr);
-  std::shared_lock<std::shared_mutex> lock(mutex_);
+  ReaderMutexLock lock(&mutex_);
   if (Status open = CheckReadable(); !open.ok()) {
     return open;
   }
@@ -477,7 +481,7 @@ std::vector<Status> ReadOnlyDatabaseImpl::MultiGet(std::span<const std::string_v
   RINGDB_ASSERT(values != nullptr);
   values->assign(keys.size(), std::string());
   // One lock for every key: all of them are read in the same state, even beside a Refresh.
-  std::shared_lock<std::shared_mutex> lock(mutex_);
+  ReaderMutexLock lock(&mutex_);
   if (Status open = CheckReadable(); !open.ok()) {
     return std::vector<Status>(keys.size(), open);
   }
@@ -495,12 +499,12 @@ std::unique_ptr<Iterator> ReadOnlyDatabaseImpl::NewIterator(const IteratorOption
         "ReadOnlyDatabase::NewIterator: options.snapshot must be null (the view is a fixed "
         "state; Refresh moves it)"));
   }
-  std::shared_lock<std::shared_mutex> lock(mutex_);
+  ReaderMutexLock lock(&mutex_);
   if (Status open = CheckReadable(); !open.ok()) {
     return std::make_unique<FailedIterator>(open);
   }
   {
-    std::lock_guard<std::mutex> count(iterators_mutex_);
+    MutexLock count(&iterators_mutex_);
     ++live_iterators_;
   }
   return std::make_unique<ViewIterator>(this, view_, db_, data_, options);
@@ -508,7 +512,7 @@ std::unique_ptr<Iterator> ReadOnlyDatabaseImpl::NewIterator(const IteratorOption
 
 ReadOnlyInfo ReadOnlyDatabaseImpl::Info() const {
   ReadOnlyInfo info;
-  std::shared_lock<std::shared_mutex> lock(mutex_);
+  ReaderMutexLock lock(&mutex_);
   if (view_ == nullptr || db_ == nullptr) {
     return info;
   }
@@ -536,9 +540,9 @@ ReadOnlyInfo ReadOnlyDatabaseImpl::Info() const {
 }
 
 Status ReadOnlyDatabaseImpl::Close() {
-  std::unique_lock<std::shared_mutex> lock(mutex_);
+  WriterMutexLock lock(&mutex_);
   {
-    std::lock_guard<std::mutex> count(iterators_mutex_);
+    MutexLock count(&iterators_mutex_);
     if (live_iterators_ > 0) {
       return Status::Busy("the read-only database at " + path_ + " has " +
                           std::to_string(live_iterators_) +

@@ -4,8 +4,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +20,8 @@
 #include "ringdb/logger.h"
 #include "ringdb/read_only_database.h"
 #include "util/assert.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace ringdb::read_only {
 
@@ -70,47 +70,49 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
                                std::vector<std::string>* values) override;
   std::unique_ptr<Iterator> NewIterator(const IteratorOptions& options) override;
   uint64_t sequence() const override {
-    std::shared_lock<std::shared_mutex> lock(mutex_);
+    ReaderMutexLock lock(&mutex_);
     return view_ != nullptr ? view_->sequence : 0;
   }
   ReadOnlyInfo Info() const override;
   Status Refresh() override {
-    std::unique_lock<std::shared_mutex> lock(mutex_);
+    WriterMutexLock lock(&mutex_);
     return RefreshLocked();
   }
   Status Backup(const std::string& dir) override;
   Status Close() override;
 
-  void LeaveIterator() {
-    std::lock_guard<std::mutex> lock(iterators_mutex_);
+  void LeaveIterator() EXCLUDES(iterators_mutex_) {
+    MutexLock lock(&iterators_mutex_);
     RINGDB_ASSERT(live_iterators_ > 0);
     --live_iterators_;
   }
 
  private:
-  Status OpenSecondary();
-  // Reads the view again, retrying as the header says. Caller holds mutex_ exclusively.
-  Status RefreshLocked();
+  Status OpenSecondary() REQUIRES(mutex_);
+  // Reads the view again, retrying as the header says.
+  Status RefreshLocked() REQUIRES(mutex_);
   // One read of the view; *failure says whether a retry may succeed.
-  Status BuildView(bool catch_up, std::shared_ptr<View>* built, ReadFailure* failure);
-  Status ReplayJournal(View* view, ReadFailure* failure);
+  Status BuildView(bool catch_up, std::shared_ptr<View>* built, ReadFailure* failure)
+      REQUIRES(mutex_);
+  Status ReplayJournal(View* view, ReadFailure* failure) REQUIRES(mutex_);
   // Judges one transaction as the applier would and stages its writes into the view's batch.
-  Status Stage(View* view, std::span<const std::byte> transaction, uint64_t sequence);
-  // Caller holds mutex_ (either way) and the database is open.
-  Status GetLocked(std::string_view key, std::string* value) const;
+  Status Stage(View* view, std::span<const std::byte> transaction, uint64_t sequence)
+      REQUIRES(mutex_);
+  // The database is open.
+  Status GetLocked(std::string_view key, std::string* value) const REQUIRES_SHARED(mutex_);
   // Backup's parts (read_only_backup.cc).
   Status CheckTargetOutside(const std::string& dir) const;
-  Status CopyJournalRetrying(const std::string& dir);
+  Status CopyJournalRetrying(const std::string& dir) REQUIRES(mutex_);
   Status CopyJournal(const View& view, const std::string& target);
-  Status WriteRocksDb(const View& view, const std::string& target);
+  Status WriteRocksDb(const View& view, const std::string& target) REQUIRES_SHARED(mutex_);
   // The file system the backup's RocksDB is written through (that of options_.rocksdb_options).
   rocksdb::FileSystem* RocksDbFileSystem() const;
-  Status CheckOpen() const {
+  Status CheckOpen() const REQUIRES_SHARED(mutex_) {
     return db_ != nullptr ? Status::OK()
                           : Status::Aborted("the read-only database at " + path_ + " is closed");
   }
   // Open, and holding a view (a failed Refresh loses it: see RefreshLocked).
-  Status CheckReadable() const {
+  Status CheckReadable() const REQUIRES_SHARED(mutex_) {
     if (Status open = CheckOpen(); !open.ok()) {
       return open;
     }
@@ -128,18 +130,19 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   uint32_t record_bytes_max_floor_ = 0;
 
   // Held shared by reads, exclusively by Refresh, Backup and Close.
-  mutable std::shared_mutex mutex_;
-  std::string secondary_dir_;  // Private, outside the database; removed by Close.
-  std::unique_ptr<RingdbRocksDb> rocksdb_;
+  mutable SharedMutex mutex_;
+  // Private, outside the database; removed by Close.
+  std::string secondary_dir_ GUARDED_BY(mutex_);
+  std::unique_ptr<RingdbRocksDb> rocksdb_ GUARDED_BY(mutex_);
   // rocksdb_'s database and column families, null once closed.
-  rocksdb::DB* db_ = nullptr;
-  rocksdb::ColumnFamilyHandle* data_ = nullptr;
-  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
-  std::shared_ptr<const View> view_;
-  Status lost_;  // Why view_ is null after a failed Refresh.
+  rocksdb::DB* db_ GUARDED_BY(mutex_) = nullptr;
+  rocksdb::ColumnFamilyHandle* data_ GUARDED_BY(mutex_) = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ GUARDED_BY(mutex_) = nullptr;
+  std::shared_ptr<const View> view_ GUARDED_BY(mutex_);
+  Status lost_ GUARDED_BY(mutex_);  // Why view_ is null after a failed Refresh.
 
-  std::mutex iterators_mutex_;
-  uint64_t live_iterators_ = 0;
+  Mutex iterators_mutex_ ACQUIRED_AFTER(mutex_);
+  uint64_t live_iterators_ GUARDED_BY(iterators_mutex_) = 0;
 };
 
 }  // namespace ringdb::read_only
