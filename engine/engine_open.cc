@@ -232,6 +232,9 @@ Status EngineImpl::Replay() {
   if (status.ok()) {
     status = applier_->Commit();
   }
+  // Replay applies only what the journal holds, all of it durable: marker <= durable <= head.
+  RINGDB_ASSERT(applier_->committed_sequence() <= journal_->durable_sequence());
+  RINGDB_ASSERT(journal_->durable_sequence() <= journal_->last_sequence());
   committed_sequence_.store(applier_->committed_sequence(), std::memory_order_release);
   return status;
 }
