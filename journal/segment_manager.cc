@@ -32,10 +32,10 @@ SegmentManager::SegmentManager(Env* env, std::string dir, uint64_t segment_size_
 
 SegmentManager::~SegmentManager() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     stop_ = true;
   }
-  work_.notify_all();
+  work_.SignalAll();
   if (thread_.joinable()) {
     thread_.join();
   }
@@ -45,7 +45,11 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
   RINGDB_ASSERT(!thread_.joinable());
   std::vector<PoolFile> ready;
   std::vector<std::string> unusable;
-  uint64_t next_counter = next_counter_;
+  uint64_t next_counter = 0;
+  {
+    MutexLock lock(&mutex_);
+    next_counter = next_counter_;
+  }
   for (const std::string& name : pool_files) {
     const std::optional<PoolName> parsed = ParsePoolName(name);
     RINGDB_ASSERT(parsed.has_value());
@@ -75,7 +79,7 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
     env_->DeleteFile(JoinPath(dir_, name)).PermitUnchecked();
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     next_counter_ = next_counter;
     ready_.assign(ready.begin(), ready.end());
   }
@@ -88,36 +92,36 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
 }
 
 uint32_t SegmentManager::ready_count() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return static_cast<uint32_t>(ready_.size());
 }
 
 uint64_t SegmentManager::ready_file_bytes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return ready_.empty() ? 0 : ready_.front().size_bytes;
 }
 
 void SegmentManager::StopPrewriting() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     stop_ = true;
   }
-  work_.notify_all();
+  work_.SignalAll();
 }
 
 void SegmentManager::PlanNextSegment(uint64_t capacity_bytes) {
   RINGDB_ASSERT(capacity_bytes > 0);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   planned_bytes_ = capacity_bytes;
 }
 
 void SegmentManager::PrepareAhead() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     RINGDB_ASSERT(planned_bytes_ > 0);
     requested_ = true;
   }
-  work_.notify_one();
+  work_.Signal();
 }
 
 bool SegmentManager::ShortOfTarget() const {
@@ -125,9 +129,10 @@ bool SegmentManager::ShortOfTarget() const {
   const uint32_t target =
       planned_bytes_ < segment_size_bytes_max_ ? std::min(pool_target_, 1u) : pool_target_;
   // Ready files too short for the planned segment do not count: they are deleted when met.
-  const auto useful = static_cast<uint32_t>(
-      std::count_if(ready_.begin(), ready_.end(),
-                    [this](const PoolFile& file) { return file.size_bytes >= planned_bytes_; }));
+  const uint64_t planned_bytes = planned_bytes_;
+  const auto useful = static_cast<uint32_t>(std::count_if(
+      ready_.begin(), ready_.end(),
+      [planned_bytes](const PoolFile& file) { return file.size_bytes >= planned_bytes; }));
   return !failed_ && requested_ && planned_bytes_ > 0 && useful + in_progress_ < target;
 }
 
@@ -136,8 +141,10 @@ void SegmentManager::Run() {
   // work.
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_.wait(lock, [this] { return stop_ || ShortOfTarget(); });
+      MutexLock lock(&mutex_);
+      while (!stop_ && !ShortOfTarget()) {
+        work_.Wait(&mutex_);
+      }
       if (stop_) {
         return;
       }
@@ -150,7 +157,7 @@ bool SegmentManager::PrepareOne() {
   std::string name;
   uint64_t size_bytes = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!ShortOfTarget()) {
       return false;
     }
@@ -159,7 +166,7 @@ bool SegmentManager::PrepareOne() {
     ++in_progress_;
   }
   const Status status = ZeroFill(name, size_bytes);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   --in_progress_;
   if (!status.ok()) {
     // Pre-writing is an optimisation: its failure slows the hot path down, it does not stop it.
@@ -213,7 +220,7 @@ std::string SegmentManager::TakeReadyFile(uint64_t capacity_bytes) {
   std::vector<std::string> too_short;
   std::string taken;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     // The journal takes no more segments than it plans, so the pool holds at most a few files.
     while (!ready_.empty() && taken.empty()) {
       if (ready_.front().size_bytes >= capacity_bytes) {
@@ -272,7 +279,7 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
   const std::string path = JoinPath(dir_, name);
   std::string pool_name;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (pool_target_ > 0 && !failed_ && planned_bytes_ > 0 && file_size_bytes >= planned_bytes_ &&
         ready_.size() + in_progress_ < pool_target_) {
       pool_name = FormatPoolName(next_counter_++, true /*ready*/);
@@ -285,7 +292,7 @@ Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_by
     return status;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     ready_.push_back(PoolFile{pool_name, file_size_bytes});
   }
   return Status::OK();

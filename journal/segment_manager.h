@@ -16,17 +16,17 @@
 // ready_file_bytes() from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ringdb/env.h"
 #include "ringdb/logger.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace ringdb::journal {
 
@@ -81,7 +81,7 @@ class SegmentManager {
   // Takes the oldest ready file of at least capacity_bytes out of the pool; deletes shorter ones
   // met before it. Empty when there is none.
   std::string TakeReadyFile(uint64_t capacity_bytes);
-  bool ShortOfTarget() const;  // Requires mutex_.
+  bool ShortOfTarget() const REQUIRES(mutex_);
 
   Env* const env_;
   const std::string dir_;
@@ -90,15 +90,15 @@ class SegmentManager {
   spdlog::logger* const logger_;
   std::vector<std::byte> zeros_;  // Background thread only; allocated on its first file.
 
-  mutable std::mutex mutex_;
-  std::condition_variable work_;
-  std::deque<PoolFile> ready_;  // Guarded by mutex_: oldest first.
-  uint32_t in_progress_ = 0;    // Guarded by mutex_.
-  uint64_t next_counter_ = 1;   // Guarded by mutex_.
-  uint64_t planned_bytes_ = 0;  // Guarded by mutex_: 0 until the journal plans a segment.
-  bool requested_ = false;      // Guarded by mutex_: PrepareAhead since the last segment.
-  bool stop_ = false;           // Guarded by mutex_.
-  bool failed_ = false;         // Guarded by mutex_: the first failure stops pre-writing.
+  mutable Mutex mutex_;
+  CondVar work_;
+  std::deque<PoolFile> ready_ GUARDED_BY(mutex_);  // Oldest first.
+  uint32_t in_progress_ GUARDED_BY(mutex_) = 0;
+  uint64_t next_counter_ GUARDED_BY(mutex_) = 1;
+  uint64_t planned_bytes_ GUARDED_BY(mutex_) = 0;  // 0 until the journal plans a segment.
+  bool requested_ GUARDED_BY(mutex_) = false;      // PrepareAhead since the last segment.
+  bool stop_ GUARDED_BY(mutex_) = false;
+  bool failed_ GUARDED_BY(mutex_) = false;  // The first failure stops pre-writing.
   std::thread thread_;
 };
 
