@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ringdb::tool {
 
@@ -29,5 +30,9 @@ int Replay(const CommonArgs& args, const std::string& into, uint64_t to_sequence
 int BackupReadOnly(const CommonArgs& args, const std::string& target);
 // recover --mode skip-corrupted (tools/commands_salvage.cc).
 int Salvage(const CommonArgs& args);
+// bench: runs the ringdb_bench program found beside this command, or in the bindir it was
+// configured to install into, with `arguments`; returns only when it cannot be run
+// (tools/commands_bench.cc).
+int Bench(const std::vector<std::string>& arguments);
 
 }  // namespace ringdb::tool

@@ -12,8 +12,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "bench/engine/engine_bench.h"
-#include "bench/engine/workloads.h"
 #include "ringdb/version.h"
 #include "tools/commands.h"
 #include "tools/tool_common.h"
@@ -114,7 +112,6 @@ struct Commands {
   std::string mode = "tolerate-torn-tail";
   std::string into;
   std::string target;
-  ringdb::bench::BenchConfig bench;
 };
 
 // info, get, scan, put, delete and stats: the database's contents and state.
@@ -192,22 +189,20 @@ void AddRecoveryCommands(CLI::App* app, Commands* c) {
   backup->callback([c] { c->code = ringdb::tool::BackupReadOnly(c->args, c->target); });
 }
 
+// bench runs the ringdb_bench program (tools/commands_bench.cc) with the words after `bench`,
+// --help included: the benchmark owns its options, and its allocation-counting operator new stays
+// out of this command.
 void AddBenchCommand(CLI::App* app, Commands* c) {
-  CLI::App* bench = app->add_subcommand("bench", "durable throughput beside RocksDB");
-  bench->add_flag("--quick", c->bench.quick, "about a minute instead of ten");
-  bench->add_flag("--json", c->bench.json, "JSON lines");
-  bench->add_option("--dir", c->bench.dir, "where to create the benchmark directories");
-  bench
-      ->add_option("--load", c->bench.load,
-                   "only the lines with N CPU-bound threads beside them (default: idle, 0, 1, 2)")
-      ->check(CLI::Range(0, ringdb::bench::kBenchLoadMax));
-  bench->callback([c] { c->code = ringdb::bench::RunEngineBench(c->bench); });
+  CLI::App* bench = app->add_subcommand(
+      "bench", "durable throughput beside RocksDB (runs ringdb_bench; `bench --help` for options)");
+  bench->set_help_flag();
+  bench->prefix_command();
+  bench->callback([c, bench] { c->code = ringdb::tool::Bench(bench->remaining()); });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  ringdb::bench::RunWriterIfAsked();  // `ringdb bench` W4's writer process: writes, then exits.
   CLI::App app("ringdb " RINGDB_VERSION_STRING
                ": inspect, verify, recover, replay and back up ringdb databases");
   app.footer(kExitCodes);

@@ -1,5 +1,5 @@
 // `ringdb bench`: durable throughput and latency of ringdb side by side with RocksDB and the
-// disk's own limit, in one run. Shared by the `ringdb` command and the ringdb_bench program.
+// disk's own limit, in one run: the ringdb_bench program, which `ringdb bench` runs.
 #pragma once
 
 #include <string>

@@ -56,6 +56,12 @@ check_static() {
   expected=$(PKG_CONFIG_PATH=$(pc_dir "$work/static") pkg-config --modversion ringdb)
   [[ "$version" == *"$expected"* ]] ||
     fail "installed ringdb --version says '$version', pkg-config says '$expected'"
+  # `ringdb bench` runs the ringdb_bench installed beside it, found in the moved prefix too.
+  if [[ -x "$work/static/bin/ringdb_bench" ]]; then
+    local usage
+    usage=$("$work/static/bin/ringdb" bench --help) || fail "installed ringdb bench --help failed"
+    [[ "$usage" == "usage: ringdb bench "* ]] || fail "installed ringdb bench --help says '$usage'"
+  fi
 }
 
 # Every installed public header compiles on its own, with nothing but the package's own flags: a

@@ -342,5 +342,37 @@ TEST_F(RingdbToolTest, WritingCommandsCreateADatabaseOnlyWhereNothingIs) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/journal"));
 }
 
+#ifdef RINGDB_BENCH_BUILT
+// `ringdb bench` runs ringdb_bench from beside the command, with the words after `bench`.
+TEST_F(RingdbToolTest, BenchRunsTheBenchmarkProgramBesideTheCommand) {
+  ToolRun help = Ringdb("bench --help");
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  EXPECT_NE(help.output.find("usage: ringdb bench [--quick] [--json] [--dir D] [--load N]"),
+            std::string::npos)
+      << help.output;
+  ToolRun load = Ringdb("bench --quick --json --load 99 2>&1 >/dev/null");
+  EXPECT_EQ(load.exit_code, 2) << load.output;
+  EXPECT_TRUE(load.output.starts_with("{\"error\": \"bench: --load: '99' is not a number"))
+      << load.output;
+  EXPECT_TRUE(load.output.ends_with(", \"code\": 2}\n")) << load.output;
+}
+#endif
+
+// Without ringdb_bench beside it (nor installed), `ringdb bench` fails and says where it looked.
+TEST_F(RingdbToolTest, BenchNamesWhereItLookedWhenTheProgramIsMissing) {
+  const std::string installed = std::string(RINGDB_INSTALL_BINDIR) + "/ringdb_bench";
+  if (std::filesystem::exists(installed)) {
+    GTEST_SKIP() << installed << " is installed";
+  }
+  const std::string alone = dir_.path() + "/alone";
+  std::filesystem::create_directories(alone);
+  std::filesystem::copy_file(RINGDB_TOOL_PATH, alone + "/ringdb");
+  ToolRun run = RunShell(alone + "/ringdb bench --quick");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("looked for " + alone + "/ringdb_bench and " + installed),
+            std::string::npos)
+      << run.output;
+}
+
 }  // namespace
 }  // namespace ringdb
