@@ -10,7 +10,8 @@ add_executable(ringdb_bench
   ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_peers.cc
   ${CMAKE_CURRENT_LIST_DIR}/engine/workloads_ringdb.cc
   ${CMAKE_CURRENT_LIST_DIR}/engine/writer_process.cc)
-target_include_directories(ringdb_bench PRIVATE ${PROJECT_SOURCE_DIR})
+ringdb_folder_include(ringdb_bench PRIVATE bench)
+ringdb_sees(ringdb_bench ringdb_engine)
 target_link_libraries(ringdb_bench PRIVATE ringdb::ringdb ${RINGDB_ROCKSDB})
 set_target_properties(ringdb_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 ringdb_warnings(ringdb_bench)

@@ -3,6 +3,7 @@
 # group size.
 add_executable(journal_bench ${CMAKE_CURRENT_LIST_DIR}/journal_bench.cc)
 target_link_libraries(journal_bench PRIVATE ringdb::ringdb spdlog::spdlog)
-target_include_directories(journal_bench PRIVATE ${PROJECT_SOURCE_DIR})
+ringdb_folder_include(journal_bench PRIVATE bench)
+ringdb_sees(journal_bench ringdb_journal)
 ringdb_warnings(journal_bench)
 ringdb_sanitize(journal_bench)
