@@ -25,20 +25,19 @@ Status WithContext(const Status& status, const std::string& what) {
 std::string MarkerPath(const std::string& dir) { return dir + "/" + kIncompleteMarker; }
 
 Status WriteMarker(Env* env, const std::string& dir) {
-  Result<std::unique_ptr<WritableFile>> file =
-      env->OpenWritable(MarkerPath(dir), OpenMode::kCreateOrOpen);
-  Status status = file.status();
+  std::unique_ptr<WritableFile> file;
+  Status status = env->OpenWritable(MarkerPath(dir), OpenMode::kCreateOrOpen, &file);
   if (status.ok()) {
-    status = (*file)->Truncate(0);
+    status = file->Truncate(0);
   }
   if (status.ok()) {
-    status = WriteFully(file->get(), 0, std::as_bytes(std::span(kMarkerText)));
+    status = WriteFully(file.get(), 0, std::as_bytes(std::span(kMarkerText)));
   }
   if (status.ok()) {
-    status = (*file)->SyncAll();
+    status = file->SyncAll();
   }
   if (status.ok()) {
-    status = (*file)->Close();
+    status = file->Close();
   }
   if (status.ok()) {
     status = env->SyncDir(dir);
@@ -107,13 +106,14 @@ Status Begin(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock) 
     return status;
   }
   // Held until the backup ends: a second backup into dir is Busy instead of mixing with this one.
-  Result<std::unique_ptr<FileLock>> locked = env->LockFile(dir + "/" + kLockFile);
-  if (!locked.ok()) {
-    return locked.status().IsBusy()
+  std::unique_ptr<FileLock> locked;
+  status = env->LockFile(dir + "/" + kLockFile, &locked);
+  if (!status.ok()) {
+    return status.IsBusy()
                ? Status::Busy("backup: " + dir + " is locked by another backup or engine")
-               : WithContext(locked.status(), "locking " + dir);
+               : WithContext(status, "locking " + dir);
   }
-  *lock = std::move(*locked);
+  *lock = std::move(locked);
   // Again under the lock: a backup that held it before may have finished into dir meanwhile.
   status = CheckEmptyEnough(env, dir);
   if (!status.ok()) {
@@ -125,25 +125,25 @@ Status Begin(Env* env, const std::string& dir, std::unique_ptr<FileLock>* lock) 
 
 Status CopySegmentPrefix(Env* env, const std::string& source, const std::string& target,
                          uint64_t length) {
-  Result<std::unique_ptr<ReadableFile>> in = env->OpenReadable(source);
-  if (!in.ok()) {
-    return env->FileExists(source) ? WithContext(in.status(), "opening " + source)
+  std::unique_ptr<ReadableFile> in;
+  if (Status status = env->OpenReadable(source, &in); !status.ok()) {
+    return env->FileExists(source) ? WithContext(status, "opening " + source)
                                    : Status::NotFound("backup: " + source + " is gone (retired)");
   }
-  Result<std::unique_ptr<WritableFile>> out = env->OpenWritable(target, OpenMode::kCreateNew);
-  if (!out.ok()) {
-    return WithContext(out.status(), "creating " + target);
+  std::unique_ptr<WritableFile> out;
+  if (Status status = env->OpenWritable(target, OpenMode::kCreateNew, &out); !status.ok()) {
+    return WithContext(status, "creating " + target);
   }
-  Status status = CopyBytes(**in, out->get(), source, length);
+  Status status = CopyBytes(*in, out.get(), source, length);
   const std::vector<std::byte> end_marker(journal::format::kEndMarkerBytes, std::byte{0});
   if (status.ok()) {
-    status = WriteFully(out->get(), length, end_marker);
+    status = WriteFully(out.get(), length, end_marker);
   }
   if (status.ok()) {
-    status = (*out)->SyncData();
+    status = out->SyncData();
   }
   if (status.ok()) {
-    status = (*out)->Close();
+    status = out->Close();
   }
   return status.ok() || status.message().starts_with("backup: ")
              ? status

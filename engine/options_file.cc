@@ -146,18 +146,18 @@ Status WriteOptionsFile(const std::string& db_path, const Options& options,
       return status;
     }
   }
-  Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(temporary, OpenMode::kCreateNew);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status = env->OpenWritable(temporary, OpenMode::kCreateNew, &file); !status.ok()) {
+    return status;
   }
   const std::span<const std::byte> bytes = std::as_bytes(std::span(text.data(), text.size()));
-  if (Status status = WriteFully(file->get(), 0, bytes); !status.ok()) {
+  if (Status status = WriteFully(file.get(), 0, bytes); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->SyncData(); !status.ok()) {
+  if (Status status = file->SyncData(); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->Close(); !status.ok()) {
+  if (Status status = file->Close(); !status.ok()) {
     return status;
   }
   if (Status status = env->RenameFile(temporary, target); !status.ok()) {
@@ -173,11 +173,11 @@ Status ReadOptionsFile(const std::string& db_path, Options* options,
   if (!env->FileExists(path)) {
     return Status::NotFound(path + " is missing");
   }
-  Result<std::unique_ptr<ReadableFile>> file = env->OpenReadable(path);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<ReadableFile> file;
+  if (Status status = env->OpenReadable(path, &file); !status.ok()) {
+    return status;
   }
-  const Result<uint64_t> size = (*file)->Size();
+  const Result<uint64_t> size = file->Size();
   if (!size.ok()) {
     return size.status();
   }
@@ -189,7 +189,7 @@ Status ReadOptionsFile(const std::string& db_path, Options* options,
   std::string text(static_cast<size_t>(*size), '\0');
   const std::span<std::byte> out = std::as_writable_bytes(std::span(text.data(), text.size()));
   for (size_t done = 0; done < out.size();) {
-    const Result<uint64_t> read = (*file)->ReadAt(done, out.subspan(done));
+    const Result<uint64_t> read = file->ReadAt(done, out.subspan(done));
     if (!read.ok()) {
       return read.status();
     }

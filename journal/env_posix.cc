@@ -228,8 +228,12 @@ class PosixFileLock final : public FileLock {
 
 class PosixEnv final : public Env {
  public:
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override {
+    if (out == nullptr) {
+      return Status::InvalidArgument("Env::OpenWritable: file out-parameter is null");
+    }
+    out->reset();
     int flags = O_WRONLY | O_CLOEXEC;
     if (mode == OpenMode::kCreateOrOpen) {
       flags |= O_CREAT;
@@ -240,34 +244,46 @@ class PosixEnv final : public Env {
     if (fd < 0) {
       return ErrnoStatus("open", path, errno);
     }
-    return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(path, fd));
+    *out = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    if (out == nullptr) {
+      return Status::InvalidArgument("Env::OpenReadable: file out-parameter is null");
+    }
+    out->reset();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       return ErrnoStatus("open", path, errno);
     }
-    return std::unique_ptr<ReadableFile>(std::make_unique<PosixReadableFile>(path, fd));
+    *out = std::make_unique<PosixReadableFile>(path, fd);
+    return Status::OK();
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override {
+    if (out == nullptr) {
+      return Status::InvalidArgument("Env::OpenReadableFromDevice: file out-parameter is null");
+    }
+    out->reset();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
     if (fd >= 0) {
-      return std::unique_ptr<ReadableFile>(std::make_unique<PosixDeviceReadableFile>(path, fd));
+      *out = std::make_unique<PosixDeviceReadableFile>(path, fd);
+      return Status::OK();
     }
     if (errno != EINVAL) {
       return ErrnoStatus("open", path, errno);
     }
     // No O_DIRECT here (tmpfs, some FUSE file systems): drop the file's clean cached pages, which
     // is what a failed writeback leaves, so that the reads that follow come from the storage.
-    Result<std::unique_ptr<ReadableFile>> file = OpenReadable(path);
-    if (file.ok()) {
+    Status status = OpenReadable(path, out);
+    if (status.ok()) {
       const int fadvise_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fadvise_fd >= 0) {
         ::posix_fadvise(fadvise_fd, 0, 0, POSIX_FADV_DONTNEED);
         ::close(fadvise_fd);
       }
     }
-    return file;
+    return status;
   }
   Status CreateDir(const std::string& path) override {
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -322,7 +338,11 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
+    if (out == nullptr) {
+      return Status::InvalidArgument("Env::LockFile: lock out-parameter is null");
+    }
+    out->reset();
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
       return ErrnoStatus("open", path, errno);
@@ -332,7 +352,8 @@ class PosixEnv final : public Env {
       ::close(fd);
       return ErrnoStatus("lock", path, error_number);
     }
-    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
+    *out = std::make_unique<PosixFileLock>(fd);
+    return Status::OK();
   }
 };
 

@@ -51,11 +51,9 @@ Status Journal::Open(const JournalOptions& options, const std::string& dir, Reco
       return status;
     }
   }
-  Result<std::unique_ptr<FileLock>> lock = env->LockFile(JoinPath(dir, kLockName));
-  if (!lock.ok()) {
-    return lock.status();
+  if (Status status = env->LockFile(JoinPath(dir, kLockName), &opened->lock_); !status.ok()) {
+    return status;
   }
-  opened->lock_ = std::move(*lock);
   RecoveryReport local_report;
   if (Status status = opened->Recover(report != nullptr ? report : &local_report); !status.ok()) {
     return status;
@@ -282,12 +280,13 @@ Status Journal::SyncSegmentFile(const std::string& name) {
   if (name.empty()) {
     return Status::OK();
   }
-  Result<std::unique_ptr<WritableFile>> file =
-      options_.env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status =
+          options_.env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting, &file);
+      !status.ok()) {
+    return status;
   }
-  return (*file)->SyncAll();
+  return file->SyncAll();
 }
 
 Status Journal::Commit() {

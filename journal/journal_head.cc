@@ -89,21 +89,21 @@ Status WriteJournalHead(Env* env, const std::string& dir, const JournalHead& hea
   RINGDB_ASSERT(env != nullptr);
   RINGDB_ASSERT(!head.clean || head.newest_segment_id != 0);
   const std::string temp = JoinPath(dir, kHeadTempName);
-  Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(temp, OpenMode::kCreateOrOpen);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status = env->OpenWritable(temp, OpenMode::kCreateOrOpen, &file); !status.ok()) {
+    return status;
   }
   const Bytes bytes = Encode(head);
-  if (Status status = WriteFully(file->get(), 0, bytes); !status.ok()) {
+  if (Status status = WriteFully(file.get(), 0, bytes); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->Truncate(kHeadBytes); !status.ok()) {
+  if (Status status = file->Truncate(kHeadBytes); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->SyncAll(); !status.ok()) {
+  if (Status status = file->SyncAll(); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->Close(); !status.ok()) {
+  if (Status status = file->Close(); !status.ok()) {
     return status;
   }
   if (Status status = env->RenameFile(temp, JoinPath(dir, kHeadName)); !status.ok()) {
@@ -120,12 +120,12 @@ Status ReadJournalHead(Env* env, const std::string& dir, std::optional<JournalHe
   if (!env->FileExists(path)) {
     return Status::OK();
   }
-  Result<std::unique_ptr<ReadableFile>> file = env->OpenReadable(path);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<ReadableFile> file;
+  if (Status status = env->OpenReadable(path, &file); !status.ok()) {
+    return status;
   }
   std::array<std::byte, kHeadBytes + 1> bytes{};  // One more: a longer file is damage too.
-  Result<uint64_t> read = (*file)->ReadAt(0, bytes);
+  Result<uint64_t> read = file->ReadAt(0, bytes);
   if (!read.ok()) {
     return read.status();
   }

@@ -133,12 +133,12 @@ Status Journal::SyncBeforeRecovery(bool every_segment) {
   const size_t first = every_segment || segments.empty() ? 0 : segments.size() - 1;
   for (size_t index = first; index < segments.size(); ++index) {
     const std::string& name = segments[index].second;
-    Result<std::unique_ptr<WritableFile>> file =
-        env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting);
-    if (!file.ok()) {
-      return file.status();
+    std::unique_ptr<WritableFile> file;
+    if (Status status = env->OpenWritable(JoinPath(dir_, name), OpenMode::kOpenExisting, &file);
+        !status.ok()) {
+      return status;
     }
-    if (Status status = (*file)->SyncAll(); !status.ok()) {
+    if (Status status = file->SyncAll(); !status.ok()) {
       return Status::IOError("recovery could not make " + name +
                              " durable before reading it: " + status.ToString());
     }
@@ -245,13 +245,14 @@ std::string DamagedName(const std::string& name, uint64_t offset) {
 
 Status ReadRange(Env* env, const std::string& path, bool from_device, uint64_t begin, uint64_t end,
                  std::vector<std::byte>* out) {
-  Result<std::unique_ptr<ReadableFile>> file =
-      from_device ? env->OpenReadableFromDevice(path) : env->OpenReadable(path);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<ReadableFile> file;
+  if (Status status =
+          from_device ? env->OpenReadableFromDevice(path, &file) : env->OpenReadable(path, &file);
+      !status.ok()) {
+    return status;
   }
   out->assign(end - begin, std::byte{0});
-  Result<uint64_t> read = (*file)->ReadAt(begin, *out);
+  Result<uint64_t> read = file->ReadAt(begin, *out);
   if (!read.ok()) {
     return read.status();
   }
@@ -306,13 +307,13 @@ Status Journal::LastGroupMatchesDevice(const ScanOutcome& outcome, bool* same) {
   const ScannedSegment& last = outcome.segments.back();
   RINGDB_ASSERT(last.last_group_offset <= last.end_offset);
   const std::string path = JoinPath(dir_, last.name);
-  Result<std::unique_ptr<ReadableFile>> cached = options_.env->OpenReadable(path);
-  if (!cached.ok()) {
-    return cached.status();
+  std::unique_ptr<ReadableFile> cached;
+  if (Status status = options_.env->OpenReadable(path, &cached); !status.ok()) {
+    return status;
   }
-  Result<std::unique_ptr<ReadableFile>> device = options_.env->OpenReadableFromDevice(path);
-  if (!device.ok()) {
-    return device.status();
+  std::unique_ptr<ReadableFile> device;
+  if (Status status = options_.env->OpenReadableFromDevice(path, &device); !status.ok()) {
+    return status;
   }
   // Two buffers reused chunk after chunk: on a virtual machine first-touching fresh memory costs
   // more than reading it (segment_source.h). Block-aligned, so a device read can go straight in.
@@ -327,12 +328,12 @@ Status Journal::LastGroupMatchesDevice(const ScanOutcome& outcome, bool* same) {
   for (uint64_t offset = begin; offset < end;) {
     const uint64_t want = std::min(kChunkBytes, end - offset);
     Result<uint64_t> from_cache =
-        (*cached)->ReadAt(offset, std::span<std::byte>(cached_bytes.get(), want));
+        cached->ReadAt(offset, std::span<std::byte>(cached_bytes.get(), want));
     if (!from_cache.ok()) {
       return from_cache.status();
     }
     Result<uint64_t> from_device =
-        (*device)->ReadAt(offset, std::span<std::byte>(device_bytes.get(), want));
+        device->ReadAt(offset, std::span<std::byte>(device_bytes.get(), want));
     if (!from_device.ok()) {
       return from_device.status();
     }
@@ -391,13 +392,14 @@ Status Journal::KeepInDamaged(const std::string& name, uint64_t offset,
   const std::string path = JoinPath(damaged_dir, target);
   Status status = Status::OK();
   {
-    Result<std::unique_ptr<WritableFile>> kept = env->OpenWritable(path, OpenMode::kCreateNew);
-    if (!kept.ok()) {
-      return kept.status();
+    std::unique_ptr<WritableFile> kept;
+    status = env->OpenWritable(path, OpenMode::kCreateNew, &kept);
+    if (!status.ok()) {
+      return status;
     }
-    status = WriteFully(kept->get(), 0, bytes);
+    status = WriteFully(kept.get(), 0, bytes);
     if (status.ok()) {
-      status = (*kept)->SyncAll();
+      status = kept->SyncAll();
     }
   }
   if (status.ok()) {
@@ -458,26 +460,26 @@ Status Journal::CutTail(const ScannedSegment& segment, uint64_t end, const std::
   }
   // Zeroed in place, not truncated: the segment keeps the length HEAD records, and the write
   // replaces whatever the page cache held there.
-  Result<std::unique_ptr<WritableFile>> file = env->OpenWritable(path, OpenMode::kOpenExisting);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status = env->OpenWritable(path, OpenMode::kOpenExisting, &file); !status.ok()) {
+    return status;
   }
   // The next Open compares only [its last group, DeviceCheckEnd) with the device. Zeros beyond
   // that go to the disk first: if their write-back fails, the bytes the next Open does compare
   // still hold what was cut, and it reads the segment from the device again.
   const uint64_t checked_end = std::min(zero_end, DeviceCheckEnd(segment.end_offset));
   if (checked_end < zero_end) {
-    if (Status status = ZeroRange(file->get(), checked_end, zero_end); !status.ok()) {
+    if (Status status = ZeroRange(file.get(), checked_end, zero_end); !status.ok()) {
       return status;
     }
-    if (Status status = (*file)->SyncAll(); !status.ok()) {
+    if (Status status = file->SyncAll(); !status.ok()) {
       return status;
     }
   }
-  if (Status status = ZeroRange(file->get(), segment.end_offset, checked_end); !status.ok()) {
+  if (Status status = ZeroRange(file.get(), segment.end_offset, checked_end); !status.ok()) {
     return status;
   }
-  return (*file)->SyncAll();
+  return file->SyncAll();
 }
 
 Status Journal::DropCacheOnlyBytes(const ScannedSegment& segment, RecoveryReport* report) {

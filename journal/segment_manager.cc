@@ -62,8 +62,9 @@ Status SegmentManager::Start(const std::vector<std::string>& pool_files) {
     }
     // Zero-filled and synced (or a retired segment, whose length was durable) before it got its
     // ready name: its length holds across a power loss, which HEAD relies on.
-    Result<std::unique_ptr<ReadableFile>> file = env_->OpenReadable(JoinPath(dir_, name));
-    Result<uint64_t> size = file.ok() ? (*file)->Size() : Result<uint64_t>(file.status());
+    std::unique_ptr<ReadableFile> file;
+    const Status opened = env_->OpenReadable(JoinPath(dir_, name), &file);
+    Result<uint64_t> size = opened.ok() ? file->Size() : Result<uint64_t>(opened);
     if (!size.ok() || *size == 0) {
       unusable.push_back(name);
       continue;
@@ -184,30 +185,30 @@ bool SegmentManager::PrepareOne() {
 Status SegmentManager::ZeroFill(const std::string& name, uint64_t size_bytes) {
   RINGDB_ASSERT(size_bytes > 0);
   const std::string path = JoinPath(dir_, name);
-  Result<std::unique_ptr<WritableFile>> file = env_->OpenWritable(path, OpenMode::kCreateOrOpen);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status = env_->OpenWritable(path, OpenMode::kCreateOrOpen, &file); !status.ok()) {
+    return status;
   }
   if (zeros_.empty()) {
     zeros_.assign(kZeroChunkBytes, std::byte{0});
   }
   for (uint64_t offset = 0; offset < size_bytes; offset += zeros_.size()) {
     const uint64_t size = std::min<uint64_t>(zeros_.size(), size_bytes - offset);
-    if (Status status = WriteFully(file->get(), offset, std::span(zeros_).first(size));
+    if (Status status = WriteFully(file.get(), offset, std::span(zeros_).first(size));
         !status.ok()) {
       return status;
     }
   }
   // Truncate: a file left by an earlier attempt may be longer.
-  if (Status status = (*file)->Truncate(size_bytes); !status.ok()) {
+  if (Status status = file->Truncate(size_bytes); !status.ok()) {
     return status;
   }
   // fsync, not fdatasync: the file's new size must be durable too, or the blocks would not count
   // as written after a crash.
-  if (Status status = (*file)->SyncAll(); !status.ok()) {
+  if (Status status = file->SyncAll(); !status.ok()) {
     return status;
   }
-  if (Status status = (*file)->Close(); !status.ok()) {
+  if (Status status = file->Close(); !status.ok()) {
     return status;
   }
   const std::optional<PoolName> parsed = ParsePoolName(name);
@@ -253,18 +254,19 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
       return status;
     }
   }
-  Result<std::unique_ptr<WritableFile>> file =
-      env_->OpenWritable(path, *prewritten ? OpenMode::kOpenExisting : OpenMode::kCreateNew);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<WritableFile> file;
+  if (Status status = env_->OpenWritable(
+          path, *prewritten ? OpenMode::kOpenExisting : OpenMode::kCreateNew, &file);
+      !status.ok()) {
+    return status;
   }
   if (!*prewritten) {
     // Sized now, sparsely, and durably, before any record goes in: a segment's length then never
     // changes, so one found shorter was cut, not torn by an interrupted append.
-    if (Status status = (*file)->Truncate(capacity_bytes); !status.ok()) {
+    if (Status status = file->Truncate(capacity_bytes); !status.ok()) {
       return status;
     }
-    if (Status status = (*file)->SyncAll(); !status.ok()) {
+    if (Status status = file->SyncAll(); !status.ok()) {
       return status;
     }
   }
@@ -272,7 +274,7 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
   if (Status status = SyncDir(); !status.ok()) {
     return status;
   }
-  return file;
+  return Result<std::unique_ptr<WritableFile>>(std::move(file));
 }
 
 Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_bytes) {

@@ -19,19 +19,20 @@ Status FileWindowSource::Open(Env* env, const std::string& path, bool from_devic
   window_start_ = 0;
   window_end_ = 0;
   status_ = Status::OK();
-  Result<std::unique_ptr<ReadableFile>> file =
-      from_device ? env->OpenReadableFromDevice(path) : env->OpenReadable(path);
-  if (!file.ok()) {
-    return file.status();
+  std::unique_ptr<ReadableFile> file;
+  if (Status status =
+          from_device ? env->OpenReadableFromDevice(path, &file) : env->OpenReadable(path, &file);
+      !status.ok()) {
+    return status;
   }
-  Result<uint64_t> size = (*file)->Size();
+  Result<uint64_t> size = file->Size();
   if (!size.ok()) {
     return size.status();
   }
   if (*size > (uint64_t{1} << 40)) {
     return Status::Corruption("segment " + path + " is larger than 1 TiB");
   }
-  file_ = std::move(*file);
+  file_ = std::move(file);
   size_bytes_ = *size;
   return Status::OK();
 }

@@ -80,6 +80,11 @@ enum class OpenMode : uint8_t {
   kOpenExisting,  // Fails if the file is missing.
 };
 
+// The calls that create an object (OpenWritable, OpenReadable, OpenReadableFromDevice, LockFile)
+// hand it to the caller the way the rest of ringdb does: they return a Status, and the object
+// through their last parameter, `out`, which holds it on success and is null on failure. ringdb
+// never passes a null `out`, so an Env of one's own need not check for it; Env::Default() answers
+// one with Status::InvalidArgument all the same.
 class Env {
  public:
   Env() = default;
@@ -90,15 +95,16 @@ class Env {
   // The POSIX file system. Never null, never destroyed.
   static Env* Default();
 
-  virtual Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                             OpenMode mode) = 0;
-  virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  virtual Status OpenWritable(const std::string& path, OpenMode mode,
+                              std::unique_ptr<WritableFile>* out) = 0;
+  virtual Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) = 0;
   // Opens path for reads of what the storage device holds, bypassing the page cache (O_DIRECT).
   // After a failed fsync the kernel may keep pages readable that it never wrote and never will;
   // recovery reads the end of the journal this way so that it builds only on bytes that a power
   // loss cannot take away. Where the file system has no cache to bypass (tmpfs, whose cache is
   // its storage) this is an ordinary read.
-  virtual Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) = 0;
+  virtual Status OpenReadableFromDevice(const std::string& path,
+                                        std::unique_ptr<ReadableFile>* out) = 0;
   // Creates the directory (not its parents); OK if it already exists.
   virtual Status CreateDir(const std::string& path) = 0;
   // The names (not paths) of the entries of a directory, without "." and "..", unordered.
@@ -117,7 +123,7 @@ class Env {
   virtual bool FileExists(const std::string& path) = 0;
   // Takes an exclusive lock on path (creating it): a second holder, in this process or another,
   // gets Status::Busy naming the path.
-  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) = 0;
 };
 
 // True when status is the I/O error the Env returns for a full disk (ENOSPC).
@@ -129,15 +135,16 @@ class EnvWrapper : public Env {
   explicit EnvWrapper(Env* target) : target_(target) {}
   Env* target() const { return target_; }
 
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
-    return target_->OpenWritable(path, mode);
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override {
+    return target_->OpenWritable(path, mode, out);
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
-    return target_->OpenReadable(path);
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    return target_->OpenReadable(path, out);
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
-    return target_->OpenReadableFromDevice(path);
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override {
+    return target_->OpenReadableFromDevice(path, out);
   }
   Status CreateDir(const std::string& path) override { return target_->CreateDir(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
@@ -150,8 +157,8 @@ class EnvWrapper : public Env {
   }
   Status SyncDir(const std::string& path) override { return target_->SyncDir(path); }
   bool FileExists(const std::string& path) override { return target_->FileExists(path); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return target_->LockFile(path);
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
+    return target_->LockFile(path, out);
   }
 
  private:

@@ -25,7 +25,9 @@ bool Names(const Status& status, std::string_view text) {
 TEST(BackupFilesTest, ADirectoryTakesOneBackupAtATimeAndAnAbandonedOneStartsAfresh) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/b").ok());
-  ASSERT_TRUE(env.OpenWritable("/b/data", OpenMode::kCreateNew).ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env.OpenWritable("/b/data", OpenMode::kCreateNew, &file).ok());
+  file.reset();
   std::unique_ptr<FileLock> lock;
   const Status not_empty = backup::Begin(&env, "/b", &lock);
   EXPECT_TRUE(not_empty.IsInvalidArgument()) << not_empty.ToString();
@@ -39,7 +41,8 @@ TEST(BackupFilesTest, ADirectoryTakesOneBackupAtATimeAndAnAbandonedOneStartsAfre
 
   // The first backup fails part-way: what it wrote goes, the marker stays.
   ASSERT_TRUE(env.CreateDir("/c/d/journal").ok());
-  ASSERT_TRUE(env.OpenWritable("/c/d/journal/segment", OpenMode::kCreateNew).ok());
+  ASSERT_TRUE(env.OpenWritable("/c/d/journal/segment", OpenMode::kCreateNew, &file).ok());
+  file.reset();
   backup::Abandon(&env, "/c/d");
   lock.reset();
   EXPECT_FALSE(env.FileExists("/c/d/journal"));

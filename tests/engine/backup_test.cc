@@ -53,13 +53,13 @@ class RollPausingEnv final : public EnvWrapper {
  public:
   RollPausingEnv() : EnvWrapper(Env::Default()) {}
 
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
-    Result<std::unique_ptr<WritableFile>> file = EnvWrapper::OpenWritable(path, mode);
-    if (!file.ok() || !path.ends_with(".journal")) {
-      return file;
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override {
+    Status status = EnvWrapper::OpenWritable(path, mode, out);
+    if (status.ok() && path.ends_with(".journal")) {
+      *out = std::make_unique<PausingFile>(this, std::move(*out));
     }
-    return std::unique_ptr<WritableFile>(std::make_unique<PausingFile>(this, std::move(*file)));
+    return status;
   }
   Status SyncDir(const std::string& path) override {
     {

@@ -165,53 +165,59 @@ TEST_F(FaultTest, NoSyncModeNeverSyncsAndSaysSo) {
 TEST(FaultInjectionEnvTest, UnsyncedDirectoryEntriesAreLostInACrash) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/d").ok());
-  auto file = env.OpenWritable("/d/a", OpenMode::kCreateNew);
-  ASSERT_TRUE(file.ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env.OpenWritable("/d/a", OpenMode::kCreateNew, &file).ok());
   const std::byte data[4] = {};
-  ASSERT_TRUE(WriteFully(file->get(), 0, data).ok());
-  ASSERT_TRUE((*file)->SyncData().ok());
+  ASSERT_TRUE(WriteFully(file.get(), 0, data).ok());
+  ASSERT_TRUE(file->SyncData().ok());
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kProcessCrash, 0);
   EXPECT_TRUE(env.FileExists("/d/a"));  // A process crash leaves the entry visible...
-  auto second = env.OpenWritable("/d/b", OpenMode::kCreateNew);
-  ASSERT_TRUE((*second)->SyncData().ok());
+  std::unique_ptr<WritableFile> second;
+  ASSERT_TRUE(env.OpenWritable("/d/b", OpenMode::kCreateNew, &second).ok());
+  ASSERT_TRUE(second->SyncData().ok());
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
   EXPECT_FALSE(env.FileExists("/d/b"));  // Synced data, but the entry was never dir-synced.
   EXPECT_FALSE(env.FileExists("/d/a")) << "...but a process crash made no entry durable";
-  EXPECT_TRUE((*second)->SyncData().IsIOError());  // Handles from before the crash are dead.
+  EXPECT_TRUE(second->SyncData().IsIOError());  // Handles from before the crash are dead.
 }
 
 TEST(FaultInjectionEnvTest, ALockTakenBeforeACrashDoesNotReleaseItsSuccessor) {
   FaultInjectionEnv env;
   const std::string path = "/db/LOCK";
-  auto before_crash = env.LockFile(path);
-  ASSERT_TRUE(before_crash.ok()) << before_crash.status().ToString();
-  EXPECT_TRUE(env.LockFile(path).status().IsBusy());
+  std::unique_ptr<FileLock> before_crash;
+  Status status = env.LockFile(path, &before_crash);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::unique_ptr<FileLock> refused;
+  EXPECT_TRUE(env.LockFile(path, &refused).IsBusy());
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kProcessCrash, 0);  // Its holder died.
-  auto after_crash = env.LockFile(path);
-  ASSERT_TRUE(after_crash.ok()) << after_crash.status().ToString();
-  before_crash->reset();  // The dead holder's handle goes away only now.
-  Result<std::unique_ptr<FileLock>> third = env.LockFile(path);
-  EXPECT_TRUE(third.status().IsBusy()) << "a dead holder's lock released its successor's";
-  EXPECT_NE(third.status().ToString().find(path), std::string::npos);
-  after_crash->reset();
-  EXPECT_TRUE(env.LockFile(path).ok());
+  std::unique_ptr<FileLock> after_crash;
+  status = env.LockFile(path, &after_crash);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  before_crash.reset();  // The dead holder's handle goes away only now.
+  std::unique_ptr<FileLock> third;
+  status = env.LockFile(path, &third);
+  EXPECT_TRUE(status.IsBusy()) << "a dead holder's lock released its successor's";
+  EXPECT_NE(status.ToString().find(path), std::string::npos);
+  after_crash.reset();
+  EXPECT_TRUE(env.LockFile(path, &third).ok());
 }
 
 TEST(FaultInjectionEnvTest, CutPowerFreezesEveryChangeUntilTheCrash) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/d").ok());
   ASSERT_TRUE(env.SyncDir("/").ok());
-  auto file = env.OpenWritable("/d/a", OpenMode::kCreateNew);
-  ASSERT_TRUE(file.ok());
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env.OpenWritable("/d/a", OpenMode::kCreateNew, &file).ok());
   const std::byte data[4] = {};
-  ASSERT_TRUE(WriteFully(file->get(), 0, data).ok());
-  ASSERT_TRUE((*file)->SyncData().ok());
+  ASSERT_TRUE(WriteFully(file.get(), 0, data).ok());
+  ASSERT_TRUE(file->SyncData().ok());
   ASSERT_TRUE(env.SyncDir("/d").ok());
   env.CutPower();
-  EXPECT_TRUE(WriteFully(file->get(), 4, data).IsIOError());
-  EXPECT_TRUE((*file)->SyncData().IsIOError());
-  EXPECT_TRUE((*file)->Truncate(0).IsIOError());
-  EXPECT_FALSE(env.OpenWritable("/d/b", OpenMode::kCreateNew).ok());
+  EXPECT_TRUE(WriteFully(file.get(), 4, data).IsIOError());
+  EXPECT_TRUE(file->SyncData().IsIOError());
+  EXPECT_TRUE(file->Truncate(0).IsIOError());
+  std::unique_ptr<WritableFile> other;
+  EXPECT_FALSE(env.OpenWritable("/d/b", OpenMode::kCreateNew, &other).ok());
   EXPECT_TRUE(env.RenameFile("/d/a", "/d/c").IsIOError());
   EXPECT_TRUE(env.DeleteFile("/d/a").IsIOError());
   EXPECT_TRUE(env.SyncDir("/d").IsIOError());
@@ -219,21 +225,22 @@ TEST(FaultInjectionEnvTest, CutPowerFreezesEveryChangeUntilTheCrash) {
   ASSERT_TRUE(bytes.ok()) << "reads go on after the cut";
   EXPECT_EQ(bytes->size(), 4u);
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
-  EXPECT_TRUE(env.OpenWritable("/d/b", OpenMode::kCreateNew).ok()) << "the crash lifts the cut";
+  EXPECT_TRUE(env.OpenWritable("/d/b", OpenMode::kCreateNew, &other).ok())
+      << "the crash lifts the cut";
 }
 
 TEST(FaultInjectionEnvTest, LosingUnsyncedEntriesKeepsTheBytesOfTheSurvivors) {
   FaultInjectionEnv env;
   ASSERT_TRUE(env.CreateDir("/d").ok());
   ASSERT_TRUE(env.SyncDir("/").ok());
-  auto old_file = env.OpenWritable("/d/old", OpenMode::kCreateNew);
-  ASSERT_TRUE(old_file.ok());
+  std::unique_ptr<WritableFile> old_file;
+  ASSERT_TRUE(env.OpenWritable("/d/old", OpenMode::kCreateNew, &old_file).ok());
   ASSERT_TRUE(env.SyncDir("/d").ok());
   const std::byte data[4] = {};
-  ASSERT_TRUE(WriteFully(old_file->get(), 0, data).ok());  // Written, never synced.
-  auto new_file = env.OpenWritable("/d/new", OpenMode::kCreateNew);
-  ASSERT_TRUE(new_file.ok());
-  ASSERT_TRUE((*new_file)->SyncData().ok());  // Synced, but its entry never dir-synced.
+  ASSERT_TRUE(WriteFully(old_file.get(), 0, data).ok());  // Written, never synced.
+  std::unique_ptr<WritableFile> new_file;
+  ASSERT_TRUE(env.OpenWritable("/d/new", OpenMode::kCreateNew, &new_file).ok());
+  ASSERT_TRUE(new_file->SyncData().ok());  // Synced, but its entry never dir-synced.
   ASSERT_TRUE(env.RenameFile("/d/old", "/d/renamed").ok());
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kLoseUnsyncedEntries, 0);
   EXPECT_FALSE(env.FileExists("/d/new"));
@@ -250,9 +257,9 @@ TEST(FaultInjectionEnvTest, ADirectoryIsLostUntilItsParentIsSynced) {
   ASSERT_TRUE(env.SyncDir("/").ok());
   ASSERT_TRUE(env.CreateDir("/f").ok());
   for (const char* dir : {"/d", "/f"}) {
-    auto file = env.OpenWritable(std::string(dir) + "/a", OpenMode::kCreateNew);
-    ASSERT_TRUE(file.ok());
-    ASSERT_TRUE((*file)->SyncData().ok());
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env.OpenWritable(std::string(dir) + "/a", OpenMode::kCreateNew, &file).ok());
+    ASSERT_TRUE(file->SyncData().ok());
     ASSERT_TRUE(env.SyncDir(dir).ok());
   }
   env.SimulateCrash(FaultInjectionEnv::CrashMode::kDropUnsynced, 0);
@@ -277,37 +284,45 @@ class PageCacheModelTest : public ::testing::Test {
   }
   // Creates path with `text`, synced, its entry durable.
   void CreateDurable(const std::string& path, std::string_view text) {
-    auto file = env_.OpenWritable(path, OpenMode::kCreateNew);
-    ASSERT_TRUE(file.ok()) << file.status().ToString();
-    ASSERT_TRUE(WriteFully(file->get(), 0, AsBytes(text)).ok());
-    ASSERT_TRUE((*file)->SyncData().ok());
+    std::unique_ptr<WritableFile> file;
+    const Status status = env_.OpenWritable(path, OpenMode::kCreateNew, &file);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_TRUE(WriteFully(file.get(), 0, AsBytes(text)).ok());
+    ASSERT_TRUE(file->SyncData().ok());
     ASSERT_TRUE(env_.SyncDir("/d").ok());
   }
   std::unique_ptr<WritableFile> Reopen(const std::string& path) {
-    auto file = env_.OpenWritable(path, OpenMode::kOpenExisting);
-    EXPECT_TRUE(file.ok()) << file.status().ToString();
-    return file.ok() ? std::move(*file) : nullptr;
+    std::unique_ptr<WritableFile> file;
+    const Status status = env_.OpenWritable(path, OpenMode::kOpenExisting, &file);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return file;
   }
   static std::span<const std::byte> AsBytes(std::string_view text) {
     return std::as_bytes(std::span(text.data(), text.size()));
   }
-  static std::string ReadWhole(Result<std::unique_ptr<ReadableFile>> file) {
-    if (!file.ok()) {
-      return "<" + file.status().ToString() + ">";
+  static std::string ReadWhole(const Status& opened, const ReadableFile* file) {
+    if (!opened.ok()) {
+      return "<" + opened.ToString() + ">";
     }
     std::string text(4096, '\0');
-    auto read = (*file)->ReadAt(0, std::as_writable_bytes(std::span(text.data(), text.size())));
+    auto read = file->ReadAt(0, std::as_writable_bytes(std::span(text.data(), text.size())));
     if (!read.ok()) {
       return "<" + read.status().ToString() + ">";
     }
     text.resize(*read);
-    auto size = (*file)->Size();
+    auto size = file->Size();
     EXPECT_TRUE(size.ok() && *size == text.size()) << "Size() disagrees with the bytes read";
     return text;
   }
-  std::string Cached(const std::string& path) { return ReadWhole(env_.OpenReadable(path)); }
+  std::string Cached(const std::string& path) {
+    std::unique_ptr<ReadableFile> file;
+    const Status opened = env_.OpenReadable(path, &file);
+    return ReadWhole(opened, file.get());
+  }
   std::string OnDevice(const std::string& path) {
-    return ReadWhole(env_.OpenReadableFromDevice(path));
+    std::unique_ptr<ReadableFile> file;
+    const Status opened = env_.OpenReadableFromDevice(path, &file);
+    return ReadWhole(opened, file.get());
   }
 
   FaultInjectionEnv env_;
@@ -330,9 +345,9 @@ TEST_F(PageCacheModelTest, AProcessCrashKeepsUnsyncedBytesReadableButNotDurable)
 TEST_F(PageCacheModelTest, AProcessCrashKeepsUnsyncedEntriesVisibleButNotDurable) {
   CreateDurable("/d/kept", "k");
   CreateDurable("/d/deleted", "d");
-  auto created = env_.OpenWritable("/d/created", OpenMode::kCreateNew);
-  ASSERT_TRUE(created.ok());
-  ASSERT_TRUE((*created)->SyncData().ok());
+  std::unique_ptr<WritableFile> created;
+  ASSERT_TRUE(env_.OpenWritable("/d/created", OpenMode::kCreateNew, &created).ok());
+  ASSERT_TRUE(created->SyncData().ok());
   ASSERT_TRUE(env_.RenameFile("/d/kept", "/d/renamed").ok());
   ASSERT_TRUE(env_.DeleteFile("/d/deleted").ok());
   env_.SimulateCrash(Mode::kProcessCrash, 0);

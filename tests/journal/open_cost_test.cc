@@ -40,13 +40,16 @@ constexpr uint64_t kRecordBytes = 40 + kPayloadBytes;
 class DeviceReadCountingEnv final : public EnvWrapper {
  public:
   explicit DeviceReadCountingEnv(Env* target) : EnvWrapper(target) {}
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
-    Result<std::unique_ptr<ReadableFile>> file = EnvWrapper::OpenReadableFromDevice(path);
-    if (!file.ok()) {
-      return file;
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override {
+    std::unique_ptr<ReadableFile> file;
+    if (Status status = EnvWrapper::OpenReadableFromDevice(path, &file); !status.ok()) {
+      out->reset();
+      return status;
     }
     opens_.fetch_add(1);
-    return std::unique_ptr<ReadableFile>(new Counting(std::move(*file), &bytes_));
+    *out = std::unique_ptr<ReadableFile>(new Counting(std::move(file), &bytes_));
+    return Status::OK();
   }
   uint64_t opens() const { return opens_.load(); }
   uint64_t bytes() const { return bytes_.load(); }

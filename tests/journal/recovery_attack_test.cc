@@ -143,10 +143,10 @@ TEST_F(RecoveryAttackTest, AdoptedUnsyncedPoolFileThenPowerLossIsNotCorruption) 
   ASSERT_TRUE(env_.SyncDir(kDir).ok());
   const std::string pool = kDir + "/" + FormatPoolName(100, false /*ready*/);
   {
-    Result<std::unique_ptr<WritableFile>> file = env_.OpenWritable(pool, OpenMode::kCreateNew);
-    ASSERT_TRUE(file.ok());
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env_.OpenWritable(pool, OpenMode::kCreateNew, &file).ok());
     const std::vector<std::byte> zeros(3 << 10);
-    ASSERT_TRUE(WriteFully(file->get(), 0, zeros).ok());
+    ASSERT_TRUE(WriteFully(file.get(), 0, zeros).ok());
   }
   env_.SimulateCrash(FaultInjectionEnv::CrashMode::kProcessCrash, 1);  // kill -9: cache stays.
 
@@ -219,15 +219,16 @@ class InterleavingEnv final : public Env {
   explicit InterleavingEnv(Env* base) : base_(base) {}
   std::function<void()> hook;
 
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
-    return base_->OpenWritable(path, mode);
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override {
+    return base_->OpenWritable(path, mode, out);
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
-    return base_->OpenReadable(path);
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    return base_->OpenReadable(path, out);
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
-    return base_->OpenReadableFromDevice(path);
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override {
+    return base_->OpenReadableFromDevice(path, out);
   }
   Status CreateDir(const std::string& path) override { return base_->CreateDir(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
@@ -245,8 +246,8 @@ class InterleavingEnv final : public Env {
   }
   Status SyncDir(const std::string& path) override { return base_->SyncDir(path); }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
+    return base_->LockFile(path, out);
   }
 
  private:

@@ -143,12 +143,14 @@ class FailingReadsEnv : public EnvWrapper {
  public:
   FailingReadsEnv(Env* target, int failing_from)
       : EnvWrapper(target), failing_from_(failing_from) {}
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
-    Result<std::unique_ptr<ReadableFile>> file = target()->OpenReadable(path);
-    if (!file.ok()) {
-      return file.status();
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    std::unique_ptr<ReadableFile> file;
+    if (Status status = target()->OpenReadable(path, &file); !status.ok()) {
+      out->reset();
+      return status;
     }
-    return std::unique_ptr<ReadableFile>(new Failing(std::move(*file), this));
+    *out = std::unique_ptr<ReadableFile>(new Failing(std::move(file), this));
+    return Status::OK();
   }
 
  private:

@@ -495,8 +495,9 @@ void FaultInjectionEnv::WriteAll(const std::string& path, std::vector<std::byte>
   }
 }
 
-Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std::string& path,
-                                                                      OpenMode mode) {
+Status FaultInjectionEnv::OpenWritable(const std::string& path, OpenMode mode,
+                                       std::unique_ptr<WritableFile>* out) {
+  out->reset();
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->power_cut) {
     return PowerCutError("open", path);
@@ -514,26 +515,32 @@ Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::OpenWritable(const std:
     }
     found = state_->entries.emplace(path, std::make_shared<Node>()).first;
   }
-  return std::unique_ptr<WritableFile>(std::make_unique<FaultFile>(state_, found->second, path));
+  *out = std::make_unique<FaultFile>(state_, found->second, path);
+  return Status::OK();
 }
 
-Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadable(const std::string& path) {
+Status FaultInjectionEnv::OpenReadable(const std::string& path,
+                                       std::unique_ptr<ReadableFile>* out) {
+  out->reset();
   std::lock_guard<std::mutex> lock(state_->mutex);
   const auto found = state_->entries.find(path);
   if (found == state_->entries.end()) {
     return Error("open", path, ENOENT);
   }
-  return std::unique_ptr<ReadableFile>(std::make_unique<FaultFile>(state_, found->second, path));
+  *out = std::make_unique<FaultFile>(state_, found->second, path);
+  return Status::OK();
 }
 
-Result<std::unique_ptr<ReadableFile>> FaultInjectionEnv::OpenReadableFromDevice(
-    const std::string& path) {
+Status FaultInjectionEnv::OpenReadableFromDevice(const std::string& path,
+                                                 std::unique_ptr<ReadableFile>* out) {
+  out->reset();
   std::lock_guard<std::mutex> lock(state_->mutex);
   const auto found = state_->entries.find(path);
   if (found == state_->entries.end()) {
     return Error("open", path, ENOENT);
   }
-  return std::unique_ptr<ReadableFile>(std::make_unique<DeviceFile>(state_, found->second));
+  *out = std::make_unique<DeviceFile>(state_, found->second);
+  return Status::OK();
 }
 
 Status FaultInjectionEnv::CreateDir(const std::string& path) {
@@ -632,12 +639,14 @@ bool FaultInjectionEnv::FileExists(const std::string& path) {
   return state_->entries.count(path) > 0 || state_->dirs.count(path) > 0;
 }
 
-Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
+Status FaultInjectionEnv::LockFile(const std::string& path, std::unique_ptr<FileLock>* out) {
+  out->reset();
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (!state_->locks.insert(path).second) {
     return Status::Busy("lock " + path + ": already held");
   }
-  return std::unique_ptr<FileLock>(std::make_unique<FaultLock>(state_, path, state_->generation));
+  *out = std::make_unique<FaultLock>(state_, path, state_->generation);
+  return Status::OK();
 }
 
 }  // namespace ringdb

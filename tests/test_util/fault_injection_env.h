@@ -120,10 +120,11 @@ class FaultInjectionEnv final : public Env {
   void WriteAll(const std::string& path, std::vector<std::byte> bytes);
   uint64_t total_bytes() const;  // Allocated bytes, as SetSpaceLimit counts them.
 
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override;
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override;
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override;
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override;
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override;
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override;
   Status CreateDir(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Status DeleteFile(const std::string& path) override;
@@ -131,7 +132,7 @@ class FaultInjectionEnv final : public Env {
   Status RenameFile(const std::string& source, const std::string& target) override;
   Status SyncDir(const std::string& path) override;
   bool FileExists(const std::string& path) override;
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override;
 
   struct Node;
   struct State;

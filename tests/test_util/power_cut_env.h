@@ -30,20 +30,23 @@ class PowerCutEnv final : public Env {
   // Called once, right after this layer's cut, to cut the machine's other layer with it.
   void OnCut(std::function<void()> on_cut) { on_cut_ = std::move(on_cut); }
 
-  Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
-                                                     OpenMode mode) override {
+  Status OpenWritable(const std::string& path, OpenMode mode,
+                      std::unique_ptr<WritableFile>* out) override {
     Tick();
-    Result<std::unique_ptr<WritableFile>> file = base_->OpenWritable(path, mode);
-    if (!file.ok()) {
-      return file.status();
+    std::unique_ptr<WritableFile> file;
+    if (Status status = base_->OpenWritable(path, mode, &file); !status.ok()) {
+      out->reset();
+      return status;
     }
-    return std::unique_ptr<WritableFile>(std::make_unique<File>(this, std::move(*file)));
+    *out = std::make_unique<File>(this, std::move(file));
+    return Status::OK();
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
-    return base_->OpenReadable(path);
+  Status OpenReadable(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    return base_->OpenReadable(path, out);
   }
-  Result<std::unique_ptr<ReadableFile>> OpenReadableFromDevice(const std::string& path) override {
-    return base_->OpenReadableFromDevice(path);
+  Status OpenReadableFromDevice(const std::string& path,
+                                std::unique_ptr<ReadableFile>* out) override {
+    return base_->OpenReadableFromDevice(path, out);
   }
   Status CreateDir(const std::string& path) override {
     Tick();
@@ -69,8 +72,8 @@ class PowerCutEnv final : public Env {
     return base_->SyncDir(path);
   }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
+    return base_->LockFile(path, out);
   }
 
  private:

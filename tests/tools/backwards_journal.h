@@ -86,11 +86,13 @@ inline SegmentFiles BackwardsSegments() {
 inline void WriteBackwardsJournal(Env* env, const std::string& dir) {
   ASSERT_TRUE(env->CreateDir(dir).ok());
   for (const auto& [name, bytes] : BackwardsSegments()) {
-    auto file = env->OpenWritable(journal::JoinPath(dir, name), OpenMode::kCreateNew);
-    ASSERT_TRUE(file.ok()) << file.status().ToString();
-    ASSERT_TRUE(WriteFully(file->get(), 0, bytes).ok());
-    ASSERT_TRUE((*file)->SyncData().ok());
-    ASSERT_TRUE((*file)->Close().ok());
+    std::unique_ptr<WritableFile> file;
+    const Status status =
+        env->OpenWritable(journal::JoinPath(dir, name), OpenMode::kCreateNew, &file);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_TRUE(WriteFully(file.get(), 0, bytes).ok());
+    ASSERT_TRUE(file->SyncData().ok());
+    ASSERT_TRUE(file->Close().ok());
   }
   ASSERT_TRUE(env->SyncDir(dir).ok());
 }
