@@ -12,11 +12,13 @@
 #include <string>
 
 #include "ringdb/env.h"
-#include "ringdb/result.h"
+#include "ringdb/status.h"
 
 namespace ringdb {
 
-// Busy, saying the database is in use, when another engine or command holds the lock.
-Result<std::unique_ptr<FileLock>> LockDatabase(Env* env, const std::string& path);
+// Takes the lock of the database in path through env (Env::Default() when null) and hands it out
+// through lock (null on failure). Busy, saying the database is in use, when another engine or
+// command holds it.
+Status LockDatabase(Env* env, const std::string& path, std::unique_ptr<FileLock>* lock);
 
 }  // namespace ringdb

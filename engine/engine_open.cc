@@ -74,12 +74,7 @@ Status EngineImpl::OpenAll() {
   const auto started = std::chrono::steady_clock::now();
   Status status = PrepareDirectories();
   if (status.ok()) {
-    Result<std::unique_ptr<FileLock>> lock = LockDatabase(options_.env, path_);
-    if (lock.ok()) {
-      lock_ = std::move(*lock);
-    } else {
-      status = lock.status();
-    }
+    status = LockDatabase(options_.env, path_, &lock_);
   }
   {
     WriterMutexLock db_lock(&db_mutex_);
@@ -160,13 +155,13 @@ rocksdb::FileSystem* EngineImpl::RocksDbFileSystem() const {
 }
 
 Status EngineImpl::OpenRocksDb() {
-  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
-      path_ + "/db", RocksDbMode::ReadWrite(),
-      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kEngine, logger_));
-  if (!opened.ok()) {
-    return opened.status();
+  if (Status status = OpenRingdbRocksDb(
+          path_ + "/db", RocksDbMode::ReadWrite(),
+          RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kEngine, logger_),
+          &rocksdb_);
+      !status.ok()) {
+    return status;
   }
-  rocksdb_ = std::move(*opened);
   db_ = rocksdb_->db();
   data_ = rocksdb_->data();
   meta_ = rocksdb_->meta();

@@ -49,14 +49,15 @@ Status ReadOnlyDatabaseImpl::CopyJournal(const View& view, const std::string& ta
 }
 
 Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& target) {
-  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
-      target, RocksDbMode::ReadWrite(),
-      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kNewCopy, logger_));
-  if (!opened.ok()) {
-    return Status::FromCode(opened.status().code(),
-                            "backup: " + std::string(opened.status().message()));
+  std::unique_ptr<RingdbRocksDb> opened;
+  if (Status open = OpenRingdbRocksDb(
+          target, RocksDbMode::ReadWrite(),
+          RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kNewCopy, logger_),
+          &opened);
+      !open.ok()) {
+    return Status::FromCode(open.code(), "backup: " + std::string(open.message()));
   }
-  RingdbRocksDb& copy = **opened;
+  RingdbRocksDb& copy = *opened;
   rocksdb::Status status;
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = true;  // Flushed below, as the engine's own writes are.

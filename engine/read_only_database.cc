@@ -251,13 +251,13 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
                            " (set TMPDIR to a writable directory)");
   }
   secondary_dir_ = pattern;
-  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
-      path_ + "/db", RocksDbMode::Secondary(secondary_dir_),
-      RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kSecondary, logger_));
-  if (!opened.ok()) {
-    return opened.status();
+  if (Status status = OpenRingdbRocksDb(
+          path_ + "/db", RocksDbMode::Secondary(secondary_dir_),
+          RingdbRocksDbOptions(options_.rocksdb_options.get(), RocksDbUse::kSecondary, logger_),
+          &rocksdb_);
+      !status.ok()) {
+    return status;
   }
-  rocksdb_ = std::move(*opened);
   db_ = rocksdb_->db();
   data_ = rocksdb_->data();
   meta_ = rocksdb_->meta();

@@ -61,9 +61,12 @@ rocksdb::Status RingdbRocksDb::Close() {
   return closed;
 }
 
-Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(const std::string& path,
-                                                         const RocksDbMode& mode,
-                                                         const rocksdb::Options& options) {
+Status OpenRingdbRocksDb(const std::string& path, const RocksDbMode& mode,
+                         const rocksdb::Options& options, std::unique_ptr<RingdbRocksDb>* db) {
+  if (db == nullptr) {
+    return Status::InvalidArgument("OpenRingdbRocksDb: db out-parameter is null");
+  }
+  db->reset();
   const rocksdb::ColumnFamilyOptions family_options(options);
   const std::string what = "opening RocksDB at " + path + " " + mode.Describe();
   if ((mode.kind == RocksDbMode::Kind::kSecondary) == mode.secondary_path.empty()) {
@@ -97,7 +100,8 @@ Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(const std::string& path
         (data == nullptr ? rocksdb::kDefaultColumnFamilyName : std::string(kMetaColumnFamily)) +
         " column family");
   }
-  return opened;
+  *db = std::move(opened);
+  return Status::OK();
 }
 
 }  // namespace ringdb

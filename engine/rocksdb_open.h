@@ -78,9 +78,8 @@ class RingdbRocksDb {
 // RingdbRocksDbOptions, rocksdb_options.h, everywhere but in tests), whose column-family part
 // applies to both column families. A failure, including a directory without both column families,
 // is an IOError "opening RocksDB at <path> <mode>: <RocksDB's text>" (ENOSPC named as
-// rocksdb_status.h does).
-Result<std::unique_ptr<RingdbRocksDb>> OpenRingdbRocksDb(const std::string& path,
-                                                         const RocksDbMode& mode,
-                                                         const rocksdb::Options& options);
+// rocksdb_status.h does). The open database is handed out through db (null on failure).
+Status OpenRingdbRocksDb(const std::string& path, const RocksDbMode& mode,
+                         const rocksdb::Options& options, std::unique_ptr<RingdbRocksDb>* db);
 
 }  // namespace ringdb

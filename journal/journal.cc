@@ -238,15 +238,15 @@ Status Journal::RollSegment() {
     }
   }
   bool prewritten = false;
-  Result<std::unique_ptr<WritableFile>> file = manager_->CreateSegment(name, capacity, &prewritten);
-  if (!file.ok()) {
-    return Fail(file.status(), "creating segment " + name);
+  std::unique_ptr<WritableFile> file;
+  if (Status status = manager_->CreateSegment(name, capacity, &prewritten, &file); !status.ok()) {
+    return Fail(status, "creating segment " + name);
   }
   if (!prewritten) {
     logger_->debug("ringdb journal: no pre-written file ready; {} ({} bytes) is sparse", name,
                    capacity);
   }
-  Result<uint64_t> size = (*file)->Size();
+  Result<uint64_t> size = file->Size();
   if (!size.ok()) {
     return Fail(size.status(), "sizing segment " + name);
   }
@@ -256,7 +256,7 @@ Status Journal::RollSegment() {
                                 std::to_string(capacity) + " it was created with"),
                 "sizing segment " + name);
   }
-  writer_->AttachFile(std::move(*file));
+  writer_->AttachFile(std::move(file));
   SegmentState state;
   state.description =
       SegmentDescription{name, writer_->segment_id(), writer_->segment_first_sequence(),

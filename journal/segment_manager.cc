@@ -241,9 +241,12 @@ std::string SegmentManager::TakeReadyFile(uint64_t capacity_bytes) {
   return taken;
 }
 
-Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::string& name,
-                                                                    uint64_t capacity_bytes,
-                                                                    bool* prewritten) {
+Status SegmentManager::CreateSegment(const std::string& name, uint64_t capacity_bytes,
+                                     bool* prewritten, std::unique_ptr<WritableFile>* segment) {
+  if (segment == nullptr) {
+    return Status::InvalidArgument("SegmentManager::CreateSegment: segment out-parameter is null");
+  }
+  segment->reset();
   RINGDB_ASSERT(prewritten != nullptr);
   RINGDB_ASSERT(capacity_bytes > 0);
   const std::string pool_name = TakeReadyFile(capacity_bytes);
@@ -274,7 +277,8 @@ Result<std::unique_ptr<WritableFile>> SegmentManager::CreateSegment(const std::s
   if (Status status = SyncDir(); !status.ok()) {
     return status;
   }
-  return Result<std::unique_ptr<WritableFile>>(std::move(file));
+  *segment = std::move(file);
+  return Status::OK();
 }
 
 Status SegmentManager::RetireFile(const std::string& name, uint64_t file_size_bytes) {

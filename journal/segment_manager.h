@@ -47,10 +47,10 @@ class SegmentManager {
   // renamed (prewritten = true; ready files too short for it are deleted on the way), or a new
   // file sized to capacity_bytes without writing it (sparse), when none is (the hot path never
   // waits for zero-filling). Its name and length are durable when this returns; the file may be
-  // longer than capacity_bytes. Clears the request of PrepareAhead: the new segment has to show
-  // its own need.
-  Result<std::unique_ptr<WritableFile>> CreateSegment(const std::string& name,
-                                                      uint64_t capacity_bytes, bool* prewritten);
+  // longer than capacity_bytes; it is handed out through segment (null on failure). Clears the
+  // request of PrepareAhead: the new segment has to show its own need.
+  Status CreateSegment(const std::string& name, uint64_t capacity_bytes, bool* prewritten,
+                       std::unique_ptr<WritableFile>* segment);
   // The capacity the journal plans for its next segment: the size of the files pre-written from
   // now on, and the least size of a retired file worth recycling.
   void PlanNextSegment(uint64_t capacity_bytes);

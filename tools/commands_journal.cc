@@ -43,13 +43,14 @@ Status OpenReader(const std::string& path, std::unique_ptr<journal::JournalReade
 
 // The applied marker, from RocksDB opened read-only (no lock, no writes).
 Status ReadMarkerReadOnly(const std::string& path, uint64_t* marker) {
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadOnly(),
-                        RingdbRocksDbOptions(nullptr, RocksDbUse::kReadOnly, DefaultLogger()));
-  if (!opened.ok()) {
-    return opened.status();
+  std::unique_ptr<RingdbRocksDb> opened;
+  if (Status status = OpenRingdbRocksDb(
+          path + "/db", RocksDbMode::ReadOnly(),
+          RingdbRocksDbOptions(nullptr, RocksDbUse::kReadOnly, DefaultLogger()), &opened);
+      !status.ok()) {
+    return status;
   }
-  return Applier::ReadMarker((*opened)->db(), (*opened)->meta(), marker);
+  return Applier::ReadMarker(opened->db(), opened->meta(), marker);
 }
 
 uint64_t DirectoryBytes(const std::string& path) {

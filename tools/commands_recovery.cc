@@ -50,13 +50,8 @@ Status OpenFreshRocksDb(const std::string& path, const std::shared_ptr<spdlog::l
   if (error) {
     return Status::IOError("creating " + path + ": " + error.message());
   }
-  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenRingdbRocksDb(
-      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
-  if (!opened.ok()) {
-    return opened.status();
-  }
-  *rocks = std::move(*opened);
-  return Status::OK();
+  return OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                           RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger), rocks);
 }
 
 // Progress on stderr, only when it is a terminal and the replay is long.

@@ -37,9 +37,10 @@ namespace ringdb::tool {
 
 namespace {
 
-Result<std::unique_ptr<RingdbRocksDb>> OpenDatabase(const std::string& path) {
+Status OpenDatabase(const std::string& path, std::unique_ptr<RingdbRocksDb>* database) {
   return OpenRingdbRocksDb(path + "/db", RocksDbMode::ReadWrite(),
-                           RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, DefaultLogger()));
+                           RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, DefaultLogger()),
+                           database);
 }
 
 Status Flush(RingdbRocksDb* database) {
@@ -120,11 +121,11 @@ struct Salvaged {
 // before the marker", and a second salvage completes the job.
 Status SalvageDatabase(const std::string& path, const journal::JournalOptions& journal_options,
                        Salvaged* salvaged) {
-  Result<std::unique_ptr<RingdbRocksDb>> opened = OpenDatabase(path);
-  if (!opened.ok()) {
-    return opened.status();
+  std::unique_ptr<RingdbRocksDb> opened;
+  if (Status status = OpenDatabase(path, &opened); !status.ok()) {
+    return status;
   }
-  RingdbRocksDb& database = **opened;
+  RingdbRocksDb& database = *opened;
   Status status = Applier::ReadMarker(database.db(), database.meta(), &salvaged->marker);
   SalvageCounts past_marker;
   if (status.ok()) {
@@ -179,9 +180,10 @@ int Salvage(const CommonArgs& args) {
   uint32_t record_bytes_max = 0;
   ReadOptionsFile(args.path, &options, &record_bytes_max).PermitUnchecked();
   const journal::JournalOptions journal_options = JournalOptionsFor(options, record_bytes_max);
-  Result<std::unique_ptr<FileLock>> lock = LockDatabase(options.env, args.path);
-  if (!lock.ok()) {
-    return Fail("recover", lock.status());
+  std::unique_ptr<FileLock> lock;
+  status = LockDatabase(options.env, args.path, &lock);
+  if (!status.ok()) {
+    return Fail("recover", status);
   }
   Salvaged salvaged;
   status = SalvageDatabase(args.path, journal_options, &salvaged);

@@ -31,10 +31,9 @@ class ApplierTest : public ::testing::Test {
     options.create_if_missing = true;
     options.create_missing_column_families = true;
     options.atomic_flush = true;
-    Result<std::unique_ptr<RingdbRocksDb>> opened =
-        OpenRingdbRocksDb(dir_.path(), RocksDbMode::ReadWrite(), options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    rocks_ = std::move(*opened);
+    const Status opened =
+        OpenRingdbRocksDb(dir_.path(), RocksDbMode::ReadWrite(), options, &rocks_);
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
     applier_ = std::make_unique<Applier>(rocks_->db(), rocks_->data(), rocks_->meta());
   }
   void CloseDb() {

@@ -16,15 +16,17 @@ namespace {
 
 TEST(DatabaseLockTest, SecondLockInTheSameProcessIsBusy) {
   TempDir dir;
-  Result<std::unique_ptr<FileLock>> first = LockDatabase(nullptr, dir.path());
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  Result<std::unique_ptr<FileLock>> second = LockDatabase(Env::Default(), dir.path());
-  ASSERT_FALSE(second.ok());
-  EXPECT_TRUE(second.status().IsBusy()) << second.status().ToString();
-  EXPECT_NE(second.status().message().find("in use"), std::string_view::npos);
-  EXPECT_NE(second.status().message().find(dir.path() + "/LOCK"), std::string_view::npos);
-  first->reset();
-  EXPECT_TRUE(LockDatabase(nullptr, dir.path()).ok());
+  std::unique_ptr<FileLock> first;
+  const Status locked = LockDatabase(nullptr, dir.path(), &first);
+  ASSERT_TRUE(locked.ok()) << locked.ToString();
+  std::unique_ptr<FileLock> second;
+  const Status busy = LockDatabase(Env::Default(), dir.path(), &second);
+  EXPECT_TRUE(busy.IsBusy()) << busy.ToString();
+  EXPECT_EQ(second, nullptr);
+  EXPECT_NE(busy.message().find("in use"), std::string_view::npos);
+  EXPECT_NE(busy.message().find(dir.path() + "/LOCK"), std::string_view::npos);
+  first.reset();
+  EXPECT_TRUE(LockDatabase(nullptr, dir.path(), &second).ok());
 }
 
 TEST(DatabaseLockTest, LockDiesWithAKilledHolder) {
@@ -34,8 +36,8 @@ TEST(DatabaseLockTest, LockDiesWithAKilledHolder) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    Result<std::unique_ptr<FileLock>> held = LockDatabase(nullptr, dir.path());
-    const char answer = held.ok() ? 'y' : 'n';
+    std::unique_ptr<FileLock> held;
+    const char answer = LockDatabase(nullptr, dir.path(), &held).ok() ? 'y' : 'n';
     (void)!write(ready[1], &answer, 1);
     pause();
     _exit(0);
@@ -49,17 +51,28 @@ TEST(DatabaseLockTest, LockDiesWithAKilledHolder) {
     waitpid(child, nullptr, 0);
     FAIL() << "the holder did not take the lock";
   }
-  EXPECT_TRUE(LockDatabase(nullptr, dir.path()).status().IsBusy());
+  std::unique_ptr<FileLock> lock;
+  EXPECT_TRUE(LockDatabase(nullptr, dir.path(), &lock).IsBusy());
   ASSERT_EQ(kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  EXPECT_TRUE(LockDatabase(nullptr, dir.path()).ok());
+  EXPECT_TRUE(LockDatabase(nullptr, dir.path(), &lock).ok());
 }
 
 TEST(DatabaseLockTest, UnopenablePathIsAnIOError) {
-  Result<std::unique_ptr<FileLock>> lock = LockDatabase(nullptr, "/nonexistent-dir/for/ringdb");
-  ASSERT_FALSE(lock.ok());
-  EXPECT_TRUE(lock.status().IsIOError()) << lock.status().ToString();
+  std::unique_ptr<FileLock> lock;
+  const Status status = LockDatabase(nullptr, "/nonexistent-dir/for/ringdb", &lock);
+  EXPECT_TRUE(status.IsIOError()) << status.ToString();
+  EXPECT_EQ(lock, nullptr);
+}
+
+TEST(DatabaseLockTest, NullOutParameterIsAnInvalidArgumentNamingIt) {
+  TempDir dir;
+  const Status status = LockDatabase(nullptr, dir.path(), nullptr);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_NE(status.message().find("LockDatabase: lock out-parameter is null"),
+            std::string_view::npos)
+      << status.ToString();
 }
 
 }  // namespace

@@ -39,10 +39,10 @@ TEST(RocksDbOpenTest, WritesThroughBothFamiliesAndReopensReadOnlyByName) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
   {
-    Result<std::unique_ptr<RingdbRocksDb>> opened =
-        OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), Creating());
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    RingdbRocksDb& rocks = **opened;
+    std::unique_ptr<RingdbRocksDb> opened;
+    const Status status = OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), Creating(), &opened);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    RingdbRocksDb& rocks = *opened;
     ASSERT_TRUE(rocks.db()->Put(rocksdb::WriteOptions(), rocks.data(), "user", "1").ok());
     ASSERT_TRUE(rocks.db()->Put(rocksdb::WriteOptions(), rocks.meta(), "marker", "2").ok());
     ASSERT_TRUE(rocks.db()->Flush(rocksdb::FlushOptions(), rocks.families()).ok());
@@ -51,10 +51,11 @@ TEST(RocksDbOpenTest, WritesThroughBothFamiliesAndReopensReadOnlyByName) {
     EXPECT_EQ(rocks.data(), nullptr);
     EXPECT_TRUE(rocks.Close().ok()) << "a second Close has nothing left to close";
   }
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options());
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  const RingdbRocksDb& rocks = **opened;
+  std::unique_ptr<RingdbRocksDb> opened;
+  const Status status =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options(), &opened);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  const RingdbRocksDb& rocks = *opened;
   EXPECT_EQ(rocks.data()->GetName(), rocksdb::kDefaultColumnFamilyName);
   EXPECT_EQ(rocks.meta()->GetName(), kMetaColumnFamily);
   EXPECT_EQ(Get(rocks, rocks.data(), "user"), "1");
@@ -65,18 +66,19 @@ TEST(RocksDbOpenTest, WritesThroughBothFamiliesAndReopensReadOnlyByName) {
 TEST(RocksDbOpenTest, ASecondaryFindsBothFamiliesBesideThePrimary) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  Result<std::unique_ptr<RingdbRocksDb>> primary =
-      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), Creating());
-  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
-  ASSERT_TRUE((*primary)->db()->Put(rocksdb::WriteOptions(), (*primary)->meta(), "m", "7").ok());
-  ASSERT_TRUE((*primary)->db()->Flush(rocksdb::FlushOptions(), (*primary)->families()).ok());
+  std::unique_ptr<RingdbRocksDb> primary;
+  Status status = OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), Creating(), &primary);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_TRUE(primary->db()->Put(rocksdb::WriteOptions(), primary->meta(), "m", "7").ok());
+  ASSERT_TRUE(primary->db()->Flush(rocksdb::FlushOptions(), primary->families()).ok());
   rocksdb::Options options;
   options.max_open_files = -1;
-  Result<std::unique_ptr<RingdbRocksDb>> secondary =
-      OpenRingdbRocksDb(path, RocksDbMode::Secondary(dir.path() + "/secondary"), options);
-  ASSERT_TRUE(secondary.ok()) << secondary.status().ToString();
-  EXPECT_EQ((*secondary)->meta()->GetName(), kMetaColumnFamily);
-  EXPECT_EQ(Get(**secondary, (*secondary)->meta(), "m"), "7");
+  std::unique_ptr<RingdbRocksDb> secondary;
+  status = OpenRingdbRocksDb(path, RocksDbMode::Secondary(dir.path() + "/secondary"), options,
+                             &secondary);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(secondary->meta()->GetName(), kMetaColumnFamily);
+  EXPECT_EQ(Get(*secondary, secondary->meta(), "m"), "7");
 }
 
 TEST(RocksDbOpenTest, ADirectoryWithoutTheMetaFamilyIsAnErrorNamingThePath) {
@@ -90,10 +92,11 @@ TEST(RocksDbOpenTest, ADirectoryWithoutTheMetaFamilyIsAnErrorNamingThePath) {
     std::unique_ptr<rocksdb::DB> plain(raw);
     ASSERT_TRUE(plain->Put(rocksdb::WriteOptions(), "k", "v").ok());
   }
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options());
-  ASSERT_FALSE(opened.ok());
-  const Status& status = opened.status();
+  std::unique_ptr<RingdbRocksDb> opened;
+  const Status status =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options(), &opened);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(opened, nullptr);
   EXPECT_TRUE(status.IsIOError()) << status.ToString();
   EXPECT_TRUE(Contains(status, path)) << status.ToString();
   EXPECT_TRUE(Contains(status, "read-only")) << status.ToString();
@@ -103,20 +106,28 @@ TEST(RocksDbOpenTest, ADirectoryWithoutTheMetaFamilyIsAnErrorNamingThePath) {
 TEST(RocksDbOpenTest, NothingThereIsAnErrorNamingThePathAndTheMode) {
   TempDir dir;
   const std::string path = dir.path() + "/absent";
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), rocksdb::Options());
-  ASSERT_FALSE(opened.ok());
-  EXPECT_TRUE(Contains(opened.status(), path)) << opened.status().ToString();
-  EXPECT_TRUE(Contains(opened.status(), "read-write")) << opened.status().ToString();
+  std::unique_ptr<RingdbRocksDb> opened;
+  const Status status =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(), rocksdb::Options(), &opened);
+  ASSERT_FALSE(status.ok());
+  EXPECT_TRUE(Contains(status, path)) << status.ToString();
+  EXPECT_TRUE(Contains(status, "read-write")) << status.ToString();
 }
 
 TEST(RocksDbOpenTest, ASecondaryPathGoesWithSecondaryModeOnly) {
   TempDir dir;
   RocksDbMode no_path = RocksDbMode::Secondary("");
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(dir.path(), no_path, rocksdb::Options());
-  ASSERT_FALSE(opened.ok());
-  EXPECT_TRUE(opened.status().IsInvalidArgument()) << opened.status().ToString();
+  std::unique_ptr<RingdbRocksDb> opened;
+  const Status status = OpenRingdbRocksDb(dir.path(), no_path, rocksdb::Options(), &opened);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+}
+
+TEST(RocksDbOpenTest, NullOutParameterIsAnInvalidArgumentNamingIt) {
+  TempDir dir;
+  const Status status =
+      OpenRingdbRocksDb(dir.path() + "/db", RocksDbMode::ReadWrite(), Creating(), nullptr);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_TRUE(Contains(status, "OpenRingdbRocksDb: db out-parameter is null")) << status.ToString();
 }
 
 // Every open shares the settings that keep the marker with the data and RocksDB's errors in
@@ -159,22 +170,26 @@ TEST(RocksDbOptionsTest, ANewCopyRefusesADatabaseAndSalvageRefusesNone) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
   const std::shared_ptr<spdlog::logger> logger = DefaultLogger();
-  Result<std::unique_ptr<RingdbRocksDb>> missing = OpenRingdbRocksDb(
-      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger));
-  EXPECT_FALSE(missing.ok()) << "salvage must not make a database where there was none";
-  {
-    Result<std::unique_ptr<RingdbRocksDb>> made =
-        OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
-                          RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
-    ASSERT_TRUE(made.ok()) << made.status().ToString();
-  }
-  Result<std::unique_ptr<RingdbRocksDb>> again = OpenRingdbRocksDb(
-      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger));
+  std::unique_ptr<RingdbRocksDb> rocks;
+  EXPECT_FALSE(OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                                 RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger),
+                                 &rocks)
+                   .ok())
+      << "salvage must not make a database where there was none";
+  const Status made =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                        RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger), &rocks);
+  ASSERT_TRUE(made.ok()) << made.ToString();
+  rocks.reset();
+  const Status again =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                        RingdbRocksDbOptions(nullptr, RocksDbUse::kNewCopy, logger), &rocks);
   ASSERT_FALSE(again.ok()) << "a copy is never written over a database";
-  EXPECT_TRUE(Contains(again.status(), path)) << again.status().ToString();
-  Result<std::unique_ptr<RingdbRocksDb>> existing = OpenRingdbRocksDb(
-      path, RocksDbMode::ReadWrite(), RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger));
-  EXPECT_TRUE(existing.ok()) << existing.status().ToString();
+  EXPECT_TRUE(Contains(again, path)) << again.ToString();
+  const Status existing =
+      OpenRingdbRocksDb(path, RocksDbMode::ReadWrite(),
+                        RingdbRocksDbOptions(nullptr, RocksDbUse::kExisting, logger), &rocks);
+  EXPECT_TRUE(existing.ok()) << existing.ToString();
 }
 
 }  // namespace

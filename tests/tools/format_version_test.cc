@@ -48,13 +48,14 @@ void AppendTransaction(const Options& options, const std::string& dir, const std
 
 // RocksDB's applied marker, read directly.
 uint64_t AppliedMarker(const std::string& dir) {
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(dir + "/db", RocksDbMode::ReadOnly(), rocksdb::Options());
-  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-  if (!opened.ok()) {
+  std::unique_ptr<RingdbRocksDb> opened;
+  const Status status =
+      OpenRingdbRocksDb(dir + "/db", RocksDbMode::ReadOnly(), rocksdb::Options(), &opened);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  if (!status.ok()) {
     return UINT64_MAX;
   }
-  const RingdbRocksDb& rocks = **opened;
+  const RingdbRocksDb& rocks = *opened;
   std::string value;
   uint64_t marker = 0;
   if (rocks.db()->Get(rocksdb::ReadOptions(), rocks.meta(), Applier::kMarkerKey, &value).ok()) {
@@ -101,8 +102,9 @@ class FormatVersionTest : public EngineTest {
     {
       // Beside a live engine (its lock held) the refusal is still NotSupported, not the Busy of
       // a journal that changed under every read: rereading cannot change it.
-      Result<std::unique_ptr<FileLock>> lock = LockDatabase(nullptr, dir_.path());
-      ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+      std::unique_ptr<FileLock> lock;
+      const Status locked = LockDatabase(nullptr, dir_.path(), &lock);
+      ASSERT_TRUE(locked.ok()) << locked.ToString();
       const Status beside = ReadOnlyDatabase::Open(options_, dir_.path(), &view);
       EXPECT_TRUE(beside.IsNotSupported()) << beside.ToString();
     }

@@ -56,13 +56,7 @@ uint64_t JsonNumber(const std::string& json, const std::string& name) {
 class ReplayedDb {
  public:
   explicit ReplayedDb(const std::string& path) {
-    Result<std::unique_ptr<RingdbRocksDb>> opened =
-        OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options());
-    if (opened.ok()) {
-      rocks_ = std::move(*opened);
-    } else {
-      status_ = opened.status();
-    }
+    status_ = OpenRingdbRocksDb(path, RocksDbMode::ReadOnly(), rocksdb::Options(), &rocks_);
   }
   const Status& status() const { return status_; }
   StateDigest Digest() const {

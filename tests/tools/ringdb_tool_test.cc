@@ -155,10 +155,10 @@ TEST_F(RingdbToolTest, ReplayToASequenceHoldsExactlyThePrefix) {
   const std::string into = dir_.path() + "/replayed";
   ToolRun replay = Ringdb("replay " + dir_.path() + " --into " + into + " --to-seq 123");
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
-  Result<std::unique_ptr<RingdbRocksDb>> opened =
-      OpenRingdbRocksDb(into + "/db", RocksDbMode::ReadOnly(), rocksdb::Options());
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<RingdbRocksDb> rocks = std::move(*opened);
+  std::unique_ptr<RingdbRocksDb> rocks;
+  const Status opened =
+      OpenRingdbRocksDb(into + "/db", RocksDbMode::ReadOnly(), rocksdb::Options(), &rocks);
+  ASSERT_TRUE(opened.ok()) << opened.ToString();
   rocksdb::DB* const db = rocks->db();
   int keys = 0;
   std::unique_ptr<rocksdb::Iterator> iterator(
