@@ -6,43 +6,37 @@ namespace ringdb {
 
 ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
   if (this != &other) {
-    if (active_) {
+    if (active()) {
       Abort();
     }
     ring_ = other.ring_;
+    slots_ = other.slots_;
+    mask_ = other.mask_;
+    slot_size_bytes_ = other.slot_size_bytes_;
     first_sequence_ = other.first_sequence_;
     slot_count_ = other.slot_count_;
-    active_ = other.active_;
-    other.active_ = false;
+    single_ = other.single_;
+    other.ring_ = nullptr;
   }
   return *this;
 }
 
-size_t ClaimedBatch::slot_size_bytes() const noexcept { return ring_->slot_size_bytes(); }
-
-std::span<std::byte> ClaimedBatch::slot(uint32_t index) noexcept {
-  RINGDB_DASSERT(index < slot_count_);
-  return ring_->slot(first_sequence_ + index);
-}
-
-Token ClaimedBatch::Publish() {
-  RINGDB_ASSERT(active_ && "Publish of a batch already published, aborted or moved from");
-  active_ = false;
+Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
+  RINGDB_ASSERT(ring != nullptr && "Publish of a batch already published, aborted or moved from");
   // After Close the batch becomes an abort, so nothing new reaches the consumers' drain. (A
   // publish racing with Close may still go through; it is then drained like any other, since its
   // sequence is at most the final sequence Close recorded.)
-  if (ring_->closing()) {
-    ring_->PublishBatch(first_sequence_, slot_count_, true /*aborted*/);
+  if (ring->closing()) {
+    ring->PublishBatch(first, count, true /*aborted*/);
     return Token::Failed(Status::Aborted("ring closed before the batch was published"));
   }
-  ring_->PublishBatch(first_sequence_, slot_count_, false /*aborted*/);
-  return Token(ring_, last_sequence());
+  ring->PublishBatch(first, count, false /*aborted*/);
+  return Token(ring, first + count - 1);
 }
 
-void ClaimedBatch::Abort() {
-  RINGDB_ASSERT(active_ && "Abort of a batch already published, aborted or moved from");
-  active_ = false;
-  ring_->PublishBatch(first_sequence_, slot_count_, true /*aborted*/);
+void ClaimedBatch::AbortThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
+  RINGDB_ASSERT(ring != nullptr && "Abort of a batch already published, aborted or moved from");
+  ring->PublishBatch(first, count, true /*aborted*/);
 }
 
 }  // namespace ringdb

@@ -23,12 +23,6 @@ Status Consumer::WaitAvailable(uint64_t next) {
   return core_->ring->WaitAvailable(*core_, next, internal::kNoDeadline);
 }
 
-std::span<const std::byte> Consumer::slot(uint64_t sequence) const noexcept {
-  return core_->ring->slot(sequence);
-}
-
-SlotMeta Consumer::meta(uint64_t sequence) const noexcept { return core_->ring->meta(sequence); }
-
 void Consumer::Fail(uint64_t batch_last_sequence, const Status& status) {
   RINGDB_ASSERT(!status.ok() && "Fail with an OK status");
   core_->ring->Fail(*core_, batch_last_sequence, status);

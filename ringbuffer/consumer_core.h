@@ -18,8 +18,11 @@ namespace ringdb::internal {
 inline constexpr uint32_t kConsumerDependencyCountMax = 8;
 
 struct ConsumerCore {
-  ConsumerCore(RingCore* owner, std::string consumer_name)
-      : name(std::move(consumer_name)), ring(owner), handle(this) {}
+  ConsumerCore(RingCore* owner, std::string consumer_name, const std::byte* slots,
+               const uint64_t* meta_words, uint64_t mask, size_t slot_size_bytes)
+      : name(std::move(consumer_name)),
+        ring(owner),
+        handle(this, slots, meta_words, mask, slot_size_bytes) {}
 
   const std::string name;
   RingCore* const ring;

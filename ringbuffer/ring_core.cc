@@ -47,6 +47,13 @@ RingCore::RingCore(const RingOptions& options)
   if (options.producer_type == ProducerType::kSingle) {
     auto single = std::make_unique<SingleProducerSequencer>(*this, slot_count_);
     single_ = single.get();
+    SingleProducerState& state = single_->state();
+    state.slots = slots_.get();
+    state.slot_size_bytes = slot_size_bytes_;
+    state.meta_words = meta_words_.get();
+    state.closing = &closing_;
+    state.parked_total = &parked_total_;
+    state.fence_asymmetric = wait_.fence.asymmetric();
     sequencer_ = std::move(single);
   } else {
     auto multi = std::make_unique<MultiProducerSequencer>(*this, slot_count_);
@@ -74,7 +81,8 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
     return Status::InvalidArgument("a ring has at most " + std::to_string(kConsumerCountMax) +
                                    " consumers");
   }
-  auto core = std::make_unique<ConsumerCore>(this, std::string(name));
+  auto core = std::make_unique<ConsumerCore>(this, std::string(name), slots_.get(),
+                                             meta_words_.get(), mask_, slot_size_bytes_);
   core->lot.CountParkedIn(&parked_total_);
   for (uint32_t index = 0; index < count; ++index) {
     if (consumers_[index]->name == name) {
@@ -134,8 +142,18 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
     return Status::InvalidArgument("ring has no consumers: add one before claiming");
   }
   uint64_t first = 0;
-  Status claimed = single_ != nullptr ? single_->Claim(count, mode, deadline, &first)
-                                      : sequencer_->Claim(count, mode, deadline, &first);
+  if (single_ != nullptr) {
+    switch (single_->state().TryClaimInline(count, &first)) {
+      case InlineClaim::kClaimed:
+        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
+                            &single_->state());
+      case InlineClaim::kLostToClose:
+        return AbortClaimLostToClose(first, count);
+      case InlineClaim::kSlowPath:
+        break;
+    }
+  }
+  Status claimed = sequencer_->Claim(count, mode, deadline, &first);
   if (!claimed.ok()) {
     return claimed;
   }
@@ -145,7 +163,8 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
   if (closing_.load(std::memory_order_acquire)) {
     return AbortClaimLostToClose(first, count);
   }
-  return ClaimedBatch(this, first, count);
+  return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
+                      single_ != nullptr ? &single_->state() : nullptr);
 }
 
 Status RingCore::AbortClaimLostToClose(uint64_t first, uint32_t count) {
@@ -364,5 +383,9 @@ void RingCore::Close() {
   }
   logger_->debug("ring closed: consumers drain up to sequence {}", final_sequence);
 }
+
+void WakeParkedAfterPublish(RingCore* ring) { ring->WakeParked(); }
+
+void StoreLoadFenceOutOfLine() noexcept { StoreLoadFence(); }
 
 }  // namespace ringdb::internal

@@ -16,12 +16,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <span>
 #include <string_view>
 
 #include "ringbuffer/consumer_core.h"
 #include "ringbuffer/failure_table.h"
-#include "ringbuffer/meta_word.h"
 #include "ringbuffer/multi_producer_sequencer.h"
 #include "ringbuffer/parking_lot.h"
 #include "ringbuffer/sequencer.h"
@@ -53,6 +51,10 @@ class RingCore {
   Status AbortClaimLostToClose(uint64_t first, uint32_t count);
   // Writes the batch's metadata, publishes it and wakes parked consumers.
   void PublishBatch(uint64_t first, uint32_t count, bool aborted);
+  // The inline claim and publish state of a single-producer ring; null for a multi-producer one.
+  SingleProducerState* single_producer_state() noexcept {
+    return single_ != nullptr ? &single_->state() : nullptr;
+  }
   void Close();
   RingInfo Info() const;
   // After a store that may unblock someone: one fence, then wake only lots with parked waiters,
@@ -84,13 +86,6 @@ class RingCore {
   bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
   uint64_t slot_count() const noexcept { return slot_count_; }
   size_t slot_size_bytes() const noexcept { return slot_size_bytes_; }
-  // The bytes of the slot that holds `sequence`, and its metadata (after the publication).
-  std::span<std::byte> slot(uint64_t sequence) const noexcept {
-    return {slots_.get() + (sequence & mask_) * slot_size_bytes_, slot_size_bytes_};
-  }
-  SlotMeta meta(uint64_t sequence) const noexcept {
-    return DecodeMetaWord(meta_words_[sequence & mask_]);
-  }
   spdlog::logger& logger() const noexcept { return *logger_; }
 
  private:
@@ -111,12 +106,12 @@ class RingCore {
   const Waiter wait_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<std::byte, void (*)(std::byte*)> slots_;
-  // Per-slot metadata words (ringbuffer/meta_word.h), written by the producer before publishing and
+  // Per-slot metadata words (internal::MetaWord), written by the producer before publishing and
   // read by consumers after their acquire of the publication; plain memory, ordered by those.
   std::unique_ptr<uint64_t[]> meta_words_;
   std::unique_ptr<Sequencer> sequencer_;
-  // The same object when producer_type is kSingle, else null: claims and publishes call it
-  // directly, so that its common case inlines, instead of through the virtual interface.
+  // The same object when producer_type is kSingle, else null: claims and publishes use its state
+  // directly (inline, see ringdb/detail/single_producer_state.h) instead of the virtual interface.
   SingleProducerSequencer* single_ = nullptr;
   uint64_t sequencer_bytes_reserved_ = 0;  // Publication flags (multi-producer only).
   FailureTable failures_;

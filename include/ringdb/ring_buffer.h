@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ringdb/detail/single_producer_state.h"
 #include "ringdb/result.h"
 #include "ringdb/ring_options.h"
 #include "ringdb/status.h"
@@ -54,17 +55,20 @@ class ClaimedBatch {
   // Moves and destruction are inline: a Result<ClaimedBatch> moves its batch on every claim.
   ClaimedBatch(ClaimedBatch&& other) noexcept
       : ring_(other.ring_),
+        slots_(other.slots_),
+        mask_(other.mask_),
+        slot_size_bytes_(other.slot_size_bytes_),
         first_sequence_(other.first_sequence_),
         slot_count_(other.slot_count_),
-        active_(other.active_) {
-    other.active_ = false;
+        single_(other.single_) {
+    other.ring_ = nullptr;
   }
   ClaimedBatch& operator=(ClaimedBatch&& other) noexcept;
   ClaimedBatch(const ClaimedBatch&) = delete;
   ClaimedBatch& operator=(const ClaimedBatch&) = delete;
   // A forgotten batch would leave a hole every consumer waits on forever; aborting it cannot.
   ~ClaimedBatch() {
-    if (active_) {
+    if (active()) {
       Abort();
     }
   }
@@ -72,27 +76,58 @@ class ClaimedBatch {
   uint64_t first_sequence() const noexcept { return first_sequence_; }
   uint64_t last_sequence() const noexcept { return first_sequence_ + slot_count_ - 1; }
   uint32_t slot_count() const noexcept { return slot_count_; }
-  size_t slot_size_bytes() const noexcept;
+  size_t slot_size_bytes() const noexcept { return slot_size_bytes_; }
   // The bytes of the index-th slot of the batch, written in place. A batch may wrap around the
   // end of the ring, so consecutive slots need not be adjacent in memory.
-  std::span<std::byte> slot(uint32_t index) noexcept;
+  std::span<std::byte> slot(uint32_t index) noexcept {
+    const uint64_t slot_index = (first_sequence_ + index) & mask_;
+    return {slots_ + slot_index * slot_size_bytes_, slot_size_bytes_};
+  }
   // Makes the whole batch visible to consumers as one unit and returns its token. After Close the
   // batch is aborted instead and the token is Failed(Aborted). REQUIRES: active().
-  Token Publish();
+  Token Publish() {
+    internal::RingCore* ring = ring_;
+    ring_ = nullptr;
+    if (single_ != nullptr && ring != nullptr &&
+        single_->TryPublishInline(first_sequence_, slot_count_)) {
+      return Token(ring, last_sequence());
+    }
+    return PublishThroughRing(ring, first_sequence_, slot_count_);
+  }
   // Consumers will skip the batch (SlotMeta::aborted); it leaves no hole. REQUIRES: active().
-  void Abort();
+  void Abort() {
+    internal::RingCore* ring = ring_;
+    ring_ = nullptr;
+    AbortThroughRing(ring, first_sequence_, slot_count_);
+  }
   // True until Publish() or Abort() (false for a moved-from batch).
-  bool active() const noexcept { return active_; }
+  bool active() const noexcept { return ring_ != nullptr; }
 
  private:
   friend class internal::RingCore;
-  ClaimedBatch(internal::RingCore* ring, uint64_t first_sequence, uint32_t slot_count) noexcept
-      : ring_(ring), first_sequence_(first_sequence), slot_count_(slot_count), active_(true) {}
+  friend class RingBuffer;
+  ClaimedBatch(internal::RingCore* ring, std::byte* slots, uint64_t mask, size_t slot_size_bytes,
+               uint64_t first_sequence, uint32_t slot_count,
+               internal::SingleProducerState* single) noexcept
+      : ring_(ring),
+        slots_(slots),
+        mask_(mask),
+        slot_size_bytes_(slot_size_bytes),
+        first_sequence_(first_sequence),
+        slot_count_(slot_count),
+        single_(single) {}
+  // The library side of Publish and Abort. They take the batch's fields by value, so that its
+  // address never escapes and the compiler can keep a claimed batch in registers.
+  static Token PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
+  static void AbortThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
 
-  internal::RingCore* ring_;  // Kept after Publish and Abort, so slot() and sizes still answer.
+  internal::RingCore* ring_;  // Null once published, aborted or moved from.
+  std::byte* slots_;
+  uint64_t mask_;
+  size_t slot_size_bytes_;
   uint64_t first_sequence_;
   uint32_t slot_count_;
-  bool active_;
+  internal::SingleProducerState* single_;  // The ring's, when it is single-producer; else null.
 };
 
 // A pull-style consumer, owned by the ring and driven by one thread:
@@ -122,9 +157,14 @@ class Consumer {
   // may run a stage take turns under a lock of their own and wait outside it. Aborted as WaitFor.
   Status WaitAvailable(uint64_t next);
   // The bytes of an available, not yet released slot.
-  std::span<const std::byte> slot(uint64_t sequence) const noexcept;
-  // Where that slot sits in its batch.
-  SlotMeta meta(uint64_t sequence) const noexcept;
+  std::span<const std::byte> slot(uint64_t sequence) const noexcept {
+    return {slots_ + (sequence & mask_) * slot_size_bytes_, slot_size_bytes_};
+  }
+  SlotMeta meta(uint64_t sequence) const noexcept {
+    const uint64_t word = meta_words_[sequence & mask_];
+    return SlotMeta{static_cast<uint32_t>(word >> 32),
+                    static_cast<uint32_t>(word >> 1) & 0x7fffffffu, (word & 1u) != 0};
+  }
   // Fails the batch whose last sequence is given: its token reports `status` (the first failure
   // recorded wins). Call before Release passes that sequence.
   void Fail(uint64_t batch_last_sequence, const Status& status);
@@ -136,11 +176,22 @@ class Consumer {
   void Interrupt();
 
  private:
+  friend class internal::RingCore;
   friend struct internal::ConsumerCore;
   friend class BatchProcessor;
-  explicit Consumer(internal::ConsumerCore* core) noexcept : core_(core) {}
+  Consumer(internal::ConsumerCore* core, const std::byte* slots, const uint64_t* meta_words,
+           uint64_t mask, size_t slot_size_bytes) noexcept
+      : core_(core),
+        slots_(slots),
+        meta_words_(meta_words),
+        mask_(mask),
+        slot_size_bytes_(slot_size_bytes) {}
 
   internal::ConsumerCore* core_;
+  const std::byte* slots_;
+  const uint64_t* meta_words_;
+  uint64_t mask_;
+  size_t slot_size_bytes_;
 };
 
 // How the ring is partitioned and where everyone is.
@@ -176,11 +227,13 @@ class RingBuffer {
 
   // Claims n consecutive slots, waiting for room per the wait strategy. InvalidArgument for n = 0
   // or n > slot_count(); Aborted when the ring is (or gets) closed.
-  Result<ClaimedBatch> Claim(uint32_t n);
+  Result<ClaimedBatch> Claim(uint32_t n) { return Claim(n, ClaimWait::kWait, kNoDeadline); }
   // As Claim, but Busy at once when there is no room.
-  Result<ClaimedBatch> TryClaim(uint32_t n);
+  Result<ClaimedBatch> TryClaim(uint32_t n) { return Claim(n, ClaimWait::kTry, kNoDeadline); }
   // As Claim, but TimedOut when the deadline passes without room.
-  Result<ClaimedBatch> Claim(uint32_t n, std::chrono::steady_clock::time_point deadline);
+  Result<ClaimedBatch> Claim(uint32_t n, std::chrono::steady_clock::time_point deadline) {
+    return Claim(n, ClaimWait::kWait, deadline);
+  }
 
   // No new claims; wakes every waiter (waiting producers get Aborted). Consumers drain everything
   // claimed before Close (a batch published after Close arrives as an abort), then WaitFor
@@ -193,9 +246,38 @@ class RingBuffer {
   size_t slot_size_bytes() const noexcept;
 
  private:
+  enum class ClaimWait : uint8_t { kWait, kTry };
+  static constexpr std::chrono::steady_clock::time_point kNoDeadline =
+      std::chrono::steady_clock::time_point::max();
+
   explicit RingBuffer(std::unique_ptr<internal::RingCore> core);
+  // A single-producer claim with room known to be free runs inline; everything else (waiting,
+  // the first claim, multi-producer rings, Close) goes through the library.
+  Result<ClaimedBatch> Claim(uint32_t n, ClaimWait wait,
+                             std::chrono::steady_clock::time_point deadline) {
+    uint64_t first = 0;
+    if (single_ != nullptr) {
+      switch (single_->TryClaimInline(n, &first)) {
+        case internal::InlineClaim::kClaimed:
+          return ClaimedBatch(single_->ring, single_->slots, single_->slot_count - 1,
+                              single_->slot_size_bytes, first, n, single_);
+        case internal::InlineClaim::kLostToClose:
+          return AbortClaimLostToClose(first, n);
+        case internal::InlineClaim::kSlowPath:
+          break;
+      }
+    }
+    // Into a local, then moved: returned directly, the caller's Result would be the library's
+    // return slot, and a Result whose address escapes cannot stay in registers on the fast path.
+    Result<ClaimedBatch> claimed = ClaimThroughRing(n, wait, deadline);
+    return Result<ClaimedBatch>(std::move(claimed));
+  }
+  Result<ClaimedBatch> ClaimThroughRing(uint32_t n, ClaimWait wait,
+                                        std::chrono::steady_clock::time_point deadline);
+  Status AbortClaimLostToClose(uint64_t first, uint32_t n);
 
   std::unique_ptr<internal::RingCore> core_;
+  internal::SingleProducerState* single_;  // Null for a multi-producer ring.
 };
 
 }  // namespace ringdb
