@@ -13,16 +13,6 @@
 
 namespace ringdb {
 
-namespace {
-
-uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count());
-}
-
-}  // namespace
-
 void EngineImpl::ApplierLoop() {
   // Bounded by Close, as the Journaler's thread.
   for (;;) {

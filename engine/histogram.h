@@ -8,11 +8,19 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cstdint>
 
 #include "ringdb/engine.h"  // HistogramData
 
 namespace ringdb {
+
+// Microseconds from start until now, the unit of the engine's latency histograms.
+inline uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
+}
 
 class Histogram {
  public:

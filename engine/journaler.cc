@@ -9,16 +9,6 @@
 
 namespace ringdb {
 
-namespace {
-
-uint64_t MicrosSince(std::chrono::steady_clock::time_point start) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count());
-}
-
-}  // namespace
-
 Journaler::Journaler(journal::Journal* journal, Consumer* consumer, const Consumer* apply_consumer,
                      Pipeline* pipeline, Checkpointer* checkpointer, Stage* apply_stage,
                      std::shared_ptr<spdlog::logger> logger)
