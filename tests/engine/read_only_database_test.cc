@@ -50,6 +50,22 @@ StateDigest DigestOf(ReadOnlyDatabase* database) {
 }
 
 // Every regular file under dir with its bytes, to tell that nothing was written.
+// Copies a live engine's directory, as a crash would leave it. The engine retires and recycles
+// files while the copy walks the directory, so a copy that met a vanishing file starts over
+// (bounded: a few tries always find a quiet moment).
+void CopyLiveDirectory(const std::string& from, const std::string& to) {
+  std::error_code error;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    fs::remove_all(to, error);
+    fs::create_directories(to, error);
+    fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing, error);
+    if (!error) {
+      return;
+    }
+  }
+  FAIL() << "copying " << from << ": " << error.message();
+}
+
 std::map<std::string, std::string> FilesOf(const std::string& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
@@ -273,8 +289,7 @@ TEST_F(ReadOnlyDatabaseTest, ACrashedDatabaseWithATornTailIsReadToItsValidPrefix
   // The image a kill -9 leaves now: RocksDB as last flushed (nothing since Open), the journal
   // with every transaction. The engine is idle: every write above was acknowledged.
   TempDir crashed;
-  fs::copy(dir_.path(), crashed.path(),
-           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  CopyLiveDirectory(dir_.path(), crashed.path());
   ASSERT_TRUE(engine_->Close().ok());
   engine_.reset();
   // Tear the last record: one byte of its payload flipped, nothing valid after it.
@@ -449,8 +464,7 @@ TEST_F(ReadOnlyRetryTest, AJournalThatKeepsMissingSegmentsIsBusyBesideALiveEngin
 TEST_F(ReadOnlyRetryTest, WithoutALiveEngineAMissingSegmentIsCorruptionAfterBoundedReads) {
   Populate();
   TempDir image;  // What a crash leaves: the engine's files, nobody holding the lock.
-  fs::copy(dir_.path(), image.path(),
-           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  CopyLiveDirectory(dir_.path(), image.path());
   HidingEnv env([](int) { return true; });
   Options options = options_;
   options.env = &env;
