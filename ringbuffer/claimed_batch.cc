@@ -15,7 +15,6 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
     slot_size_bytes_ = other.slot_size_bytes_;
     first_sequence_ = other.first_sequence_;
     slot_count_ = other.slot_count_;
-    single_ = other.single_;
     other.ring_ = nullptr;
   }
   return *this;
@@ -23,6 +22,10 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
 
 Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
   RINGDB_ASSERT(ring != nullptr && "Publish of a batch already published, aborted or moved from");
+  internal::SingleProducerState* single = ring->single_producer_state();
+  if (single != nullptr && single->TryPublishInline(first, count)) {
+    return Token(ring, first + count - 1);
+  }
   // After Close the batch becomes an abort, so nothing new reaches the consumers' drain. (A
   // publish racing with Close may still go through; it is then drained like any other, since its
   // sequence is at most the final sequence Close recorded.)

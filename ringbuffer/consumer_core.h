@@ -19,10 +19,10 @@ inline constexpr uint32_t kConsumerDependencyCountMax = 8;
 
 struct ConsumerCore {
   ConsumerCore(RingCore* owner, std::string consumer_name, const std::byte* slots,
-               const uint64_t* meta_words, uint64_t mask, size_t slot_size_bytes)
+               const SlotMeta* metas, uint64_t mask, size_t slot_size_bytes)
       : name(std::move(consumer_name)),
         ring(owner),
-        handle(this, slots, meta_words, mask, slot_size_bytes) {}
+        handle(this, slots, metas, mask, slot_size_bytes) {}
 
   const std::string name;
   RingCore* const ring;

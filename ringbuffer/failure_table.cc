@@ -16,7 +16,7 @@ void FailureTable::Record(uint64_t sequence, const Status& status) {
   RINGDB_ASSERT(sequence > 0);
   RINGDB_ASSERT(!status.ok());
   Entry& entry = entries_[sequence & mask_];
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   const uint64_t held = entry.sequence.load(std::memory_order_relaxed);
   // Failures of one entry arrive in sequence order (see the header); anything else is a consumer
   // failing a batch it already released.
@@ -39,7 +39,7 @@ Status FailureTable::Outcome(uint64_t sequence) const {
   if (entry.sequence.load(std::memory_order_acquire) < sequence) {
     return Status::OK();
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   const uint64_t held = entry.sequence.load(std::memory_order_relaxed);
   if (held == sequence) {
     return entry.status;

@@ -23,9 +23,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "ringdb/status.h"
+#include "util/mutex.h"
 
 namespace ringdb::internal {
 
@@ -53,7 +53,10 @@ class FailureTable {
 
   uint64_t mask_;
   std::unique_ptr<Entry[]> entries_;
-  mutable std::mutex mutex_;  // Failures are rare: one lock for the table is enough.
+  // Failures are rare: one lock for the table is enough. It guards the entries' overwritten_max
+  // and status; an entry's sequence is also read without it (acquire), which the analysis cannot
+  // express for the elements of an array, so the entries carry no attribute.
+  mutable Mutex mutex_;
 };
 
 }  // namespace ringdb::internal

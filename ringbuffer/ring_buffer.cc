@@ -17,8 +17,7 @@ Status RingBuffer::Create(const RingOptions& options, std::unique_ptr<RingBuffer
   return Status::OK();
 }
 
-RingBuffer::RingBuffer(std::unique_ptr<internal::RingCore> core)
-    : core_(std::move(core)), single_(core_->single_producer_state()) {
+RingBuffer::RingBuffer(std::unique_ptr<internal::RingCore> core) : core_(std::move(core)) {
   static_assert(internal::kNoDeadline == kNoDeadline, "one 'no deadline' for both faces");
 }
 
@@ -28,15 +27,11 @@ Result<Consumer*> RingBuffer::AddConsumer(std::string_view name, std::span<Consu
   return core_->AddConsumer(name, after);
 }
 
-Result<ClaimedBatch> RingBuffer::ClaimThroughRing(uint32_t n, ClaimWait wait,
-                                                  std::chrono::steady_clock::time_point deadline) {
+Result<ClaimedBatch> RingBuffer::Claim(uint32_t n, ClaimWait wait,
+                                       std::chrono::steady_clock::time_point deadline) {
   return core_->Claim(
       n, wait == ClaimWait::kTry ? internal::ClaimMode::kTry : internal::ClaimMode::kWait,
       deadline);
-}
-
-Status RingBuffer::AbortClaimLostToClose(uint64_t first, uint32_t n) {
-  return core_->AbortClaimLostToClose(first, n);
 }
 
 void RingBuffer::Close() { core_->Close(); }

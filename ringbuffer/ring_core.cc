@@ -36,7 +36,7 @@ RingCore::RingCore(const RingOptions& options)
             AsymmetricFence(options.park_fence == ParkFence::kMembarrier)},
       logger_(options.logger ? options.logger : DefaultLogger()),
       slots_(AllocateSlots(slot_count_ * slot_size_bytes_), &FreeSlots),
-      meta_words_(std::make_unique<uint64_t[]>(slot_count_)),
+      slot_metas_(std::make_unique<SlotMeta[]>(slot_count_)),
       failures_(slot_count_) {
   RINGDB_ASSERT(options.Validate().ok());
   RINGDB_ASSERT(logger_ != nullptr);
@@ -50,7 +50,7 @@ RingCore::RingCore(const RingOptions& options)
     SingleProducerState& state = single_->state();
     state.slots = slots_.get();
     state.slot_size_bytes = slot_size_bytes_;
-    state.meta_words = meta_words_.get();
+    state.metas = slot_metas_.get();
     state.closing = &closing_;
     state.parked_total = &parked_total_;
     state.fence_asymmetric = wait_.fence.asymmetric();
@@ -72,7 +72,7 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
     return Status::InvalidArgument("a consumer may run after at most " +
                                    std::to_string(kConsumerDependencyCountMax) + " consumers");
   }
-  std::lock_guard<std::mutex> lock(config_mutex_);
+  MutexLock lock(&config_mutex_);
   if (frozen_.load(std::memory_order_relaxed)) {
     return Status::InvalidArgument("AddConsumer after the first claim: add consumers first");
   }
@@ -82,7 +82,7 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
                                    " consumers");
   }
   auto core = std::make_unique<ConsumerCore>(this, std::string(name), slots_.get(),
-                                             meta_words_.get(), mask_, slot_size_bytes_);
+                                             slot_metas_.get(), mask_, slot_size_bytes_);
   core->lot.CountParkedIn(&parked_total_);
   for (uint32_t index = 0; index < count; ++index) {
     if (consumers_[index]->name == name) {
@@ -104,7 +104,7 @@ Result<Consumer*> RingCore::AddConsumer(std::string_view name, std::span<Consume
 }
 
 bool RingCore::FreezeSlow() {
-  std::lock_guard<std::mutex> lock(config_mutex_);
+  MutexLock lock(&config_mutex_);
   if (frozen_.load(std::memory_order_relaxed)) {
     return true;
   }
@@ -130,6 +130,23 @@ bool RingCore::FreezeSlow() {
 }
 
 Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline deadline) {
+  // A single producer with room known to be free claims before any other check: TryClaimInline
+  // itself sends a count of 0, a closed ring and the first claim to the general path below.
+  uint64_t first = 0;
+  if (single_ != nullptr) {
+    switch (single_->state().TryClaimInline(count, &first)) {
+      case InlineClaim::kClaimed:
+        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count);
+      case InlineClaim::kLostToClose:
+        return AbortClaimLostToClose(first, count);
+      case InlineClaim::kSlowPath:
+        break;
+    }
+  }
+  return ClaimGeneral(count, mode, deadline);
+}
+
+Result<ClaimedBatch> RingCore::ClaimGeneral(uint32_t count, ClaimMode mode, Deadline deadline) {
   if (count == 0 || count > slot_count_) {
     return Status::InvalidArgument("claim of " + std::to_string(count) +
                                    " slots: must be 1 to slot_count (" +
@@ -142,17 +159,6 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
     return Status::InvalidArgument("ring has no consumers: add one before claiming");
   }
   uint64_t first = 0;
-  if (single_ != nullptr) {
-    switch (single_->state().TryClaimInline(count, &first)) {
-      case InlineClaim::kClaimed:
-        return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
-                            &single_->state());
-      case InlineClaim::kLostToClose:
-        return AbortClaimLostToClose(first, count);
-      case InlineClaim::kSlowPath:
-        break;
-    }
-  }
   Status claimed = sequencer_->Claim(count, mode, deadline, &first);
   if (!claimed.ok()) {
     return claimed;
@@ -163,14 +169,13 @@ Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline de
   if (closing_.load(std::memory_order_acquire)) {
     return AbortClaimLostToClose(first, count);
   }
-  return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count,
-                      single_ != nullptr ? &single_->state() : nullptr);
+  return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count);
 }
 
 Status RingCore::AbortClaimLostToClose(uint64_t first, uint32_t count) {
   // A claim that lost the race to Close is published as an abort at once, so consumers draining
   // up to the final sequence never wait for it.
-  WriteMetaWords(meta_words_.get(), slot_count_, first, count, true /*aborted*/);
+  WriteSlotMetas(slot_metas_.get(), slot_count_, first, count, true /*aborted*/);
   sequencer_->PublishClosedClaim(first, first + count - 1);
   WakeParked();
   return Status::Aborted("ring closed during the claim");
@@ -212,7 +217,7 @@ uint64_t RingCore::GatingSequence() const noexcept {
 void RingCore::PublishBatch(uint64_t first, uint32_t count, bool aborted) {
   RINGDB_ASSERT(first > 0);
   RINGDB_ASSERT(count > 0 && count <= slot_count_);
-  WriteMetaWords(meta_words_.get(), slot_count_, first, count, aborted);
+  WriteSlotMetas(slot_metas_.get(), slot_count_, first, count, aborted);
   if (single_ != nullptr) {
     single_->Publish(first, first + count - 1);  // Direct, inlined: the hot single-producer case.
   } else {
@@ -365,7 +370,7 @@ Status RingCore::WaitResolved(uint64_t sequence, Deadline deadline) const {
 }
 
 void RingCore::Close() {
-  std::lock_guard<std::mutex> lock(close_mutex_);
+  MutexLock lock(&close_mutex_);
   if (closing_.load(std::memory_order_relaxed)) {
     return;
   }
@@ -385,7 +390,5 @@ void RingCore::Close() {
 }
 
 void WakeParkedAfterPublish(RingCore* ring) { ring->WakeParked(); }
-
-void StoreLoadFenceOutOfLine() noexcept { StoreLoadFence(); }
 
 }  // namespace ringdb::internal

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string_view>
 
 #include "ringbuffer/consumer_core.h"
@@ -26,6 +25,7 @@
 #include "ringbuffer/single_producer_sequencer.h"
 #include "ringbuffer/wait_strategy.h"
 #include "ringdb/ring_buffer.h"
+#include "util/mutex.h"
 
 namespace spdlog {
 class logger;
@@ -95,6 +95,8 @@ class RingCore {
     return frozen_.load(std::memory_order_acquire) || FreezeSlow();
   }
   bool FreezeSlow();
+  // Every claim but a single producer's common case: checks, the first claim, waiting for room.
+  Result<ClaimedBatch> ClaimGeneral(uint32_t count, ClaimMode mode, Deadline deadline);
 
   uint64_t ConsumerCount() const noexcept {
     return consumer_count_.load(std::memory_order_acquire);
@@ -106,12 +108,12 @@ class RingCore {
   const Waiter wait_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<std::byte, void (*)(std::byte*)> slots_;
-  // Per-slot metadata words (internal::MetaWord), written by the producer before publishing and
-  // read by consumers after their acquire of the publication; plain memory, ordered by those.
-  std::unique_ptr<uint64_t[]> meta_words_;
+  // Per-slot metadata, written by the producer before publishing and read by consumers after
+  // their acquire of the publication; plain memory, ordered by those.
+  std::unique_ptr<SlotMeta[]> slot_metas_;
   std::unique_ptr<Sequencer> sequencer_;
   // The same object when producer_type is kSingle, else null: claims and publishes use its state
-  // directly (inline, see ringdb/detail/single_producer_state.h) instead of the virtual interface.
+  // directly (ringbuffer/single_producer_state.h) instead of the virtual interface.
   SingleProducerSequencer* single_ = nullptr;
   uint64_t sequencer_bytes_reserved_ = 0;  // Publication flags (multi-producer only).
   FailureTable failures_;
@@ -135,8 +137,10 @@ class RingCore {
   static constexpr uint64_t kTokenLotCount = 64;
   mutable std::array<ParkingLot, kTokenLotCount> token_lots_;
 
-  // Configuration (AddConsumer, first claim), guarded by config_mutex_.
-  std::mutex config_mutex_;
+  // Configuration (AddConsumer, the first claim's freeze) is serialized by config_mutex_. What it
+  // writes is published by release stores (consumer_count_, frozen_) and read without the lock by
+  // every claim and wait, so no member is GUARDED_BY it.
+  Mutex config_mutex_;
   std::array<std::unique_ptr<ConsumerCore>, kConsumerCountMax> consumers_;
   // Appended under config_mutex_ (release); readers load it (acquire) and read entries below it.
   std::atomic<uint32_t> consumer_count_{0};
@@ -149,7 +153,7 @@ class RingCore {
   alignas(kCacheLineSizeBytes) std::atomic<bool> closing_{false};
   // F, the claim sequence when Close ran; kNotClosed before. Read by consumers' waits.
   std::atomic<uint64_t> final_sequence_{kNotClosed};
-  std::mutex close_mutex_;
+  Mutex close_mutex_;  // Serializes Close callers; Close's stores are the atomics above.
 };
 
 }  // namespace ringdb::internal

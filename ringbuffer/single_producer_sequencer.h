@@ -5,8 +5,8 @@
 // might be full. Batches must be published (or aborted) in claim order, which a single thread
 // does naturally; the cursor is then simply the last published sequence.
 //
-// The state is a SingleProducerState (ringdb/detail/single_producer_state.h), whose inline claim
-// and publish RingBuffer and ClaimedBatch run for the common case; this class is the rest.
+// The state is a SingleProducerState (ringbuffer/single_producer_state.h), whose claim and
+// publish RingBuffer and ClaimedBatch try first, for the common case; this class is the rest.
 #pragma once
 
 #include <atomic>
@@ -15,7 +15,7 @@
 
 #include "ringbuffer/sequence.h"
 #include "ringbuffer/sequencer.h"
-#include "ringdb/detail/single_producer_state.h"
+#include "ringbuffer/single_producer_state.h"
 #include "util/assert.h"
 
 namespace ringdb::internal {

@@ -25,7 +25,6 @@
 #include <string_view>
 #include <vector>
 
-#include "ringdb/detail/single_producer_state.h"
 #include "ringdb/result.h"
 #include "ringdb/ring_options.h"
 #include "ringdb/status.h"
@@ -59,8 +58,7 @@ class ClaimedBatch {
         mask_(other.mask_),
         slot_size_bytes_(other.slot_size_bytes_),
         first_sequence_(other.first_sequence_),
-        slot_count_(other.slot_count_),
-        single_(other.single_) {
+        slot_count_(other.slot_count_) {
     other.ring_ = nullptr;
   }
   ClaimedBatch& operator=(ClaimedBatch&& other) noexcept;
@@ -88,10 +86,6 @@ class ClaimedBatch {
   Token Publish() {
     internal::RingCore* ring = ring_;
     ring_ = nullptr;
-    if (single_ != nullptr && ring != nullptr &&
-        single_->TryPublishInline(first_sequence_, slot_count_)) {
-      return Token(ring, last_sequence());
-    }
     return PublishThroughRing(ring, first_sequence_, slot_count_);
   }
   // Consumers will skip the batch (SlotMeta::aborted); it leaves no hole. REQUIRES: active().
@@ -107,15 +101,13 @@ class ClaimedBatch {
   friend class internal::RingCore;
   friend class RingBuffer;
   ClaimedBatch(internal::RingCore* ring, std::byte* slots, uint64_t mask, size_t slot_size_bytes,
-               uint64_t first_sequence, uint32_t slot_count,
-               internal::SingleProducerState* single) noexcept
+               uint64_t first_sequence, uint32_t slot_count) noexcept
       : ring_(ring),
         slots_(slots),
         mask_(mask),
         slot_size_bytes_(slot_size_bytes),
         first_sequence_(first_sequence),
-        slot_count_(slot_count),
-        single_(single) {}
+        slot_count_(slot_count) {}
   // The library side of Publish and Abort. They take the batch's fields by value, so that its
   // address never escapes and the compiler can keep a claimed batch in registers.
   static Token PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count);
@@ -127,7 +119,6 @@ class ClaimedBatch {
   size_t slot_size_bytes_;
   uint64_t first_sequence_;
   uint32_t slot_count_;
-  internal::SingleProducerState* single_;  // The ring's, when it is single-producer; else null.
 };
 
 // A pull-style consumer, owned by the ring and driven by one thread:
@@ -160,11 +151,7 @@ class Consumer {
   std::span<const std::byte> slot(uint64_t sequence) const noexcept {
     return {slots_ + (sequence & mask_) * slot_size_bytes_, slot_size_bytes_};
   }
-  SlotMeta meta(uint64_t sequence) const noexcept {
-    const uint64_t word = meta_words_[sequence & mask_];
-    return SlotMeta{static_cast<uint32_t>(word >> 32),
-                    static_cast<uint32_t>(word >> 1) & 0x7fffffffu, (word & 1u) != 0};
-  }
+  SlotMeta meta(uint64_t sequence) const noexcept { return metas_[sequence & mask_]; }
   // Fails the batch whose last sequence is given: its token reports `status` (the first failure
   // recorded wins). Call before Release passes that sequence.
   void Fail(uint64_t batch_last_sequence, const Status& status);
@@ -179,17 +166,13 @@ class Consumer {
   friend class internal::RingCore;
   friend struct internal::ConsumerCore;
   friend class BatchProcessor;
-  Consumer(internal::ConsumerCore* core, const std::byte* slots, const uint64_t* meta_words,
+  Consumer(internal::ConsumerCore* core, const std::byte* slots, const SlotMeta* metas,
            uint64_t mask, size_t slot_size_bytes) noexcept
-      : core_(core),
-        slots_(slots),
-        meta_words_(meta_words),
-        mask_(mask),
-        slot_size_bytes_(slot_size_bytes) {}
+      : core_(core), slots_(slots), metas_(metas), mask_(mask), slot_size_bytes_(slot_size_bytes) {}
 
   internal::ConsumerCore* core_;
   const std::byte* slots_;
-  const uint64_t* meta_words_;
+  const SlotMeta* metas_;
   uint64_t mask_;
   size_t slot_size_bytes_;
 };
@@ -251,33 +234,10 @@ class RingBuffer {
       std::chrono::steady_clock::time_point::max();
 
   explicit RingBuffer(std::unique_ptr<internal::RingCore> core);
-  // A single-producer claim with room known to be free runs inline; everything else (waiting,
-  // the first claim, multi-producer rings, Close) goes through the library.
   Result<ClaimedBatch> Claim(uint32_t n, ClaimWait wait,
-                             std::chrono::steady_clock::time_point deadline) {
-    uint64_t first = 0;
-    if (single_ != nullptr) {
-      switch (single_->TryClaimInline(n, &first)) {
-        case internal::InlineClaim::kClaimed:
-          return ClaimedBatch(single_->ring, single_->slots, single_->slot_count - 1,
-                              single_->slot_size_bytes, first, n, single_);
-        case internal::InlineClaim::kLostToClose:
-          return AbortClaimLostToClose(first, n);
-        case internal::InlineClaim::kSlowPath:
-          break;
-      }
-    }
-    // Into a local, then moved: returned directly, the caller's Result would be the library's
-    // return slot, and a Result whose address escapes cannot stay in registers on the fast path.
-    Result<ClaimedBatch> claimed = ClaimThroughRing(n, wait, deadline);
-    return Result<ClaimedBatch>(std::move(claimed));
-  }
-  Result<ClaimedBatch> ClaimThroughRing(uint32_t n, ClaimWait wait,
-                                        std::chrono::steady_clock::time_point deadline);
-  Status AbortClaimLostToClose(uint64_t first, uint32_t n);
+                             std::chrono::steady_clock::time_point deadline);
 
   std::unique_ptr<internal::RingCore> core_;
-  internal::SingleProducerState* single_;  // Null for a multi-producer ring.
 };
 
 }  // namespace ringdb

@@ -1,12 +1,11 @@
-// Goal: Close racing with a single producer that claims and publishes inline (the common case runs
-// in the caller's code, see ringdb/detail/single_producer_state.h) loses nothing and hangs
-// nothing, including when the producer holds one batch while claiming the next (the claim that
-// loses the race must then wait behind the held batch). Every token Publish returned unfailed
-// resolves OK, the consumer receives exactly the items of those batches, in order, and then
-// WaitFor reports the drained ring as Aborted; the producer's claims end with Aborted.
-// Method: many short rounds; in each the closer thread closes after a random number of its own
-// loop turns (no sleeps) after the producer's second claim, so Close lands at a different point of
-// the producer's loop each time.
+// Goal: Close racing with a single producer that claims and publishes on its fast path (the cached
+// gate, see ringbuffer/single_producer_state.h) loses nothing and hangs nothing, including when the
+// producer holds one batch while claiming the next (the claim that loses the race must then wait
+// behind the held batch). Every token Publish returned unfailed resolves OK, the consumer receives
+// exactly the items of those batches, in order, and then WaitFor reports the drained ring as
+// Aborted; the producer's claims end with Aborted. Method: many short rounds; in each the closer
+// thread closes after a random number of its own loop turns (no sleeps) after the producer's second
+// claim, so Close lands at a different point of the producer's loop each time.
 #include <atomic>
 #include <optional>
 #include <random>

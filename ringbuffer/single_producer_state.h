@@ -1,11 +1,9 @@
-// The single-producer ring's claim and publish state, and the inline common case of both.
+// The single-producer ring's claim and publish state, and the common case of both.
 //
-// Implementation detail of ringdb/ring_buffer.h: only the ring's own code writes these fields.
-// It is public so that RingBuffer::Claim and ClaimedBatch::Publish can run their common case
-// (room known to be free, ring open, nobody parked) inline in the producer's code: through the
-// library's calls a claim-1 item cost ~250 instructions, most of it call plumbing and checks that
-// the common case does not need. Anything unusual (the first claim, a ring that looks full, Close,
-// parked threads to wake, a deferred abort) takes the library path, which owns the same state.
+// RingBuffer::Claim and ClaimedBatch::Publish try these first, before any other check: room known
+// to be free (a cached gate, so that a claim reads no consumer's cache line), ring open, nobody
+// parked. Anything unusual (the first claim, a ring that looks full, Close, parked threads to
+// wake, a deferred abort) takes the general path, which owns the same state.
 #pragma once
 
 #include <algorithm>
@@ -13,40 +11,34 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ringbuffer/store_load_fence.h"
+#include "ringdb/ring_buffer.h"
+
 namespace ringdb::internal {
 
 class RingCore;
 
-// The per-slot metadata word: batch_slot_count << 32 | index_in_batch << 1 | aborted. Private
-// layout, decoded inline so that reading it costs one load.
-inline constexpr uint64_t MetaWord(uint32_t batch_slot_count, uint32_t index, bool aborted) {
-  return (uint64_t{batch_slot_count} << 32) | (uint64_t{index} << 1) | (aborted ? 1u : 0u);
-}
-
-// Writes the metadata words of the batch [first, first + count). It covers at most two
-// contiguous runs (before and after the ring's end); contiguous, branch-free loops let the
-// compiler vectorise them, which matters at claim 64.
-inline void WriteMetaWords(uint64_t* words, uint64_t slot_count, uint64_t first, uint32_t count,
+// Writes the metadata of the batch [first, first + count). It covers at most two contiguous runs
+// (before and after the ring's end); contiguous, branch-free loops let the compiler vectorise
+// them, which matters at claim 64.
+inline void WriteSlotMetas(SlotMeta* metas, uint64_t slot_count, uint64_t first, uint32_t count,
                            bool aborted) noexcept {
   const uint64_t start_index = first & (slot_count - 1);
   if (count == 1) {
-    words[start_index] = MetaWord(1, 0, aborted);  // Claim 1: skip the loops' set-up.
+    metas[start_index] = SlotMeta{1, 0, aborted};  // Claim 1: skip the loops' set-up.
     return;
   }
   const auto first_run = static_cast<uint32_t>(std::min<uint64_t>(count, slot_count - start_index));
-  const uint64_t base = MetaWord(count, 0, aborted);
   for (uint32_t index = 0; index < first_run; ++index) {
-    words[start_index + index] = base + (uint64_t{index} << 1);
+    metas[start_index + index] = SlotMeta{count, index, aborted};
   }
   for (uint32_t index = first_run; index < count; ++index) {
-    words[index - first_run] = base + (uint64_t{index} << 1);
+    metas[index - first_run] = SlotMeta{count, index, aborted};
   }
 }
 
-// Defined in the library: the wake after an inline publish when some thread may be parked, and
-// the full StoreLoad barrier for processes without membarrier (ringbuffer/store_load_fence.h).
+// The wake after a publish when some thread may be parked (ring_core.cc).
 void WakeParkedAfterPublish(RingCore* ring);
-void StoreLoadFenceOutOfLine() noexcept;
 
 enum class InlineClaim : uint8_t {
   kClaimed,      // *first is set; the batch is the caller's.
@@ -72,7 +64,7 @@ struct alignas(64) SingleProducerState {
   std::byte* slots = nullptr;
   size_t slot_size_bytes = 0;
   uint64_t slot_count = 0;
-  uint64_t* meta_words = nullptr;
+  SlotMeta* metas = nullptr;
   const std::atomic<bool>* closing = nullptr;
   // How many threads are parked on any of the ring's lots; a waker that reads 0 after its fence
   // has nobody to wake (see ringbuffer/parking_lot.h).
@@ -91,7 +83,7 @@ struct alignas(64) SingleProducerState {
     if (fence_asymmetric) {
       std::atomic_signal_fence(std::memory_order_seq_cst);  // Close and Park issue the heavy side.
     } else {
-      StoreLoadFenceOutOfLine();
+      StoreLoadFence();
     }
   }
 
@@ -121,7 +113,7 @@ struct alignas(64) SingleProducerState {
       return false;
     }
     const uint64_t last = first + count - 1;
-    WriteMetaWords(meta_words, slot_count, first, count, false);
+    WriteSlotMetas(metas, slot_count, first, count, false);
     next_publish = last + 1;
     cursor.store(last, std::memory_order_release);
     LightFence();  // The waker's side of the parking protocol.
