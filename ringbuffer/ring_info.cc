@@ -10,7 +10,7 @@ RingInfo RingCore::Info() const {
   RingInfo info;
   info.slot_count = slot_count_;
   info.slot_size_bytes = slot_size_bytes_;
-  info.bytes_reserved = slot_count_ * slot_size_bytes_ + slot_count_ * sizeof(uint64_t) +
+  info.bytes_reserved = slot_count_ * slot_size_bytes_ + slot_count_ * sizeof(SlotMeta) +
                         sequencer_bytes_reserved_ + failures_.bytes_reserved();
   info.cursor = sequencer_->claimed();
   info.closed = closing_.load(std::memory_order_acquire);

@@ -71,11 +71,12 @@ enum class ParkFence : uint8_t {
 
 // The bytes of one chunk; a slot is chunk_count chunks.
 inline constexpr size_t kRingChunkSizeBytes = 32;
-// Upper limits, each with its reason. slot_count_max keeps index_in_batch inside the 31 bits that
-// the slot metadata word gives it; chunk_count_max keeps a slot at 64 KiB, far beyond any record
-// the engine writes in place; bytes_max (16 GiB) catches a typo before it becomes an allocation;
-// spin_count_max (~0.5 s of pauses) and yield_count_max (tens of ms of yields) keep a waiter
-// that has nothing to do from burning a core before it parks.
+// Upper limits, each with its reason. slot_count_max keeps a batch's slot count and a slot's
+// index within SlotMeta's 32-bit fields, with the slots' metadata (12 bytes each) bounded by
+// what bytes_max allows for the slots themselves; chunk_count_max keeps a slot at 64 KiB, far
+// beyond any record the engine writes in place; bytes_max (16 GiB) catches a typo before it becomes
+// an allocation; spin_count_max (~0.5 s of pauses) and yield_count_max (tens of ms of yields) keep
+// a waiter that has nothing to do from burning a core before it parks.
 inline constexpr uint64_t kRingSlotCountMax = uint64_t{1} << 30;
 inline constexpr uint32_t kRingChunkCountMax = 2048;
 inline constexpr uint64_t kRingBytesMax = uint64_t{16} << 30;
