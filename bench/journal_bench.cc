@@ -8,6 +8,9 @@
 // Files live in a temporary directory under $RINGDB_BENCH_DIR, else $TMPDIR, else /tmp, and are
 // removed at the end. RINGDB_BENCH_SECONDS sets the time per measurement (default 1.5).
 //
+// Each group size runs twice: with the bench's own set-up ("journal.groupN") and with an engine's
+// defaults ("journal.engine.groupN", see JournalConfig).
+//
 // Usage: journal_bench [--json] [--open]. --open measures only Journal::Open over 64 MiB of
 // journal, after a kill and after a clean close (median of 5 opens each).
 #include <fcntl.h>
@@ -102,24 +105,42 @@ class AppendLoop {
   uint64_t offset_ = 0;
 };
 
+// How the journal is set up and retired behind. "bench": two pre-written files, full-size segments
+// from the start, Retire every 32 Commits (segments recycled as soon as they are written).
+// "engine": what an engine with default Options does: one pre-written file, segments growing from 1
+// MiB to 64 MiB, and Retire only once 256 MiB were written past the last one (the checkpoint).
+struct JournalConfig {
+  const char* name;
+  uint32_t prewritten_segments;
+  uint64_t segment_size_bytes_min;  // 0: every segment full size.
+  uint32_t retire_every_commits;    // 0: by bytes instead.
+  uint64_t retire_every_bytes;
+};
+constexpr JournalConfig kBenchConfig{"", 2, 0, 32, 0};
+constexpr JournalConfig kEngineConfig{"engine.", 1, uint64_t{1} << 20, 0, uint64_t{256} << 20};
+
 // The journal: group Adds, one Commit; retires behind itself so segments get recycled.
 class JournalLoop {
  public:
-  JournalLoop(const std::string& dir, uint32_t group)
+  JournalLoop(const std::string& dir, uint32_t group, const JournalConfig& config)
       : path_(dir + "/journal-" + std::to_string(group)),
         group_(group),
+        config_(config),
         payload_(kRecordBytes, std::byte{0xa5}) {
     using namespace ringdb::journal;
     JournalOptions options;
-    options.prewritten_segments = 2;
+    options.prewritten_segments = config.prewritten_segments;
+    options.segment_size_bytes_min = config.segment_size_bytes_min;
     options.logger = std::make_shared<spdlog::logger>("journal_bench");  // No sinks: quiet.
     Check(Journal::Open(options, path_, nullptr, &journal_));
-    // Start from the steady state: a journal pre-writes only once its traffic asks for it, so
-    // fill the first segment with large records (quickly) and retire it into the pool (bounded;
-    // not part of the measurement). The pre-writer tops the pool up once the next segment is a
-    // quarter full, and Retire below recycles behind the writes.
+    // Start from the steady state: a journal pre-writes only once its traffic asks for it, and
+    // grows its segments while the traffic fills them, so write large records (quickly) until
+    // segments are full size (the eighth: 1, 2, 4 ... 64 MiB) and retire them (bounded; not part
+    // of the measurement). The pre-writer tops the pool up once the next segment is a quarter
+    // full, and Retire below recycles behind the writes.
+    const size_t warm_segments = config.segment_size_bytes_min == 0 ? 2 : 8;
     const std::vector<std::byte> large(256 << 10, std::byte{0x5c});
-    for (int i = 0; i < 1024 && journal_->Info().segments.size() < 2; ++i) {
+    for (int i = 0; i < 4096 && journal_->Info().segments.size() < warm_segments; ++i) {
       for (int record = 0; record < 8; ++record) {
         uint64_t sequence = 0;
         ringdb::Status added = journal_->Add(1, large, &sequence);
@@ -135,7 +156,10 @@ class JournalLoop {
       std::fprintf(stderr, "journal_bench: the warm-up left no segment file in the pool\n");
       std::exit(1);
     }
+    sparse_at_start_ = journal_->Info().sparse_segments;
   }
+  // Segments created sparse (no pool file ready) since the warm-up.
+  uint64_t sparse_segments() const { return journal_->Info().sparse_segments - sparse_at_start_; }
   ~JournalLoop() {
     journal_.reset();
     std::filesystem::remove_all(path_);
@@ -177,8 +201,14 @@ class JournalLoop {
       if (roll_us > 0) {
         phases->roll_us.push_back(roll_us + micros(committed - encoded));
       }
-      if (++commits_ % 32 == 0) {
+      bytes_since_retire_ += uint64_t{group_} * kRecordBytes;
+      ++commits_;
+      const bool retire = config_.retire_every_commits != 0
+                              ? commits_ % config_.retire_every_commits == 0
+                              : bytes_since_retire_ >= config_.retire_every_bytes;
+      if (retire) {
         Check(journal_->Retire(journal_->durable_sequence()));
+        bytes_since_retire_ = 0;
       }
     }
   }
@@ -192,10 +222,72 @@ class JournalLoop {
   }
   std::string path_;
   uint32_t group_;
+  JournalConfig config_;
   std::vector<std::byte> payload_;
   std::unique_ptr<ringdb::journal::Journal> journal_;
   uint64_t commits_ = 0;
+  uint64_t bytes_since_retire_ = 0;
+  uint64_t sparse_at_start_ = 0;
 };
+
+// One line: the journal with `config` against the append loop, groups of `group` records.
+void MeasureGroup(const std::string& dir, uint32_t group, const JournalConfig& config,
+                  double seconds, bool json) {
+  // The same bytes per sync as the journal writes: records with headers, plus the end marker.
+  const uint64_t bytes_per_sync =
+      uint64_t{group} * (ringdb::journal::format::kRecordHeaderBytes + kRecordBytes) +
+      ringdb::journal::format::kEndMarkerBytes;
+  // Alternating short windows, so that drift of the shared disk hits both sides alike.
+  constexpr int kWindows = 6;
+  std::vector<double> loop_latencies, journal_latencies;
+  loop_latencies.reserve(1 << 20);
+  journal_latencies.reserve(1 << 20);
+  JournalLoop::Phases phases;
+  uint64_t sparse = 0;
+  {
+    AppendLoop append_loop(dir, bytes_per_sync);
+    JournalLoop journal_loop(dir, group, config);
+    for (int window = 0; window < kWindows; ++window) {
+      append_loop.Window(seconds / kWindows, &loop_latencies);
+      journal_loop.Window(seconds / kWindows, &journal_latencies, &phases);
+    }
+    sparse = journal_loop.sparse_segments();
+  }
+  const size_t rolls = phases.roll_us.size();
+  const Measure loop = Summarize(&loop_latencies, seconds);
+  const Measure journal = Summarize(&journal_latencies, seconds);
+  const double ratio = journal.syncs_per_second / loop.syncs_per_second;
+  const double records_per_second = journal.syncs_per_second * group;
+  const double mb_per_second = records_per_second * kRecordBytes / 1e6;
+  if (json) {
+    std::printf(
+        "{\"bench\": \"journal.%sgroup%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
+        "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
+        "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
+        "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f, "
+        "\"baseline_p99_us\": %.1f, \"encode_p50_us\": %.1f, \"encode_p99_us\": %.1f, "
+        "\"commit_p50_us\": %.1f, \"commit_p99_us\": %.1f, \"rolls\": %zu, "
+        "\"roll_p50_us\": %.1f, \"roll_max_us\": %.1f, \"sparse_segments\": %llu}\n",
+        config.name, group, journal.syncs_per_second, group, loop.syncs_per_second, ratio,
+        records_per_second, mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us, loop.p99_us,
+        Percentile(&phases.encode_us, 0.5), Percentile(&phases.encode_us, 0.99),
+        Percentile(&phases.commit_us, 0.5), Percentile(&phases.commit_us, 0.99), rolls,
+        Percentile(&phases.roll_us, 0.5), Percentile(&phases.roll_us, 1.0),
+        static_cast<unsigned long long>(sparse));
+  } else {
+    std::printf(
+        "%-7s group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
+        "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us, p99 %6.1f us) | "
+        "ratio %.2f | commit p99 %.1f us, encode p99 %.1f us, %zu rolls (max %.1f us), "
+        "%llu sparse\n",
+        config.name[0] != 0 ? "engine" : "bench", group, journal.syncs_per_second,
+        records_per_second, mb_per_second, journal.p50_us, journal.p99_us, loop.syncs_per_second,
+        loop.p50_us, loop.p99_us, ratio, Percentile(&phases.commit_us, 0.99),
+        Percentile(&phases.encode_us, 0.99), rolls, Percentile(&phases.roll_us, 1.0),
+        static_cast<unsigned long long>(sparse));
+  }
+  std::fflush(stdout);
+}
 
 // Open time: writes `mib` MiB of records in groups of 256 (with the engine's growing segments),
 // then, as after a kill -9 or a clean Close, times Journal::Open `opens` times; each Open leaves
@@ -289,55 +381,9 @@ int main(int argc, char** argv) {
                 ringdb::journal::crc32c::IsHardwareAccelerated() ? "SSE4.2" : "portable");
   }
   for (const uint32_t group : {1u, 16u, 256u, 4096u}) {
-    // The same bytes per sync as the journal writes: records with headers, plus the end marker.
-    const uint64_t bytes_per_sync =
-        uint64_t{group} * (ringdb::journal::format::kRecordHeaderBytes + kRecordBytes) +
-        ringdb::journal::format::kEndMarkerBytes;
-    // Alternating short windows, so that drift of the shared disk hits both sides alike.
-    constexpr int kWindows = 6;
-    std::vector<double> loop_latencies, journal_latencies;
-    loop_latencies.reserve(1 << 20);
-    journal_latencies.reserve(1 << 20);
-    JournalLoop::Phases phases;
-    {
-      AppendLoop append_loop(dir, bytes_per_sync);
-      JournalLoop journal_loop(dir, group);
-      for (int window = 0; window < kWindows; ++window) {
-        append_loop.Window(seconds / kWindows, &loop_latencies);
-        journal_loop.Window(seconds / kWindows, &journal_latencies, &phases);
-      }
+    for (const JournalConfig& config : {kBenchConfig, kEngineConfig}) {
+      MeasureGroup(dir, group, config, seconds, json);
     }
-    const size_t rolls = phases.roll_us.size();
-    const Measure loop = Summarize(&loop_latencies, seconds);
-    const Measure journal = Summarize(&journal_latencies, seconds);
-    const double ratio = journal.syncs_per_second / loop.syncs_per_second;
-    const double records_per_second = journal.syncs_per_second * group;
-    const double mb_per_second = records_per_second * kRecordBytes / 1e6;
-    if (json) {
-      std::printf(
-          "{\"bench\": \"journal.group%u\", \"value\": %.1f, \"unit\": \"syncs/s\", "
-          "\"baseline\": \"fdatasync_loop.group%u\", \"baseline_value\": %.1f, "
-          "\"ratio\": %.3f, \"records_per_s\": %.0f, \"payload_mb_per_s\": %.2f, "
-          "\"p50_us\": %.1f, \"p99_us\": %.1f, \"baseline_p50_us\": %.1f, "
-          "\"baseline_p99_us\": %.1f, \"encode_p50_us\": %.1f, \"encode_p99_us\": %.1f, "
-          "\"commit_p50_us\": %.1f, \"commit_p99_us\": %.1f, \"rolls\": %zu, "
-          "\"roll_p50_us\": %.1f, \"roll_max_us\": %.1f}\n",
-          group, journal.syncs_per_second, group, loop.syncs_per_second, ratio, records_per_second,
-          mb_per_second, journal.p50_us, journal.p99_us, loop.p50_us, loop.p99_us,
-          Percentile(&phases.encode_us, 0.5), Percentile(&phases.encode_us, 0.99),
-          Percentile(&phases.commit_us, 0.5), Percentile(&phases.commit_us, 0.99), rolls,
-          Percentile(&phases.roll_us, 0.5), Percentile(&phases.roll_us, 1.0));
-    } else {
-      std::printf(
-          "group %4u: journal %8.0f syncs/s (%9.0f records/s, %7.2f MB/s, p50 %6.1f us, "
-          "p99 %6.1f us) | append+fdatasync loop %8.0f syncs/s (p50 %6.1f us, p99 %6.1f us) | "
-          "ratio %.2f | commit p99 %.1f us, encode p99 %.1f us, %zu rolls (max %.1f us)\n",
-          group, journal.syncs_per_second, records_per_second, mb_per_second, journal.p50_us,
-          journal.p99_us, loop.syncs_per_second, loop.p50_us, loop.p99_us, ratio,
-          Percentile(&phases.commit_us, 0.99), Percentile(&phases.encode_us, 0.99), rolls,
-          Percentile(&phases.roll_us, 1.0));
-    }
-    std::fflush(stdout);
   }
   std::filesystem::remove_all(dir);
   return 0;

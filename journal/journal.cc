@@ -243,6 +243,7 @@ Status Journal::RollSegment() {
     return Fail(status, "creating segment " + name);
   }
   if (!prewritten) {
+    sparse_segments_.fetch_add(1, std::memory_order_relaxed);
     logger_->debug("ringdb journal: no pre-written file ready; {} ({} bytes) is sparse", name,
                    capacity);
   }
@@ -461,6 +462,7 @@ JournalInfo Journal::Info() const {
   info.last_sequence = last_sequence();
   info.durable_sequence = durable_sequence();
   info.prewritten_ready = manager_ ? manager_->ready_count() : 0;
+  info.sparse_segments = sparse_segments_.load(std::memory_order_relaxed);
   info.failed = failed();
   return info;
 }

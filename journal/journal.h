@@ -190,7 +190,8 @@ class Journal {
   alignas(64) std::atomic<uint64_t> durable_sequence_{0};
   // Set once, by the journaling thread, when a write or sync fails; never cleared.
   std::atomic<bool> failed_{false};
-  bool closed_ = false;  // Journaling thread only: Close() ran.
+  std::atomic<uint64_t> sparse_segments_{0};  // Written by the writer, read by Info().
+  bool closed_ = false;                       // Journaling thread only: Close() ran.
   // Journaling thread only: the pool was asked to pre-write for the segment after this one.
   bool prepare_requested_ = false;
   Status failure_;  // Journaling thread only.

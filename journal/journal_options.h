@@ -126,7 +126,10 @@ struct JournalInfo {
   uint64_t durable_sequence = 0;  // Last sequence made durable by Commit.
   uint64_t bytes_total = 0;       // Sum of the segments' size_bytes.
   uint32_t prewritten_ready = 0;  // Pre-written or recycled files waiting in the pool.
-  bool failed = false;            // A write or sync failed: the journal refuses appends.
+  // Segments created since Open with no pool file ready: sized sparse, so their first writes
+  // allocate blocks and each of their syncs costs about what an appending one does.
+  uint64_t sparse_segments = 0;
+  bool failed = false;  // A write or sync failed: the journal refuses appends.
 };
 
 }  // namespace ringdb::journal
