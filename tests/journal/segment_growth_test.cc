@@ -5,6 +5,7 @@
 // - Nothing is written ahead of need: an opened, closed or lightly used journal has no pool file;
 //   the next segment's file is pre-written once the current one is a quarter full, at the size
 //   the next segment will have; retired files smaller than that are deleted, not recycled.
+//   JournalInfo::sparse_segments counts the segments that found no pool file.
 // - Segments of different sizes keep the rules of fixed-size ones: each file's length is fixed
 //   when it is created (HEAD records the newest's), one cut shorter is corruption, and a power
 //   loss at any point loses no acknowledged record.
@@ -128,6 +129,7 @@ TEST_F(SegmentGrowthTest, SegmentsDoubleFromTheFirstSizeUpToTheLargest) {
     expected = std::min(kMaxBytes, 2 * expected);
   }
   const JournalInfo info = journal_->Info();
+  EXPECT_EQ(info.sparse_segments, segments.size()) << "no pool: every segment was made sparse";
   for (size_t index = 0; index + 1 < info.segments.size(); ++index) {
     // Rolled because full: within one record and the end marker of its capacity.
     EXPECT_GT(info.segments[index].size_bytes + 2 * (format::kRecordHeaderBytes + kPayloadBytes),
@@ -166,7 +168,9 @@ TEST_F(SegmentGrowthTest, TheNextFileIsPrewrittenOnceASegmentIsAQuarterFullAtThe
   ASSERT_EQ(pool.size(), 1u);
   EXPECT_EQ(FileBytes(pool[0]), 2 * kMinBytes);
   EXPECT_EQ(Named(false).size(), 1u);
+  EXPECT_EQ(journal_->Info().sparse_segments, 1u) << "the first segment found no pool file";
   Write(40, 1);  // Rolls into the pre-written file.
+  EXPECT_EQ(journal_->Info().sparse_segments, 1u) << "the roll took the pre-written file";
   EXPECT_EQ(Named(false).size(), 2u);
   EXPECT_EQ(FileBytes(Named(false).back()), 2 * kMinBytes);
   OpenJournal();
