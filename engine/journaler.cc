@@ -118,13 +118,16 @@ void Journaler::JournalRun(uint64_t first, uint64_t last) {
     uint64_t journal_sequence = 0;
     Status status = journal_->Add(1, std::span(pieces, piece_count), &journal_sequence);
     if (status.IsBusy() && transactions > 0) {
-      if (!CommitGroup(group_first, sequence - 1, transactions, bytes, started)) {
-        continue;  // Faulted: the loop fails this and every later transaction.
-      }
+      // The group so far is CommitGroup's from here, committed or failed and counted: the next
+      // group starts empty either way, or the run's end would commit (and count) it again.
+      const bool committed = CommitGroup(group_first, sequence - 1, transactions, bytes, started);
       group_first = sequence;
       transactions = 0;
       bytes = 0;
       started = std::chrono::steady_clock::now();
+      if (!committed) {
+        continue;  // Faulted: the loop fails this and every later transaction.
+      }
       status = journal_->Add(1, std::span(pieces, piece_count), &journal_sequence);
     }
     if (!status.ok()) {

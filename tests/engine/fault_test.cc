@@ -4,6 +4,7 @@
 // a small workload, fail the n-th sync (or write), once and then always, through the
 // fault-injecting Env that holds the journal.
 #include <set>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -128,6 +129,53 @@ TEST(EngineFaultTest, FullDiskFailsWithAClearMessage) {
   ASSERT_TRUE(status.IsIOError()) << status.ToString();
   EXPECT_NE(status.ToString().find("ENOSPC"), std::string::npos) << status.ToString();
   EXPECT_TRUE(engine->Write(batch).IsIOError()) << "writes are refused until reopened";
+}
+
+// A run too large for one journal group is committed in several (Add says Busy); when such a
+// mid-run commit fails, every transaction of the run fails, and each counts once in
+// transactions_failed. The run is made whole by holding the ring's first transaction claimed,
+// unpublished, while the rest are submitted behind it: the journal stage sees none of them until
+// it is published, then all at once.
+TEST(EngineFaultTest, FailedSplitGroupCountsEachTransactionOnce) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  Options options = SmallOptions();
+  options.env = &env;
+  options.sync_mode = SyncMode::kFdatasync;
+  options.ring_slot_count = uint64_t{1} << 14;  // 2 MiB of 128-byte slots: room for the run.
+  options.ring_chunk_count = 4;
+  std::unique_ptr<Engine> engine;
+  ASSERT_TRUE(Engine::Open(options, dir.path(), &engine).ok());
+  // A journal group holds at most half a segment (512 KiB here); the run holds about 800 KiB.
+  constexpr int kSubmitted = 100;
+  const std::string value(8000, 'v');
+  ASSERT_GT(uint64_t{kSubmitted} * value.size(), options.journal_segment_bytes_max / 2);
+
+  Result<ClaimedTransaction> first = engine->Claim(1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->Put("first", "x").ok());
+  std::vector<Token> tokens;
+  for (int index = 0; index < kSubmitted; ++index) {
+    WriteBatch batch;
+    batch.Put(KeyOf(index), value);
+    tokens.push_back(engine->Submit(batch));
+  }
+  env.SetFaultScope(".journal");
+  env.FailSync(1, false /*sticky*/);  // The run's first group commit.
+  tokens.push_back(first->Publish());
+
+  uint64_t failed = 0;
+  for (const Token& token : tokens) {
+    const Status status = token.Wait();
+    EXPECT_TRUE(status.IsIOError()) << status.ToString();
+    failed += status.ok() ? 0 : 1;
+  }
+  EXPECT_EQ(failed, tokens.size()) << "the whole run follows its first group into the fault";
+  const EngineStats stats = engine->Stats();
+  EXPECT_EQ(stats.transactions_failed, failed);
+  EXPECT_EQ(stats.transactions_committed, 0u);
+  EXPECT_EQ(stats.journal_groups, 0u);
+  EXPECT_TRUE(engine->Close().IsIOError());
 }
 
 }  // namespace
