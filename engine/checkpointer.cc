@@ -2,23 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/apply_stage.h"
 #include "util/assert.h"
 #include "util/thread_name.h"
 
 namespace ringdb {
 
 Checkpointer::Checkpointer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
-                           rocksdb::ColumnFamilyHandle* meta,
-                           const std::atomic<uint64_t>* committed_sequence,
+                           rocksdb::ColumnFamilyHandle* meta, const ApplyStage* apply_stage,
                            uint64_t threshold_bytes, std::shared_ptr<spdlog::logger> logger)
     : db_(db),
       data_(data),
       meta_(meta),
-      committed_sequence_(committed_sequence),
+      apply_stage_(apply_stage),
       threshold_bytes_(threshold_bytes),
       logger_(std::move(logger)) {
   RINGDB_ASSERT(db_ != nullptr && data_ != nullptr && meta_ != nullptr);
-  RINGDB_ASSERT(committed_sequence_ != nullptr);
+  RINGDB_ASSERT(apply_stage_ != nullptr);
 }
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -74,7 +74,7 @@ void Checkpointer::Loop() {
 
 bool Checkpointer::Pass() {
   // Everything committed before the flush starts is in RocksDB's files once it returns.
-  const uint64_t covered = committed_sequence_->load(std::memory_order_acquire);
+  const uint64_t covered = apply_stage_->committed_sequence();
   bytes_since_checkpoint_.store(0, std::memory_order_relaxed);
   rocksdb::FlushOptions flush;
   flush.wait = true;

@@ -27,12 +27,14 @@ class logger;
 
 namespace ringdb {
 
+class ApplyStage;
+
 class Checkpointer {
  public:
-  // db and its column families outlive the checkpointer (until Stop). `committed_sequence` is the
-  // apply stage's: everything up to it is in RocksDB, stored with release after the write.
+  // db, its column families and the apply stage, whose applied sequence a checkpoint covers,
+  // outlive the checkpointer (until Stop).
   Checkpointer(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data,
-               rocksdb::ColumnFamilyHandle* meta, const std::atomic<uint64_t>* committed_sequence,
+               rocksdb::ColumnFamilyHandle* meta, const ApplyStage* apply_stage,
                uint64_t threshold_bytes, std::shared_ptr<spdlog::logger> logger);
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -64,7 +66,7 @@ class Checkpointer {
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const data_;
   rocksdb::ColumnFamilyHandle* const meta_;
-  const std::atomic<uint64_t>* const committed_sequence_;
+  const ApplyStage* const apply_stage_;
   const uint64_t threshold_bytes_;
   const std::shared_ptr<spdlog::logger> logger_;
 

@@ -1,7 +1,7 @@
 // EngineImpl: the engine's state, and the wiring of the write pipeline's stages.
 //
 //   producers ──Claim/Publish──► ring ──► journal stage ──► apply stage ──► tokens resolve
-//                                          (Journaler: Add…,  (ApplyPass: Applier::Stage…,
+//                                          (Journaler: Add…,  (ApplyStage: Applier::Stage…,
 //                                           one Commit: write  one RocksDB write with the
 //                                           + fdatasync)       applied marker)
 //   Checkpointer: flushes RocksDB when the journal grew past the threshold, then asks the
@@ -14,8 +14,8 @@
 //
 // Who runs what: each stage (stage.h) has a thread of its own that runs its passes, and a
 // synchronous Write runs them on its own thread when it finds them idle (engine_write.cc). The
-// journal stage is the Journaler's; the apply stage is this class's (ApplyPass, with the Applier
-// judging and writing). The Checkpointer has its own thread.
+// journal stage is the Journaler's, the apply stage the ApplyStage's (with the Applier judging and
+// writing); this class only wires them. The Checkpointer has its own thread.
 //
 // Mutexes, in the order they are taken when nested: close_mutex_, then a Journaler's
 // retire_mutex(), then db_mutex_; readers_mutex_ and the Pipeline's fault mutex are leaves.
@@ -26,15 +26,14 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <rocksdb/db.h>
 
 #include "engine/applier.h"
+#include "engine/apply_stage.h"
 #include "engine/checkpointer.h"
 #include "engine/database_lock.h"
-#include "engine/histogram.h"
 #include "engine/journaler.h"
 #include "engine/pipeline.h"
 #include "engine/rocksdb_open.h"
@@ -125,16 +124,11 @@ class EngineImpl final : public Engine {
       EXCLUDES(readers_mutex_);
   std::string OpenReaders() const REQUIRES(readers_mutex_);
 
-  // The apply stage: its thread's loop, and one pass from ring sequence `next` by whichever
-  // thread holds the stage (see stage.h), which applies everything available and returns the
-  // next sequence to handle.
-  void ApplierLoop();
-  uint64_t ApplyPass(uint64_t next);
-  // Applies one delivered run [first, last] of ring sequences in one RocksDB write.
-  void ApplyRun(uint64_t first, uint64_t last) REQUIRES(apply_stage_);
-
   // The applied marker every read from now on sees (Info).
   uint64_t CommittedSequenceVisible() const REQUIRES_SHARED(db_mutex_);
+  // The apply stage's applied sequence (ApplyStage::committed_sequence); 0 on an engine whose
+  // open failed before the stages existed.
+  uint64_t CommittedSequence() const;
   void StopThreads();
   Status FlushAndRetire() REQUIRES_SHARED(db_mutex_);
   Status CloseStorage() REQUIRES(close_mutex_) EXCLUDES(db_mutex_);
@@ -158,7 +152,7 @@ class EngineImpl final : public Engine {
   rocksdb::ColumnFamilyHandle* meta_ GUARDED_BY(db_mutex_) = nullptr;
   std::unique_ptr<journal::Journal> journal_ GUARDED_BY(db_mutex_);
   uint32_t journal_record_bytes_max_ = 0;  // recorded in OPTIONS; never shrinks
-  // Recovery's, then the apply stage holder's (applier_->Stage and Commit run only in ApplyRun).
+  // Recovery's, then the apply stage holder's (applier_->Stage and Commit run only in its passes).
   std::unique_ptr<Applier> applier_;
 
   std::unique_ptr<RingBuffer> ring_;
@@ -168,12 +162,9 @@ class EngineImpl final : public Engine {
   Pipeline pipeline_;
   // The stages and their threads, wired by StartRing; stopped by StopThreads, and kept until
   // the engine is destroyed so that Stats and Backup may still ask them.
+  std::unique_ptr<ApplyStage> apply_stage_;
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<Journaler> journaler_;
-  Stage apply_stage_;
-  // Contiguous copy of a transaction that wraps around the ring's end.
-  std::vector<std::byte> apply_scratch_ GUARDED_BY(apply_stage_);
-  std::thread applier_thread_;
 
   // Lifecycle. closed_: set once by Close (any thread), read by every writer (acquire/release).
   std::atomic<bool> closed_{false};
@@ -188,19 +179,9 @@ class EngineImpl final : public Engine {
   uint64_t live_snapshots_ GUARDED_BY(readers_mutex_) = 0;
   bool readers_closed_ GUARDED_BY(readers_mutex_) = false;
 
-  // The applied sequence, written by the apply stage's holder (and by recovery) and read by any.
-  // Stored with release after the RocksDB write and loaded with acquire by the checkpointer,
-  // which relies on RocksDB holding everything up to it; it may lag what readers see (a group
-  // can take several RocksDB writes), so snapshots and Info read the marker in RocksDB instead.
-  std::atomic<uint64_t> committed_sequence_{0};
-
-  // Statistics of the apply stage and the writers (the journal stage and the checkpointer keep
-  // their own).
+  // Statistics of the writers (the stages and the checkpointer keep their own).
   std::atomic<uint64_t> submitted_{0};
-  std::atomic<uint64_t> committed_{0};
-  std::atomic<uint64_t> conflicted_{0};
   std::atomic<uint64_t> aborted_{0};
-  Histogram apply_latency_us_;
 
   RecoveryInfo recovery_;
 };

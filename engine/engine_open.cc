@@ -18,7 +18,6 @@
 #include "ringdb/env.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
-#include "util/thread_name.h"
 
 namespace ringdb {
 
@@ -65,8 +64,7 @@ EngineImpl::EngineImpl(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
       logger_(options.logger ? options.logger : DefaultLogger()),
-      pipeline_(options.ring_slot_count, logger_),
-      apply_scratch_(options.transaction_bytes_max) {}
+      pipeline_(options.ring_slot_count, logger_) {}
 
 EngineImpl::~EngineImpl() { Close().PermitUnchecked(); }
 
@@ -230,7 +228,6 @@ Status EngineImpl::Replay() {
   // Replay applies only what the journal holds, all of it durable: marker <= durable <= head.
   RINGDB_ASSERT(applier_->committed_sequence() <= journal_->durable_sequence());
   RINGDB_ASSERT(journal_->durable_sequence() <= journal_->last_sequence());
-  committed_sequence_.store(applier_->committed_sequence(), std::memory_order_release);
   return status;
 }
 
@@ -252,13 +249,16 @@ Status EngineImpl::StartRing() {
     return apply_consumer.status();
   }
   apply_consumer_ = *apply_consumer;
-  checkpointer_ = std::make_unique<Checkpointer>(db_, data_, meta_, &committed_sequence_,
+  // The apply stage starts where replay left the applier.
+  apply_stage_ = std::make_unique<ApplyStage>(applier_.get(), apply_consumer_, journal_consumer_,
+                                              &pipeline_, options_.transaction_bytes_max);
+  checkpointer_ = std::make_unique<Checkpointer>(db_, data_, meta_, apply_stage_.get(),
                                                  options_.checkpoint_journal_bytes, logger_);
-  journaler_ = std::make_unique<Journaler>(journal_.get(), journal_consumer_, apply_consumer_,
-                                           &pipeline_, checkpointer_.get(), &apply_stage_, logger_);
-  journaler_->Start([this](uint64_t next) { return ApplyPass(next); });
-  applier_thread_ = std::thread([this] { ApplierLoop(); });
-  internal::NameThread(applier_thread_, "ringdb:apply");
+  journaler_ =
+      std::make_unique<Journaler>(journal_.get(), journal_consumer_, apply_consumer_, &pipeline_,
+                                  checkpointer_.get(), apply_stage_.get(), logger_);
+  journaler_->Start();
+  apply_stage_->Start();
   checkpointer_->Start();
   return Status::OK();
 }
@@ -323,7 +323,7 @@ Status EngineImpl::FlushAndRetire() {
   }
   // Everything applied is now in RocksDB's files: the journal below it is not needed to reopen.
   // The journal stage has stopped, so this thread may use the journal.
-  const uint64_t committed = committed_sequence_.load(std::memory_order_acquire);
+  const uint64_t committed = CommittedSequence();
   RINGDB_ASSERT(committed <= journal_->durable_sequence());
   const Status retired = journal_->Retire(committed);
   if (!retired.ok()) {
@@ -368,14 +368,16 @@ void EngineImpl::StopThreads() {
   if (journaler_ != nullptr) {
     journaler_->JoinThread();
   }
-  if (applier_thread_.joinable()) {
-    applier_thread_.join();
+  if (apply_stage_ != nullptr) {
+    apply_stage_->JoinThread();
   }
   // A writer may still be in a pass it began before the threads ended; none begins after.
   if (journaler_ != nullptr) {
     journaler_->stage().Stop();
   }
-  apply_stage_.Stop();
+  if (apply_stage_ != nullptr) {
+    apply_stage_->stage().Stop();
+  }
   if (checkpointer_ != nullptr) {
     checkpointer_->Stop();
   }

@@ -207,7 +207,7 @@ const Snapshot* EngineImpl::GetSnapshot() {
   // The marker as of the snapshot itself: the applier may write a group in several RocksDB
   // writes, and only the marker in each write says exactly which transactions it made visible.
   // Should the marker not read, the sequence published before the snapshot is a lower bound.
-  const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
+  const uint64_t published = CommittedSequence();
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   uint64_t sequence = 0;
   const Status read = Applier::ReadMarker(db_, meta_, &sequence, snapshot);
@@ -236,11 +236,15 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   LeaveReader(Reader::kSnapshot);
 }
 
-// The marker in RocksDB: what any read from now on sees. The applier
-// publishes committed_sequence_ only after its RocksDB write, and may write a group in several, so
-// the atomic can lag data a reader has already seen.
+uint64_t EngineImpl::CommittedSequence() const {
+  return apply_stage_ != nullptr ? apply_stage_->committed_sequence() : 0;
+}
+
+// The marker in RocksDB: what any read from now on sees. The apply stage publishes its applied
+// sequence only after its RocksDB write, and may write a run in several, so that sequence can lag
+// data a reader has already seen.
 uint64_t EngineImpl::CommittedSequenceVisible() const {
-  const uint64_t published = committed_sequence_.load(std::memory_order_acquire);
+  const uint64_t published = CommittedSequence();
   uint64_t marker = 0;
   if (db_ == nullptr || !Applier::ReadMarker(db_, meta_, &marker).ok()) {
     return published;
@@ -278,11 +282,13 @@ EngineInfo EngineImpl::Info() const {
 EngineStats EngineImpl::Stats() const {
   EngineStats stats;
   stats.transactions_submitted = submitted_.load(std::memory_order_relaxed);
-  stats.transactions_committed = committed_.load(std::memory_order_relaxed);
-  stats.transactions_conflicted = conflicted_.load(std::memory_order_relaxed);
   stats.transactions_failed = pipeline_.failed();
   stats.transactions_aborted = aborted_.load(std::memory_order_relaxed);
-  stats.apply_latency_us = apply_latency_us_.Snapshot();
+  if (apply_stage_ != nullptr) {
+    stats.transactions_committed = apply_stage_->committed();
+    stats.transactions_conflicted = apply_stage_->conflicted();
+    stats.apply_latency_us = apply_stage_->apply_latency_us();
+  }
   if (journaler_ != nullptr) {
     stats.journal_groups = journaler_->groups();
     stats.journal_bytes_written = journaler_->bytes();

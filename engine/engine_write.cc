@@ -172,7 +172,7 @@ Status EngineImpl::Write(const WriteBatch& batch) {
     journal.Release();
   }
   if (apply.held()) {
-    apply.Run([this](uint64_t next) { return ApplyPass(next); });
+    apply.Run([this](uint64_t next) { return apply_stage_->Pass(next); });
     apply.Release();
   }
   // The token's answer is exact but for Unknown (its slot's failure record was reused); the

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/apply_stage.h"
 #include "engine/checkpointer.h"
 #include "util/assert.h"
 #include "util/crash_point.h"
@@ -10,7 +11,7 @@
 namespace ringdb {
 
 Journaler::Journaler(journal::Journal* journal, Consumer* consumer, const Consumer* apply_consumer,
-                     Pipeline* pipeline, Checkpointer* checkpointer, Stage* apply_stage,
+                     Pipeline* pipeline, Checkpointer* checkpointer, ApplyStage* apply_stage,
                      std::shared_ptr<spdlog::logger> logger)
     : journal_(journal),
       consumer_(consumer),
@@ -29,9 +30,8 @@ Journaler::~Journaler() {
   RINGDB_ASSERT(!thread_.joinable());  // The engine joins it before tearing the stage down.
 }
 
-void Journaler::Start(std::function<uint64_t(uint64_t)> apply_pass) {
+void Journaler::Start() {
   RINGDB_ASSERT(!thread_.joinable());
-  apply_pass_ = std::move(apply_pass);
   thread_ = std::thread([this] { Loop(); });
   internal::NameThread(thread_, "ringdb:journal");
 }
@@ -56,7 +56,7 @@ void Journaler::Loop() {
       break;
     }
     if (apply.held()) {
-      apply.Run(apply_pass_);
+      apply.Run([this](uint64_t next) { return apply_stage_->Pass(next); });
     }
   }
 }
@@ -82,7 +82,7 @@ uint64_t Journaler::Pass(uint64_t next, bool gather, Stage::Hold* apply) {
   if (apply != nullptr && (!gather || *available - next + 1 <= kInlineApplySlotsMax)) {
     // Before the release, which wakes the apply stage's thread: held now, the stage is this
     // holder's to run next, and that thread finds it taken and goes back to waiting.
-    apply->TryHold(apply_stage_);
+    apply->TryHold(&apply_stage_->stage());
   }
   consumer_->Release(*available);
   MaybeRetire();

@@ -18,7 +18,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <thread>
 
@@ -37,23 +36,25 @@ class logger;
 
 namespace ringdb {
 
+class ApplyStage;
 class Checkpointer;
 
 class Journaler {
  public:
   // Everything given outlives the journaler's passes (until stage().Stop()). `consumer` is the
   // ring's journal consumer; `apply_consumer` the apply stage's, read only for statistics;
-  // `apply_stage` the stage a pass may take on for its caller (Pass).
+  // `apply_stage` the stage a pass may take on for its caller (Pass), and whose passes the
+  // journaler's thread then runs.
   Journaler(journal::Journal* journal, Consumer* consumer, const Consumer* apply_consumer,
-            Pipeline* pipeline, Checkpointer* checkpointer, Stage* apply_stage,
+            Pipeline* pipeline, Checkpointer* checkpointer, ApplyStage* apply_stage,
             std::shared_ptr<spdlog::logger> logger);
   Journaler(const Journaler&) = delete;
   Journaler& operator=(const Journaler&) = delete;
   ~Journaler();
 
-  // Starts the journaler's thread. It runs `apply_pass` under the apply stage after a pass that
-  // took the apply stage on for it (kInlineApplySlotsMax). Called once.
-  void Start(std::function<uint64_t(uint64_t)> apply_pass);
+  // Starts the journaler's thread. It runs an apply pass after a pass of its own that took the
+  // apply stage on for it (kInlineApplySlotsMax). Called once.
+  void Start();
   // Waits for the thread to end, which it does once the ring is closed and drained.
   void JoinThread();
 
@@ -100,7 +101,7 @@ class Journaler {
   const Consumer* const apply_consumer_;
   Pipeline* const pipeline_;
   Checkpointer* const checkpointer_;
-  Stage* const apply_stage_;
+  ApplyStage* const apply_stage_;
   const std::shared_ptr<spdlog::logger> logger_;
 
   Stage stage_;
@@ -110,7 +111,6 @@ class Journaler {
   uint64_t retired_through_ GUARDED_BY(stage_) = 0;
   Mutex retire_mutex_ ACQUIRED_AFTER(stage_);
 
-  std::function<uint64_t(uint64_t)> apply_pass_;  // Set by Start, for the thread only.
   std::thread thread_;
 
   std::atomic<uint64_t> groups_{0};
