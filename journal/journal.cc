@@ -101,23 +101,27 @@ Status Journal::Recover(RecoveryReport* report) {
   uint64_t last_segment_id = 0;
   uint64_t last_sequence = 0;
   uint32_t last_checksum = 0;
-  for (const ScannedSegment& scanned : outcome.segments) {
-    SegmentState state;
-    state.description = SegmentDescription{scanned.name, scanned.segment_id, scanned.first_sequence,
-                                           scanned.last_sequence, scanned.end_offset};
-    state.file_size_bytes = scanned.file_size_bytes;
-    state.header_durable = true;
-    state.last_checksum = scanned.last_checksum;
-    segments_.push_back(state);
-    last_segment_id = scanned.segment_id;
-    last_sequence = scanned.last_sequence;
-    last_checksum = scanned.last_checksum;
+  {
+    MutexLock lock(&mutex_);
+    for (const ScannedSegment& scanned : outcome.segments) {
+      SegmentState state;
+      state.description =
+          SegmentDescription{scanned.name, scanned.segment_id, scanned.first_sequence,
+                             scanned.last_sequence, scanned.end_offset};
+      state.file_size_bytes = scanned.file_size_bytes;
+      state.header_durable = true;
+      state.last_checksum = scanned.last_checksum;
+      segments_.push_back(state);
+      last_segment_id = scanned.segment_id;
+      last_sequence = scanned.last_sequence;
+      last_checksum = scanned.last_checksum;
+    }
   }
   last_sequence_.store(last_sequence, std::memory_order_release);
   durable_sequence_.store(last_sequence, std::memory_order_release);
   // ApplyRecoveryActions already wrote HEAD when it set a segment aside: once is enough.
   const bool head_rewritten = !outcome.quarantine.empty() || !outcome.delete_segment.empty();
-  if (!head_current && !head_rewritten && (head.has_value() || !segments_.empty())) {
+  if (!head_current && !head_rewritten && (head.has_value() || !WriterSegments().empty())) {
     // A journal without HEAD (made before it existed), or one that recovery found damaged.
     if (Status status = WriteHeadForNewest(); !status.ok()) {
       return status;
@@ -140,9 +144,10 @@ Status Journal::Recover(RecoveryReport* report) {
   logger_->info(
       "ringdb journal: opened {} ({} segments, sequences {}..{}, {} records, mode {}) in {:.1f} "
       "ms: {:.1f} ms to sync and read ({}), {:.1f} ms to act",
-      dir_, segments_.size(), report->first_sequence, report->last_sequence, report->records_read,
-      RecoveryModeName(options_.recovery_mode), milliseconds(opened - started),
-      milliseconds(read_done - started), EndCheckName(end_check), milliseconds(opened - read_done));
+      dir_, WriterSegments().size(), report->first_sequence, report->last_sequence,
+      report->records_read, RecoveryModeName(options_.recovery_mode),
+      milliseconds(opened - started), milliseconds(read_done - started), EndCheckName(end_check),
+      milliseconds(opened - read_done));
   return Status::OK();
 }
 
@@ -164,7 +169,7 @@ void Journal::PlanNextSegment(uint64_t capacity_bytes) {
 Status Journal::WriteHeadForNewest() {
   JournalHead head;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!segments_.empty()) {
       const SegmentState& newest = segments_.back();
       head.newest_segment_id = newest.description.segment_id;
@@ -226,13 +231,13 @@ Status Journal::RollSegment() {
     // successor is then always durable, which lets recovery sync only the newest one.
     std::string previous;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(&mutex_);
       previous = segments_.empty() ? std::string() : segments_.back().description.name;
     }
     if (Status status = SyncSegmentFile(previous); !status.ok()) {
       return Fail(status, "syncing segment " + previous + " before rolling");
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!segments_.empty()) {
       segments_.back().header_durable = true;  // Only now: see Commit.
     }
@@ -264,7 +269,7 @@ Status Journal::RollSegment() {
                          writer_->segment_first_sequence() - 1, 0};
   state.file_size_bytes = *size;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     segments_.push_back(state);
   }
   // Before any record goes into it: from now on the segment missing, or shorter than this, is
@@ -305,18 +310,18 @@ Status Journal::Commit() {
   const uint64_t group_last = writer_->last_sequence();
   const uint64_t group_bytes = writer_->buffered_bytes();
   if (Status status = writer_->WriteGroup(); !status.ok()) {
-    return Fail(status, "writing segment " + segments_.back().description.name);
+    return Fail(status, "writing segment " + WriterSegments().back().description.name);
   }
   RINGDB_CRASH_POINT("journal.before_sync");
   if (options_.sync_mode == SyncMode::kFdatasync) {
     // One sync per group, never retried: see Fail().
     if (Status status = writer_->file()->SyncData(); !status.ok()) {
-      return Fail(status, "fdatasync of segment " + segments_.back().description.name);
+      return Fail(status, "fdatasync of segment " + WriterSegments().back().description.name);
     }
   }
   RINGDB_CRASH_POINT("journal.after_sync");
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     SegmentState& current = segments_.back();
     RINGDB_ASSERT(current.description.segment_id == writer_->segment_id());
     current.description.last_sequence = group_last;
@@ -352,7 +357,7 @@ Status Journal::Retire(uint64_t through_sequence) {
   }
   std::vector<SegmentState> retired;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     // The newest segment whose header is durable is kept whatever its sequences, with any after
     // it: it is what tells a reopened journal where the sequences stand.
     size_t newest_durable = segments_.size();
@@ -422,7 +427,7 @@ Status Journal::Close() {
   closed_ = true;
   JournalHead head;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (segments_.empty()) {
       return Status::OK();  // Nothing was ever written: nothing to mark.
     }
@@ -441,10 +446,11 @@ Status Journal::Close() {
   RINGDB_ASSERT(head.clean_last_sequence == durable_sequence());
   if (options_.sync_mode != SyncMode::kFdatasync) {
     // A clean close promises the next Open that every byte of the log is on the disk.
-    if (Status status = SyncSegmentFile(segments_.back().description.name); !status.ok()) {
-      return Fail(status, "syncing segment " + segments_.back().description.name + " to close");
+    const std::string& newest_name = WriterSegments().back().description.name;
+    if (Status status = SyncSegmentFile(newest_name); !status.ok()) {
+      return Fail(status, "syncing segment " + newest_name + " to close");
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     segments_.back().header_durable = true;
   }
   return WriteJournalHead(options_.env, dir_, head);
@@ -453,7 +459,7 @@ Status Journal::Close() {
 JournalInfo Journal::Info() const {
   JournalInfo info;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     for (const SegmentState& segment : segments_) {
       info.segments.push_back(segment.description);
       info.bytes_total += segment.description.size_bytes;
