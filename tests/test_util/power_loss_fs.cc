@@ -105,10 +105,9 @@ struct PowerLossFileSystem::State {
 
   IOStatus Refuse(const char* operation, const std::string& path) {
     ++counters.refused_after_cut;
-    // RocksDB goes on without an obsolete file's or directory's removal; any other refusal is
-    // one it must report.
-    const std::string_view name(operation);
-    counters.refused_removals += name == "unlink" || name == "rmdir" ? 1 : 0;
+    if (counters.refusals.size() < kRefusalsKept) {
+      counters.refusals.push_back(std::string(operation) + " " + path);
+    }
     if (full_disk) {
       return IOStatus::NoSpace(std::string(operation) + " " + path, "No space left on device");
     }

@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -84,9 +85,12 @@ class PowerLossFileSystem final : public rocksdb::FileSystemWrapper {
     uint64_t file_syncs = 0;
     uint64_t dir_syncs = 0;
     uint64_t refused_after_cut = 0;
-    uint64_t refused_removals = 0;  // Of refused_after_cut: unlinks and rmdirs.
-    uint64_t operations = 0;        // writes, syncs, creations, renames, ... that went through
+    uint64_t operations = 0;  // writes, syncs, creations, renames, ... that went through
+    // The first kRefusalsKept refusals, oldest first, as "operation path", for a failing test's
+    // message.
+    std::vector<std::string> refusals;
   };
+  static constexpr size_t kRefusalsKept = 16;
   Counters counters() const;
 
   rocksdb::IOStatus NewWritableFile(const std::string& path, const rocksdb::FileOptions& options,
