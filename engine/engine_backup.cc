@@ -54,15 +54,15 @@ Status EngineImpl::CopyJournal(Env* env, const std::string& dir) {
 
 Status EngineImpl::CheckpointRocksDb(const std::string& dir) {
   ReaderMutexLock db_lock(&db_mutex_);
-  if (db_ == nullptr) {
+  if (rocksdb_ == nullptr) {
     return Status::Aborted("backup: the engine is closed");
   }
-  rocksdb::FileSystem* const fs = db_->GetFileSystem();
+  rocksdb::FileSystem* const fs = db()->GetFileSystem();
   if (Status status = CreateRocksDbDirectoriesDurably(fs, dir, "backup"); !status.ok()) {
     return status;
   }
   rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status status = rocksdb::Checkpoint::Create(db_, &raw);
+  rocksdb::Status status = rocksdb::Checkpoint::Create(db(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   if (status.ok()) {
     // log_size_for_flush = 0: always flush first, since with the WAL off the memtable would
@@ -94,8 +94,8 @@ Status EngineImpl::Backup(const std::string& dir) {
   if (!status.ok()) {
     backup::Abandon(env, dir);
     ReaderMutexLock db_lock(&db_mutex_);
-    if (db_ != nullptr) {
-      backup::AbandonRocksDb(db_->GetFileSystem(), dir + "/db");
+    if (rocksdb_ != nullptr) {
+      backup::AbandonRocksDb(db()->GetFileSystem(), dir + "/db");
     }
     return backup::Failed(status, dir);
   }

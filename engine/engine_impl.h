@@ -146,10 +146,11 @@ class EngineImpl final : public Engine {
   // pointers of their own, which Close stops using (StopThreads) before it closes them.
   mutable SharedMutex db_mutex_ ACQUIRED_AFTER(close_mutex_);
   std::unique_ptr<RingdbRocksDb> rocksdb_ GUARDED_BY(db_mutex_);
-  // rocksdb_'s database and column families, null once CloseStorage closed it.
-  rocksdb::DB* db_ GUARDED_BY(db_mutex_) = nullptr;
-  rocksdb::ColumnFamilyHandle* data_ GUARDED_BY(db_mutex_) = nullptr;
-  rocksdb::ColumnFamilyHandle* meta_ GUARDED_BY(db_mutex_) = nullptr;
+  // rocksdb_'s database and column families; rocksdb_ is null until open and once CloseStorage
+  // closed it.
+  rocksdb::DB* db() const REQUIRES_SHARED(db_mutex_) { return rocksdb_->db(); }
+  rocksdb::ColumnFamilyHandle* data() const REQUIRES_SHARED(db_mutex_) { return rocksdb_->data(); }
+  rocksdb::ColumnFamilyHandle* meta() const REQUIRES_SHARED(db_mutex_) { return rocksdb_->meta(); }
   std::unique_ptr<journal::Journal> journal_ GUARDED_BY(db_mutex_);
   uint32_t journal_record_bytes_max_ = 0;  // recorded in OPTIONS; never shrinks
   // Recovery's, then the apply stage holder's (applier_->Stage and Commit run only in its passes).

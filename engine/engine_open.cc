@@ -160,11 +160,8 @@ Status EngineImpl::OpenRocksDb() {
       !status.ok()) {
     return status;
   }
-  db_ = rocksdb_->db();
-  data_ = rocksdb_->data();
-  meta_ = rocksdb_->meta();
-  applier_ = std::make_unique<Applier>(db_, data_, meta_);
-  return Applier::ReadMarker(db_, meta_, &recovery_.marker_sequence);
+  applier_ = std::make_unique<Applier>(db(), data(), meta());
+  return Applier::ReadMarker(db(), meta(), &recovery_.marker_sequence);
 }
 
 Status EngineImpl::OpenJournal() {
@@ -252,7 +249,7 @@ Status EngineImpl::StartRing() {
   // The apply stage starts where replay left the applier.
   apply_stage_ = std::make_unique<ApplyStage>(applier_.get(), apply_consumer_, journal_consumer_,
                                               &pipeline_, options_.transaction_bytes_max);
-  checkpointer_ = std::make_unique<Checkpointer>(db_, data_, meta_, apply_stage_.get(),
+  checkpointer_ = std::make_unique<Checkpointer>(db(), data(), meta(), apply_stage_.get(),
                                                  options_.checkpoint_journal_bytes, logger_);
   journaler_ =
       std::make_unique<Journaler>(journal_.get(), journal_consumer_, apply_consumer_, &pipeline_,
@@ -309,12 +306,12 @@ Status EngineImpl::WaitForReaders(std::optional<std::chrono::steady_clock::time_
 // Close's last work on an engine that did not fail: RocksDB's memtables into its files, the
 // journal below them retired, the journal marked closed cleanly.
 Status EngineImpl::FlushAndRetire() {
-  if (db_ == nullptr) {
+  if (rocksdb_ == nullptr) {
     return Status::OK();
   }
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  const rocksdb::Status flushed = db_->Flush(flush, {data_, meta_});
+  const rocksdb::Status flushed = db()->Flush(flush, {data(), meta()});
   if (!flushed.ok()) {
     return Status::IOError("flushing RocksDB at close: " + flushed.ToString());
   }
@@ -389,9 +386,6 @@ Status EngineImpl::CloseStorage() {
   journal_.reset();
   applier_.reset();
   if (rocksdb_ != nullptr) {
-    db_ = nullptr;
-    data_ = nullptr;
-    meta_ = nullptr;
     // The column family handles go first, then the database.
     const rocksdb::Status closed = rocksdb_->Close();
     if (!closed.ok()) {

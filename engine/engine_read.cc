@@ -157,11 +157,11 @@ void EngineImpl::LeaveReader(Reader reader) {
 Status EngineImpl::Get(std::string_view key, std::string* value, const ReadOptions& options) {
   RINGDB_ASSERT(value != nullptr);
   ReaderMutexLock lock(&db_mutex_);
-  if (db_ == nullptr) {
+  if (rocksdb_ == nullptr) {
     return Status::Aborted("the engine at " + path_ + " is closed");
   }
   return FromRocksDb(
-      db_->Get(ToRocksDb(options.snapshot), data_, rocksdb::Slice(key.data(), key.size()), value),
+      db()->Get(ToRocksDb(options.snapshot), data(), rocksdb::Slice(key.data(), key.size()), value),
       "key not found");
 }
 
@@ -171,7 +171,7 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
   RINGDB_ASSERT(values != nullptr);
   values->assign(keys.size(), std::string());
   ReaderMutexLock lock(&db_mutex_);
-  if (db_ == nullptr) {
+  if (rocksdb_ == nullptr) {
     return std::vector<Status>(keys.size(), Status::Aborted("the engine is closed"));
   }
   std::vector<rocksdb::Slice> slices;
@@ -179,9 +179,9 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
   for (std::string_view key : keys) {
     slices.emplace_back(key.data(), key.size());
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), data_);
+  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), data());
   const std::vector<rocksdb::Status> found =
-      db_->MultiGet(ToRocksDb(options.snapshot), families, slices, values);
+      db()->MultiGet(ToRocksDb(options.snapshot), families, slices, values);
   std::vector<Status> statuses;
   statuses.reserve(found.size());
   for (const rocksdb::Status& status : found) {
@@ -192,25 +192,24 @@ std::vector<Status> EngineImpl::MultiGet(std::span<const std::string_view> keys,
 
 std::unique_ptr<Iterator> EngineImpl::NewIterator(const IteratorOptions& options) {
   ReaderMutexLock lock(&db_mutex_);
-  if (db_ == nullptr || !AdmitReader(Reader::kIterator)) {
+  if (rocksdb_ == nullptr || !AdmitReader(Reader::kIterator)) {
     return std::make_unique<ClosedIterator>();
   }
-  rocksdb::DB* db = db_;
-  return std::make_unique<IteratorImpl>(this, db, data_, options);
+  return std::make_unique<IteratorImpl>(this, db(), data(), options);
 }
 
 const Snapshot* EngineImpl::GetSnapshot() {
   ReaderMutexLock lock(&db_mutex_);
-  if (db_ == nullptr || !AdmitReader(Reader::kSnapshot)) {
+  if (rocksdb_ == nullptr || !AdmitReader(Reader::kSnapshot)) {
     return nullptr;
   }
   // The marker as of the snapshot itself: the applier may write a group in several RocksDB
   // writes, and only the marker in each write says exactly which transactions it made visible.
   // Should the marker not read, the sequence published before the snapshot is a lower bound.
   const uint64_t published = CommittedSequence();
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  const rocksdb::Snapshot* snapshot = db()->GetSnapshot();
   uint64_t sequence = 0;
-  const Status read = Applier::ReadMarker(db_, meta_, &sequence, snapshot);
+  const Status read = Applier::ReadMarker(db(), meta(), &sequence, snapshot);
   if (!read.ok()) {
     sequence = published;
     logger_->warn(
@@ -228,8 +227,8 @@ void EngineImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   const auto* impl = static_cast<const SnapshotImpl*>(snapshot);
   {
     ReaderMutexLock lock(&db_mutex_);
-    if (db_ != nullptr) {
-      db_->ReleaseSnapshot(impl->rocksdb_snapshot());
+    if (rocksdb_ != nullptr) {
+      db()->ReleaseSnapshot(impl->rocksdb_snapshot());
     }
   }
   delete impl;
@@ -246,7 +245,7 @@ uint64_t EngineImpl::CommittedSequence() const {
 uint64_t EngineImpl::CommittedSequenceVisible() const {
   const uint64_t published = CommittedSequence();
   uint64_t marker = 0;
-  if (db_ == nullptr || !Applier::ReadMarker(db_, meta_, &marker).ok()) {
+  if (rocksdb_ == nullptr || !Applier::ReadMarker(db(), meta(), &marker).ok()) {
     return published;
   }
   return std::max(marker, published);

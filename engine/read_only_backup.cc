@@ -64,9 +64,9 @@ Status ReadOnlyDatabaseImpl::WriteRocksDb(const View& view, const std::string& t
   rocksdb::WriteBatch batch;
   constexpr size_t kBatchBytes = size_t{4} << 20;
   {
-    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(rocksdb::ReadOptions(), data_));
+    std::unique_ptr<rocksdb::Iterator> base(db()->NewIterator(rocksdb::ReadOptions(), data()));
     auto* view_batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view.batch);
-    std::unique_ptr<rocksdb::Iterator> it(view_batch->NewIteratorWithBase(data_, base.release()));
+    std::unique_ptr<rocksdb::Iterator> it(view_batch->NewIteratorWithBase(data(), base.release()));
     for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
       status = batch.Put(copy.data(), it->key(), it->value());
       if (status.ok() && batch.GetDataSize() >= kBatchBytes) {

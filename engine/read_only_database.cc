@@ -258,9 +258,6 @@ Status ReadOnlyDatabaseImpl::OpenSecondary() {
       !status.ok()) {
     return status;
   }
-  db_ = rocksdb_->db();
-  data_ = rocksdb_->data();
-  meta_ = rocksdb_->meta();
   return Status::OK();
 }
 
@@ -319,7 +316,7 @@ Status ReadOnlyDatabaseImpl::BuildView(bool catch_up, std::shared_ptr<View>* bui
   auto view = std::make_shared<View>();
   view->live = LockHeld(path_);
   if (catch_up) {
-    const rocksdb::Status caught_up = db_->TryCatchUpWithPrimary();
+    const rocksdb::Status caught_up = db()->TryCatchUpWithPrimary();
     if (!caught_up.ok()) {
       // The primary may have deleted a file the catch-up was about to open (a compaction).
       *failure = ReadFailure::kRetryable;
@@ -327,7 +324,7 @@ Status ReadOnlyDatabaseImpl::BuildView(bool catch_up, std::shared_ptr<View>* bui
                              "/db: " + caught_up.ToString());
     }
   }
-  if (Status status = Applier::ReadMarker(db_, meta_, &view->marker); !status.ok()) {
+  if (Status status = Applier::ReadMarker(db(), meta(), &view->marker); !status.ok()) {
     return status;
   }
   view->sequence = view->marker;
@@ -427,8 +424,8 @@ Status ReadOnlyDatabaseImpl::Stage(View* view, std::span<const std::byte> bytes,
   rocksdb::PinnableSlice read_value;
   rocksdb::ReadOptions read_options;
   // The callbacks run within this call, under the caller's lock, which the analysis cannot see.
-  rocksdb::DB* const db = db_;
-  rocksdb::ColumnFamilyHandle* const data = data_;
+  rocksdb::DB* const db = this->db();
+  rocksdb::ColumnFamilyHandle* const data = this->data();
   status = apply::CheckPreconditions(
       transaction, sequence, [&](std::string_view key, bool* present, std::string_view* value) {
         read_value.Reset();
@@ -472,7 +469,7 @@ Status ReadOnlyDatabaseImpl::Get(std::string_view key, std::string* value) {
 Status ReadOnlyDatabaseImpl::GetLocked(std::string_view key, std::string* value) const {
   auto* batch = const_cast<rocksdb::WriteBatchWithIndex*>(&view_->batch);
   return FromRocksDb(
-      batch->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), data_, apply::ToSlice(key), value),
+      batch->GetFromBatchAndDB(db(), rocksdb::ReadOptions(), data(), apply::ToSlice(key), value),
       "key not found");
 }
 
@@ -507,13 +504,13 @@ std::unique_ptr<Iterator> ReadOnlyDatabaseImpl::NewIterator(const IteratorOption
     MutexLock count(&iterators_mutex_);
     ++live_iterators_;
   }
-  return std::make_unique<ViewIterator>(this, view_, db_, data_, options);
+  return std::make_unique<ViewIterator>(this, view_, db(), data(), options);
 }
 
 ReadOnlyInfo ReadOnlyDatabaseImpl::Info() const {
   ReadOnlyInfo info;
   ReaderMutexLock lock(&mutex_);
-  if (view_ == nullptr || db_ == nullptr) {
+  if (view_ == nullptr || rocksdb_ == nullptr) {
     return info;
   }
   info.sequence = view_->sequence;
@@ -529,10 +526,10 @@ ReadOnlyInfo ReadOnlyDatabaseImpl::Info() const {
   info.torn_tail_offset = view_->report.torn_tail_offset;
   info.live = view_->live;
   info.attempts = view_->attempts;
-  db_->GetIntProperty(data_, "rocksdb.estimate-num-keys", &info.rocksdb_estimated_keys);
+  db()->GetIntProperty(data(), "rocksdb.estimate-num-keys", &info.rocksdb_estimated_keys);
   uint64_t bytes = 0;
-  for (rocksdb::ColumnFamilyHandle* family : {data_, meta_}) {
-    if (db_->GetIntProperty(family, "rocksdb.total-sst-files-size", &bytes)) {
+  for (rocksdb::ColumnFamilyHandle* family : {data(), meta()}) {
+    if (db()->GetIntProperty(family, "rocksdb.total-sst-files-size", &bytes)) {
       info.rocksdb_table_bytes += bytes;
     }
   }
@@ -552,9 +549,6 @@ Status ReadOnlyDatabaseImpl::Close() {
   view_.reset();
   rocksdb::Status closed;
   if (rocksdb_ != nullptr) {
-    db_ = nullptr;
-    data_ = nullptr;
-    meta_ = nullptr;
     closed = rocksdb_->Close();  // The column family handles go first, then the database.
     rocksdb_.reset();
   }

@@ -108,8 +108,9 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   // The file system the backup's RocksDB is written through (that of options_.rocksdb_options).
   rocksdb::FileSystem* RocksDbFileSystem() const;
   Status CheckOpen() const REQUIRES_SHARED(mutex_) {
-    return db_ != nullptr ? Status::OK()
-                          : Status::Aborted("the read-only database at " + path_ + " is closed");
+    return rocksdb_ != nullptr
+               ? Status::OK()
+               : Status::Aborted("the read-only database at " + path_ + " is closed");
   }
   // Open, and holding a view (a failed Refresh loses it: see RefreshLocked).
   Status CheckReadable() const REQUIRES_SHARED(mutex_) {
@@ -134,10 +135,10 @@ class ReadOnlyDatabaseImpl final : public ReadOnlyDatabase {
   // Private, outside the database; removed by Close.
   std::string secondary_dir_ GUARDED_BY(mutex_);
   std::unique_ptr<RingdbRocksDb> rocksdb_ GUARDED_BY(mutex_);
-  // rocksdb_'s database and column families, null once closed.
-  rocksdb::DB* db_ GUARDED_BY(mutex_) = nullptr;
-  rocksdb::ColumnFamilyHandle* data_ GUARDED_BY(mutex_) = nullptr;
-  rocksdb::ColumnFamilyHandle* meta_ GUARDED_BY(mutex_) = nullptr;
+  // rocksdb_'s database and column families; rocksdb_ is null until open and once closed.
+  rocksdb::DB* db() const REQUIRES_SHARED(mutex_) { return rocksdb_->db(); }
+  rocksdb::ColumnFamilyHandle* data() const REQUIRES_SHARED(mutex_) { return rocksdb_->data(); }
+  rocksdb::ColumnFamilyHandle* meta() const REQUIRES_SHARED(mutex_) { return rocksdb_->meta(); }
   std::shared_ptr<const View> view_ GUARDED_BY(mutex_);
   Status lost_ GUARDED_BY(mutex_);  // Why view_ is null after a failed Refresh.
 
