@@ -12,8 +12,8 @@
 //     and the one after them is the first to fail, so that a loop over n can fail RocksDB at
 //     each step of a flush or compaction in turn.
 //   - SetFullDisk(true) makes the cut a full disk instead: from then on only appends fail, with
-//     NoSpace (ENOSPC), while syncs, creations, renames and deletions go on. No SimulatePowerLoss
-//     is meant to follow it.
+//     NoSpace (ENOSPC), while syncs, creations, renames and deletions go on, tracked as before,
+//     so that a SimulatePowerLoss after it drops what was not synced by then.
 //   - SimulatePowerLoss(mode, seed), once every file RocksDB opened is closed (the DB destroyed),
 //     rewrites the directory to what survives: files are truncated to their durable size
 //     (kDropUnsynced) or to it plus a random part of what was written after it
