@@ -17,8 +17,9 @@ ApplyStage::ApplyStage(Applier* applier, Consumer* consumer, const Consumer* jou
       pipeline_(pipeline),
       applier_(applier),
       scratch_(transaction_bytes_max),
-      committed_sequence_(applier->committed_sequence()) {
-  RINGDB_ASSERT(consumer_ != nullptr && journal_consumer_ != nullptr && pipeline_ != nullptr);
+      committed_sequence_(applier != nullptr ? applier->committed_sequence() : 0) {
+  RINGDB_ASSERT(applier != nullptr && consumer_ != nullptr && journal_consumer_ != nullptr &&
+                pipeline_ != nullptr);
 }
 
 ApplyStage::~ApplyStage() {

@@ -178,7 +178,9 @@ class Journal {
   // segments_ as the writing thread reads it, without mutex_. Only that thread (Add, Commit,
   // Retire, Close, and Open before any other thread can see the journal) changes segments_, and
   // always under mutex_, so its own reads race with nothing; the lock is for Info() on other
-  // threads. Which thread calls is beyond the analysis, hence the opt-out: writing thread only.
+  // threads. The writing thread is whichever holds the journal: the journal stage's holder while
+  // the engine runs, the closing thread once that stage has stopped. Which thread calls is beyond
+  // the analysis, hence the opt-out: writing thread only.
   const std::vector<SegmentState>& WriterSegments() const NO_THREAD_SAFETY_ANALYSIS {
     return segments_;
   }
