@@ -23,7 +23,7 @@ ClaimedBatch& ClaimedBatch::operator=(ClaimedBatch&& other) noexcept {
 Token ClaimedBatch::PublishThroughRing(internal::RingCore* ring, uint64_t first, uint32_t count) {
   RINGDB_ASSERT(ring != nullptr && "Publish of a batch already published, aborted or moved from");
   internal::SingleProducerState* single = ring->single_producer_state();
-  if (single != nullptr && single->TryPublishInline(first, count)) {
+  if (single != nullptr && single->TryPublishFast(first, count)) {
     return Token(ring, first + count - 1);
   }
   // After Close the batch becomes an abort, so nothing new reaches the consumers' drain. (A

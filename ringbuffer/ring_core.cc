@@ -130,16 +130,16 @@ bool RingCore::FreezeSlow() {
 }
 
 Result<ClaimedBatch> RingCore::Claim(uint32_t count, ClaimMode mode, Deadline deadline) {
-  // A single producer with room known to be free claims before any other check: TryClaimInline
+  // A single producer with room known to be free claims before any other check: TryClaimFast
   // itself sends a count of 0, a closed ring and the first claim to the general path below.
   uint64_t first = 0;
   if (single_ != nullptr) {
-    switch (single_->state().TryClaimInline(count, &first)) {
-      case InlineClaim::kClaimed:
+    switch (single_->state().TryClaimFast(count, &first)) {
+      case FastClaim::kClaimed:
         return ClaimedBatch(this, slots_.get(), mask_, slot_size_bytes_, first, count);
-      case InlineClaim::kLostToClose:
+      case FastClaim::kLostToClose:
         return AbortClaimLostToClose(first, count);
-      case InlineClaim::kSlowPath:
+      case FastClaim::kSlowPath:
         break;
     }
   }

@@ -51,7 +51,7 @@ class RingCore {
   Status AbortClaimLostToClose(uint64_t first, uint32_t count);
   // Writes the batch's metadata, publishes it and wakes parked consumers.
   void PublishBatch(uint64_t first, uint32_t count, bool aborted);
-  // The inline claim and publish state of a single-producer ring; null for a multi-producer one.
+  // The fast-path claim and publish state of a single-producer ring; null for a multi-producer one.
   SingleProducerState* single_producer_state() noexcept {
     return single_ != nullptr ? &single_->state() : nullptr;
   }

@@ -21,7 +21,7 @@ Status SingleProducerSequencer::Claim(uint32_t count, ClaimMode mode, Deadline d
     }
   }
   RINGDB_DASSERT(state_.cached_gate >= wrap_point);
-  // RingCore froze the consumers before calling, so the inline claim may use the cache from now.
+  // RingCore froze the consumers before calling, so the fast-path claim may use the cache from now.
   state_.claim_limit = state_.cached_gate + slot_count_;
   // Release is enough: RingCore puts the StoreLoad barrier between this and the closing check.
   state_.claimed.store(last, std::memory_order_release);

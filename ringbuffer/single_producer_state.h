@@ -40,7 +40,7 @@ inline void WriteSlotMetas(SlotMeta* metas, uint64_t slot_count, uint64_t first,
 // The wake after a publish when some thread may be parked (ring_core.cc).
 void WakeParkedAfterPublish(RingCore* ring);
 
-enum class InlineClaim : uint8_t {
+enum class FastClaim : uint8_t {
   kClaimed,      // *first is set; the batch is the caller's.
   kSlowPath,     // Nothing claimed: no room known, count 0, or the first claim.
   kLostToClose,  // Claimed [*first, *first + count), but Close ran: it must be aborted.
@@ -88,12 +88,12 @@ struct alignas(64) SingleProducerState {
   }
 
   // The claim when the cached gate shows room.
-  InlineClaim TryClaimInline(uint32_t count, uint64_t* first) noexcept {
+  FastClaim TryClaimFast(uint32_t count, uint64_t* first) noexcept {
     // count - 1 wraps for 0, which the library path rejects with InvalidArgument. A closed ring
     // goes there too, so that at most one claim (one that raced with Close) is ever lost to it.
     if (uint64_t{count} - 1 >= claim_limit - claimed_last ||
         closing->load(std::memory_order_relaxed)) {
-      return InlineClaim::kSlowPath;
+      return FastClaim::kSlowPath;
     }
     const uint64_t last = claimed_last + count;
     claimed.store(last, std::memory_order_release);
@@ -102,13 +102,12 @@ struct alignas(64) SingleProducerState {
     // The claim's store, a StoreLoad barrier, then the closing flag (ringbuffer/ring_core.h):
     // either Close's final sequence covers this claim or this load sees the flag.
     LightFence();
-    return closing->load(std::memory_order_acquire) ? InlineClaim::kLostToClose
-                                                    : InlineClaim::kClaimed;
+    return closing->load(std::memory_order_acquire) ? FastClaim::kLostToClose : FastClaim::kClaimed;
   }
 
   // The publish of [first, first + count) when it is next in claim order, no abort is deferred
   // and the ring is open; false means "take the library path" (nothing was published then).
-  bool TryPublishInline(uint64_t first, uint32_t count) noexcept {
+  bool TryPublishFast(uint64_t first, uint32_t count) noexcept {
     if (first != next_publish || deferred_first != 0 || closing->load(std::memory_order_acquire)) {
       return false;
     }
